@@ -1,0 +1,92 @@
+"""``rolindex``: run the yearly job, or apply single stages to files.
+
+    rolindex run --year 2017 [--inbox DIR] [--out DIR]   # the whole DAG through Airflow
+    rolindex profile FILE...                              # ingest + identification, JSON lines
+    rolindex extract FILE...                              # extraction records, JSON lines
+    rolindex suites                                       # regenerate expectations/panel.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.catalog import Catalog
+    from pipeline.runner import run_year
+    from pipeline.settings import RunSettings
+
+    settings = RunSettings.resolve(args.year, args.inbox, args.out)
+    print(f"rolindex: running rule_of_law_index for {settings.year}\n  inbox: {settings.inbox}\n"
+          f"  out:   {settings.out}", file=sys.stderr)
+    if not settings.inbox.is_dir():
+        print(f"rolindex: error: inbox {settings.inbox} does not exist", file=sys.stderr)
+        return 2
+    state = run_year(settings.year, str(settings.inbox), str(settings.out))
+    publish = Catalog(settings.out, settings.year).publish_dir
+    if state != "success":
+        print(f"rolindex: the run ended in state {state!r}; see the task logs above. "
+              f"Validation results (if any): {Catalog(settings.out, settings.year).validation_results}",
+              file=sys.stderr)
+        return 1
+    print(f"rolindex: run {state}. Published files in {publish}:", file=sys.stderr)
+    for path in sorted(publish.rglob("*")):
+        if path.is_file():
+            print(f"  {path}")
+    return 0
+
+
+def _json_line(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from pipeline.ingest.stage import profile_file
+
+    for name in args.files:
+        profile, _ = profile_file(Path(name))
+        print(_json_line(profile))
+    return 0
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from pipeline.extract.stage import extract_file
+
+    for name in args.files:
+        for record in extract_file(Path(name)):
+            print(_json_line(record))
+    return 0
+
+
+def _cmd_suites(_args: argparse.Namespace) -> int:
+    from pipeline.validate.suites import write_panel_suite
+
+    print(write_panel_suite())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rolindex", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the yearly DAG through Airflow (embedded SQLite)")
+    run.add_argument("--year", type=int, required=True)
+    run.add_argument("--inbox", help="inbox folder for that year (default: <inbox root>/<year>)")
+    run.add_argument("--out", help="output data root (default: $ROLINDEX_DATA_ROOT or outputs/)")
+    run.set_defaults(func=_cmd_run)
+    for name, func, text in (("profile", _cmd_profile, "identify files: one JSON object per file"),
+                             ("extract", _cmd_extract, "extract facts: one JSON object per record")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("files", nargs="+")
+        p.set_defaults(func=func)
+    sub.add_parser("suites", help="regenerate expectations/panel.json from the catalogue").set_defaults(
+        func=_cmd_suites)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""Run quantity finding, indicator mapping and scoping over one document's normalised text.
+
+Input: document id and normalised text. Output: a list of ``ExtractionRecord`` in text order,
+one per quantity (indicator ``None`` when no catalogue indicator matches).
+"""
+
+from __future__ import annotations
+
+from pipeline.config import load_config
+from pipeline.extract.mapper import boundary_ok, context_of, map_indicator
+from pipeline.extract.quantities import find_quantities
+from pipeline.extract.records import ExtractionRecord
+from pipeline.extract.scope import scope_of, section_map
+
+QUOTE_MAX_CHARS = 160
+
+
+def extractor_version() -> str:
+    return str(load_config("extraction")["extractor_version"])
+
+
+def _quote(text: str, sentence_start: int, sentence_end: int, start: int, end: int) -> str:
+    s, e = sentence_start, sentence_end
+    if e - s > QUOTE_MAX_CHARS:
+        half = (QUOTE_MAX_CHARS - (end - start)) // 2
+        s, e = max(s, start - half), min(e, end + half)
+    return text[s:e].strip()
+
+
+def extract_text(doc: str, text: str, doc_is_plan: bool = False) -> list[ExtractionRecord]:
+    """Every quantity in ``text`` as a record with indicator, scope and evidence."""
+    version = extractor_version()
+    sections = section_map(text)
+    records = []
+    for q in find_quantities(text):
+        ctx = context_of(text, q)
+        if not boundary_ok(text, q, ctx):
+            continue
+        indicator, score = map_indicator(text, q, ctx)
+        scope, scope_rule = scope_of(text, q, ctx, sections, doc_is_plan)
+        rule_id = f"qty.{q.kind}|{'map.' + indicator if indicator else 'map.none'}|{scope_rule}"
+        records.append(ExtractionRecord(
+            doc=doc, indicator=indicator, value=q.value, value_max=q.value_max, unit=q.unit, kind=q.kind,
+            qualifier=q.qualifier, scope=scope, start=q.start, end=q.end,
+            quote=_quote(text, ctx.sentence_start, ctx.sentence_end, q.start, q.end),
+            rule_id=rule_id, score=round(score, 3), extractor_version=version,
+        ))
+    return records

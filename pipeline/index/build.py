@@ -1,0 +1,121 @@
+"""Build the composite index from the validated panel: pure functions on DataFrames.
+
+normalise (goalposts or min-max, direction applied) -> aggregate (indicators -> dimensions ->
+composite; arithmetic or geometric mean over available values) -> rank within admin level ->
+uncertainty (Monte Carlo over weights, aggregation and normalisation) -> rank intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pipeline.extract.catalogue import load_catalogue
+
+
+@dataclass(frozen=True)
+class Framework:
+    """Scored indicators with their dimension, direction and goalposts per admin level."""
+
+    indicators: Any  # DataFrame: indicator, dimension, polarity, level, lo, hi
+    dimensions: tuple[str, ...]
+
+
+def load_framework() -> Framework:
+    import pandas as pd
+
+    catalogue = load_catalogue()
+    rows = []
+    for ind in catalogue.indicators:
+        if not ind.scored or ind.type not in ("count", "rate", "money", "date"):
+            continue
+        for level, bounds in ind.ranges.items():
+            if bounds is not None and bounds[1] > bounds[0]:
+                rows.append({"indicator": ind.code, "dimension": ind.dimension, "polarity": ind.polarity,
+                             "admin_level": level, "lo": float(bounds[0]), "hi": float(bounds[1])})
+    return Framework(pd.DataFrame(rows), tuple(d["code"] for d in catalogue.dimensions))
+
+
+def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> Any:
+    """Add ``normalised`` (0-100, higher is better) to panel rows of scored indicators."""
+    frame = panel.merge(framework.indicators, on=["indicator", "admin_level"], how="inner")
+    value = frame["value"].astype(float)
+    if method == "goalposts":
+        lo, hi = frame["lo"], frame["hi"]
+    elif method == "minmax":
+        grouped = frame.groupby(["admin_level", "indicator"])["value"]
+        lo, hi = grouped.transform("min").astype(float), grouped.transform("max").astype(float)
+    else:
+        raise ValueError(f"unknown normalisation {method!r}")
+    span = (hi - lo).where(hi > lo, np.nan)
+    scaled = ((value - lo) / span).clip(0, 1).fillna(0.5)
+    scaled = scaled.where(frame["polarity"] >= 0, 1 - scaled)
+    return frame.assign(normalised=(scaled * 100).round(10))
+
+
+def _mean(values: np.ndarray, weights: np.ndarray, method: str) -> float:
+    if len(values) == 0:
+        return float("nan")
+    w = weights / weights.sum()
+    if method == "arithmetic":
+        return float(np.dot(w, values))
+    if method == "geometric":  # needs strictly positive values: shift 0-100 to 1-100
+        shifted = 1 + values * 0.99
+        return float(np.exp(np.dot(w, np.log(shifted))) - 1) / 0.99
+    raise ValueError(f"unknown aggregation {method!r}")
+
+
+def aggregate(normalised: Any, method: str = "arithmetic", weights: dict[str, float] | None = None,
+              dim_weights: dict[str, float] | None = None) -> tuple[Any, Any]:
+    """Returns (unit scores with dim_<code> columns, effective weight per unit and indicator)."""
+    import pandas as pd
+
+    rows, eff = [], []
+    for unit_id, group in normalised.groupby("unit_id", sort=True):
+        dims: dict[str, float] = {}
+        dim_members: dict[str, tuple[list[str], np.ndarray]] = {}
+        for dim, members in group.groupby("dimension", sort=True):
+            w = np.array([weights.get(i, 1.0) if weights else 1.0 for i in members["indicator"]])
+            dims[dim] = _mean(members["normalised"].to_numpy(float), w, method)
+            dim_members[dim] = (list(members["indicator"]), w / w.sum())
+        dw = np.array([dim_weights.get(d, 1.0) if dim_weights else 1.0 for d in dims])
+        score = _mean(np.array(list(dims.values())), dw, method)
+        dw = dw / dw.sum() if len(dw) else dw
+        for (dim, (codes, w)), d_w in zip(dim_members.items(), dw, strict=True):
+            for code, iw in zip(codes, w, strict=True):
+                eff.append({"unit_id": unit_id, "indicator": code, "weight": float(d_w * iw)})
+        rows.append({"unit_id": unit_id, "score": score, **{f"dim_{d}": v for d, v in dims.items()}})
+    return pd.DataFrame(rows), pd.DataFrame(eff, columns=["unit_id", "indicator", "weight"])
+
+
+def rank_within_level(scores: Any) -> Any:
+    """Rank 1 = best score within each admin level (ties share the best rank)."""
+    return scores.groupby("admin_level")["score"].rank(ascending=False, method="min")
+
+
+def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any]) -> Any:
+    """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 per unit (seeded, reproducible)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(int(cfg["seed"]))
+    noise = float(cfg["weight_noise"])
+    codes = sorted(framework.indicators["indicator"].unique())
+    ranks = []
+    prepared = {m: normalise(panel, framework, m) for m in cfg["normalisations"]}
+    for _ in range(int(cfg["draws"])):
+        norm_method = cfg["normalisations"][rng.integers(len(cfg["normalisations"]))]
+        agg_method = cfg["aggregations"][rng.integers(len(cfg["aggregations"]))]
+        weights = dict(zip(codes, rng.uniform(1 - noise, 1 + noise, len(codes)), strict=True))
+        dim_weights = dict(zip(framework.dimensions, rng.uniform(1 - noise, 1 + noise, len(framework.dimensions)),
+                               strict=True))
+        scores, _ = aggregate(prepared[norm_method], agg_method, weights, dim_weights)
+        scores = units.merge(scores, on="unit_id", how="inner")
+        ranks.append(scores.assign(rank=rank_within_level(scores))[["unit_id", "rank"]])
+    if not ranks:
+        return pd.DataFrame(columns=["unit_id", "rank_q05", "rank_median", "rank_q95"])
+    allranks = pd.concat(ranks)
+    q = allranks.groupby("unit_id")["rank"].quantile([0.05, 0.5, 0.95]).unstack()
+    q.columns = ["rank_q05", "rank_median", "rank_q95"]
+    return q.reset_index()

@@ -1,0 +1,78 @@
+"""Index stage: validated panel -> index/year=Y/ scores.parquet, indicators.parquet, build_log.json."""
+
+from __future__ import annotations
+
+import logging
+import platform
+from importlib import metadata
+from typing import Any
+
+from pipeline import io
+from pipeline.catalog import Catalog
+from pipeline.config import load_config
+from pipeline.index.build import aggregate, load_framework, normalise, rank_within_level, uncertainty
+from pipeline.settings import RunSettings
+
+log = logging.getLogger(__name__)
+PACKAGES = ("pandas", "numpy", "pyarrow", "great-expectations", "apache-airflow", "jieba", "opencc", "rolindex")
+
+
+def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int) -> tuple[Any, Any]:
+    """Pure: (validated panel, accepted units) -> (scores frame, long indicators frame)."""
+    import pandas as pd
+
+    framework = load_framework()
+    normalised = normalise(panel, framework, cfg["normalisation"])
+    scores, weights = aggregate(normalised, cfg["aggregation"])
+    scores = units.merge(scores, on="unit_id", how="left")
+    n_scored = framework.indicators.groupby("admin_level")["indicator"].nunique()
+    counts = normalised.groupby("unit_id")["indicator"].nunique()
+    scores["n_indicators"] = scores["unit_id"].map(counts).fillna(0).astype("int64")
+    scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored)).fillna(0.0)
+    ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
+    ranked["rank"] = rank_within_level(ranked).astype("int64")
+    intervals = uncertainty(panel, units, framework, cfg["uncertainty"])
+    scores = scores.merge(ranked[["unit_id", "rank"]], on="unit_id", how="left").merge(intervals, on="unit_id",
+                                                                                        how="left")
+    for dim in framework.dimensions:
+        if f"dim_{dim}" not in scores:
+            scores[f"dim_{dim}"] = float("nan")
+    scores = scores.assign(year=year, method_version=cfg["method_version"])
+    dim_cols = [f"dim_{d}" for d in framework.dimensions]
+    scores = scores[["unit_id", "unit_name", "admin_level", "year", "score", "rank", "rank_q05", "rank_median",
+                     "rank_q95", *dim_cols, "coverage", "n_indicators", "method_version"]]
+    scores = scores.astype({"rank": "Int64"}).sort_values(["admin_level", "rank", "unit_id"]).reset_index(drop=True)
+    indicators = panel.merge(normalised[["unit_id", "indicator", "dimension", "normalised"]],
+                             on=["unit_id", "indicator"], how="left").merge(weights, on=["unit_id", "indicator"],
+                                                                           how="left")
+    indicators = indicators.assign(
+        year=year, raw_value=indicators["value"], weight=indicators["weight"].fillna(0.0),
+        flags=[list(f) for f in indicators.get("validation_flags", pd.Series([[]] * len(indicators)))],
+        method_version=cfg["method_version"])
+    indicators = indicators[["unit_id", "unit_name", "admin_level", "year", "indicator", "dimension", "raw_value",
+                             "unit", "qualifier", "normalised", "weight", "flags", "doc", "sha256", "quote", "start",
+                             "end", "method_version"]]
+    return scores, indicators.sort_values(["unit_id", "indicator"]).reset_index(drop=True)
+
+
+def run_index(settings: RunSettings) -> dict[str, Any]:
+    cfg = load_config("index")
+    catalog = Catalog(settings.out, settings.year)
+    panel = io.read_parquet(catalog.accepted_panel)
+    documents = io.read_parquet(catalog.documents)
+    accepted = documents[documents["disposition"] == "accepted"]
+    units = (accepted.assign(unit_id=accepted["unit_id"].fillna(accepted["unit_name"]))
+             [["unit_id", "unit_name", "admin_level"]].drop_duplicates("unit_id").reset_index(drop=True))
+    scores, indicators = build_index(panel, units, cfg, settings.year)
+    io.write_parquet(catalog.scores, scores)
+    io.write_parquet(catalog.indicator_scores, indicators)
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    io.write_json(catalog.build_log, {"year": settings.year, "spec": cfg, "python": platform.python_version(),
+                                      "packages": versions, "inputs": {"panel": str(catalog.accepted_panel)}})
+    log.info("index: %d units scored", int(scores["score"].notna().sum()))
+    return {"scores": str(catalog.scores), "indicators": str(catalog.indicator_scores), "units": len(scores)}

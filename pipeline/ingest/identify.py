@@ -1,0 +1,290 @@
+"""Identify a report: unit name, administrative level, unit id, report year, document kind.
+
+Input: normalised text (and optionally its publish date). Output: ``Identification`` whose every
+field says how it was obtained (``*_source``: ``title``, ``body``, ``places``, ``publish_date``...).
+The rules (cue patterns, suffix lists, region hints) live in ``configs/identify.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from functools import cache
+from typing import Any
+
+from pipeline.config import load_config
+from pipeline.ingest.gazetteer import MUNICIPALITY_PREFIXES, Division, load_gazetteer
+
+DOC_KINDS = ("annual_report", "work_plan", "other")
+ADMIN_LEVELS = ("province", "prefecture", "county", "department")
+
+_CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
+              "六": "6", "七": "7", "八": "8", "九": "9"}
+_YEAR = r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年"
+
+
+@dataclass
+class Identification:
+    unit_name: str | None = None
+    unit_name_source: str | None = None
+    admin_level: str | None = None
+    admin_level_source: str | None = None
+    unit_id: str | None = None
+    unit_id_source: str | None = None
+    region_path: str | None = None
+    report_year: int | None = None
+    report_year_source: str | None = None
+    doc_kind: str | None = None
+    doc_kind_source: str | None = None
+    title: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    cfg = load_config("identify")
+    return {
+        **cfg,
+        "title_subject_re": re.compile(cfg["title_subject"]),
+        "kind_title_re": {k: re.compile(v) for k, v in cfg["kind_title_patterns"].items()},
+        "kind_body_re": {k: re.compile(v) for k, v in cfg["kind_body_patterns"].items()},
+        "self_ref_re": {k: re.compile(v) for k, v in cfg["self_reference_levels"].items()},
+        "region_hints": [(re.compile(h["pattern"]), h["adcode"], h["name"]) for h in cfg["region_hints"]],
+    }
+
+
+def parse_year(token: str) -> int:
+    """'2019' -> 2019; '二〇一九' -> 2019."""
+    return int("".join(_CN_DIGITS.get(c, c) for c in token))
+
+
+def find_title(text: str) -> str | None:
+    """The title: an early line (or two joined lines) naming the subject and a document type."""
+    rules = _rules()
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][: rules["title_search_lines"]]
+    for i, line in enumerate(lines):
+        candidates = [line]
+        if i + 1 < len(lines) and len(line) < 40:
+            candidates.append(line + lines[i + 1])  # titles broken over two lines
+        for cand in candidates:
+            if len(cand) > 80 or "。" in cand or not rules["title_subject_re"].search(cand):
+                continue
+            if any(p.search(cand) for p in rules["kind_title_re"].values()):
+                return cand
+    return None
+
+
+def identify_kind(title: str | None, text: str) -> tuple[str, str]:
+    """Document kind and where it was read from."""
+    rules = _rules()
+    body_hits = {k: len(p.findall(text[:20000])) for k, p in rules["kind_body_re"].items()}
+    if title:
+        # "关于印发《…工作要点》的通知" is a plan however the notice is worded
+        inner = re.findall(r"《([^》]*)》", title)
+        for candidate in [*inner, title]:
+            if rules["kind_title_re"]["work_plan"].search(candidate) and not re.search(
+                r"报告|总结|情况", candidate
+            ):
+                return "work_plan", "title"
+        if rules["kind_title_re"]["annual_report"].search(title):
+            if body_hits["other"] >= 2 and body_hits["annual_report"] == 0:
+                return "other", "body"
+            return "annual_report", "title"
+    if body_hits["other"] >= 1 and body_hits["other"] >= body_hits["annual_report"]:
+        return "other", "body"
+    if body_hits["work_plan"] > body_hits["annual_report"]:
+        return "work_plan", "body"
+    if body_hits["annual_report"] or _rules()["title_subject_re"].search(text[:3000]):
+        return "annual_report", "body"
+    return "other", "body"
+
+
+def identify_year(title: str | None, text: str, publish_date: str | None, kind: str) -> tuple[int | None, str]:
+    """The year the report describes (for a plan: the year it plans)."""
+    if title:
+        inner = " ".join(re.findall(r"《([^》]*)》", title)) or title
+        for source in (inner, title):
+            years = [parse_year(m.group(1)) for m in re.finditer(_YEAR, source)]
+            # "(2015-2020年)" ranges name a plan period, not the report year
+            years = [y for y in years if not re.search(rf"{y}\s*[-—–~至到]\s*\d{{4}}|\d{{4}}\s*[-—–~至到]\s*{y}", source)]
+            if years:
+                return years[-1] if kind == "work_plan" else years[0], "title"
+    head = text[:1500]
+    opening = re.search(rf"(?:^|\n)\s*{_YEAR}(?:度)?(?:以来)?\s*[,，]?\s*(?:我|全|本|在|.{{0,12}}(?:认真|坚持|深入|紧紧))", head)
+    if opening:
+        return parse_year(opening.group(1)), "opening_sentence"
+    if publish_date:
+        year, month = int(publish_date[:4]), int(publish_date[5:7])
+        return (year - 1 if month <= 6 else year), "publish_date"
+    counts = Counter(parse_year(m.group(1)) for m in re.finditer(_YEAR, text[:20000]))
+    if counts:
+        return counts.most_common(1)[0][0], "most_frequent_year"
+    return None, "none"
+
+
+_UNIT_BEFORE_YEAR = re.compile(rf"^(?:关于印发)?《?(?:关于)?(?P<unit>[^《》,，。、\s\d]{{2,40}}?)(?:关于)?(?:{_YEAR})")
+_UNIT_AFTER_YEAR = re.compile(rf"{_YEAR}度?(?P<unit>[^《》,，。、\s\d]{{2,30}}?)(?:法治政府|依法行政|法治建设)")
+
+
+def _unit_from_title(title: str) -> str | None:
+    inner = re.findall(r"《([^》]*)》", title)
+    for source in [*inner, title]:
+        for pattern in (_UNIT_BEFORE_YEAR, _UNIT_AFTER_YEAR):
+            match = pattern.search(source)
+            if match:
+                unit = match.group("unit").strip("《》 ")
+                unit = re.sub(r"^(关于印发|关于|印发)", "", unit)
+                if len(unit) >= 2 and not re.fullmatch(r"(我|全|本)?(市|区|县|旗|省|州)", unit):
+                    return unit
+    return None
+
+
+def _split_department(unit: str) -> tuple[str, str | None]:
+    """'内蒙古自治区政府法制办' -> ('内蒙古自治区', '法制办'); a government name -> (name, None)."""
+    rules = _rules()
+    for gov in rules["government_suffixes"]:
+        idx = unit.find(gov)
+        if idx >= 0:
+            rest = unit[idx + len(gov):]
+            if rest and any(rest.endswith(s) for s in rules["department_suffixes"]):
+                return unit[:idx], rest
+            return unit[:idx], None
+    for suffix in sorted(rules["department_suffixes"], key=len, reverse=True):
+        if unit.endswith(suffix) and len(unit) > len(suffix):
+            # find the longest gazetteer name at the start; the rest is the department
+            gaz = load_gazetteer()
+            match = gaz.name_pattern.match(unit)
+            while match and unit[match.end():].startswith(tuple(gaz.by_name)) :
+                nxt = gaz.name_pattern.match(unit, match.end())
+                if not nxt:
+                    break
+                match = nxt
+            if match and match.end() < len(unit):
+                return unit[: match.end()], unit[match.end():]
+            return unit, None
+    return unit, None
+
+
+def _resolve_place(name: str, context: str) -> Division | None:
+    """The division a place name (possibly 'A市B区') refers to, disambiguated by the text's other places."""
+    gaz = load_gazetteer()
+    parts = [m.group(0) for m in gaz.name_pattern.finditer(name)]
+    if not parts:
+        return None
+    candidates: list[Division] = list(gaz.lookup(parts[-1]))
+    for ancestor_name in parts[:-1]:
+        ancestors = gaz.lookup(ancestor_name)
+        narrowed = [c for c in candidates if any(gaz.is_within(c, a) for a in ancestors)]
+        candidates = narrowed or candidates
+    if len(candidates) > 1:
+        # province-level municipalities appear twice (110000 and 110100): prefer the province
+        provinces = [c for c in candidates if c.level == "province"]
+        if provinces and all(c.code[:2] in MUNICIPALITY_PREFIXES for c in candidates):
+            return provinces[0]
+        scores = _place_scores(context)
+        candidates.sort(key=lambda c: -sum(scores.get(a.code, 0.0) for a in gaz.path(c)[:-1]))
+    return candidates[0] if candidates else None
+
+
+def _place_scores(text: str) -> Counter[str]:
+    """Mentions of each division in the text; an ambiguous name gives each candidate a share."""
+    gaz = load_gazetteer()
+    scores: Counter[str] = Counter()
+    for match in gaz.name_pattern.finditer(text[:30000]):
+        divisions = gaz.lookup(match.group(0))
+        for division in divisions:
+            scores[division.code] += 1.0 / len(divisions)
+    return scores
+
+
+def _infer_place_from_body(text: str, level: str | None) -> Division | None:
+    """The division the text is most about, at the given level (the level implied by 我市/我县...)."""
+    gaz = load_gazetteer()
+    scores = _place_scores(text)
+    if not scores:
+        for pattern, code, _name in _rules()["region_hints"]:
+            if pattern.search(text[:30000]):
+                return gaz.by_code.get(code)
+        return None
+    totals: Counter[str] = Counter()
+    for code, score in scores.items():
+        division = gaz.by_code[code]
+        for i, ancestor in enumerate(reversed(gaz.path(division))):
+            totals[ancestor.code] += score * (3.0 if i == 0 else 1.0)
+    wanted = level if level in ("province", "prefecture", "county") else None
+    ranked = [gaz.by_code[c] for c, _ in totals.most_common() if wanted is None or gaz.by_code[c].level == wanted]
+    return ranked[0] if ranked else None
+
+
+def _body_level(text: str) -> str | None:
+    counts = {level: len(p.findall(text[:30000])) for level, p in _rules()["self_ref_re"].items()}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else None
+
+
+def identify_unit(title: str | None, text: str) -> dict[str, Any]:
+    """Unit name, level, id and region path, with sources."""
+    gaz = load_gazetteer()
+    result: dict[str, Any] = {}
+    unit = _unit_from_title(title) if title else None
+    if unit is None:
+        # first line of a report often opens with the unit: "2017年,自治区政府法制办认真贯彻…"
+        opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:认真|坚持|深入|紧紧|全面|在)", text[:400])
+        if opening and not re.fullmatch(r"(我|全|本)\w{0,2}", opening.group("unit")):
+            unit = opening.group("unit")
+            result["unit_name_source"] = "opening_sentence"
+    else:
+        result["unit_name_source"] = "title"
+    place_part, department = _split_department(unit) if unit else ("", None)
+    division = _resolve_place(place_part, text) if place_part else None
+    body_level = _body_level(text)
+    if division is None:
+        division = _infer_place_from_body(text, "province" if department else body_level)
+        if division is not None:
+            result["unit_id_source"] = "places_in_body"
+    else:
+        result["unit_id_source"] = "gazetteer"
+    if department:
+        level, level_source = "department", "unit_name"
+    elif division is not None:
+        level, level_source = division.level, "gazetteer"
+    else:
+        level, level_source = body_level, "self_reference"
+    if division is not None:
+        path = gaz.path(division)
+        result["region_path"] = "/".join(d.name for d in path)
+        result["unit_id"] = division.code
+        generic_place = not place_part or re.fullmatch(r"(本|我|全)?(自治区|省|市|县|区|旗|州|盟)", place_part)
+        if not unit:
+            unit = f"{division.name}人民政府"
+            result["unit_name_source"] = "places_in_body"
+        elif generic_place:
+            unit = division.name + unit[len(place_part):]
+            result["unit_name_source"] = f"{result.get('unit_name_source')}+places_in_body"
+    result.update(unit_name=unit, admin_level=level, admin_level_source=level_source if level else None)
+    return result
+
+
+def identify(text: str, publish_date: str | None = None) -> Identification:
+    """Identify unit, level, id, year and kind from normalised report text."""
+    title = find_title(text)
+    kind, kind_source = identify_kind(title, text)
+    year, year_source = identify_year(title, text, publish_date, kind)
+    unit = identify_unit(title, text)
+    return Identification(
+        unit_name=unit.get("unit_name"),
+        unit_name_source=unit.get("unit_name_source"),
+        admin_level=unit.get("admin_level"),
+        admin_level_source=unit.get("admin_level_source"),
+        unit_id=unit.get("unit_id"),
+        unit_id_source=unit.get("unit_id_source"),
+        region_path=unit.get("region_path"),
+        report_year=year,
+        report_year_source=year_source,
+        doc_kind=kind,
+        doc_kind_source=kind_source,
+        title=title,
+    )

@@ -1,0 +1,212 @@
+"""Turn the bytes of one submitted file into text, or say exactly why it can't be used.
+
+Formats: ``.txt`` (any of UTF-8, UTF-16, GB18030/GBK, Big5; detected), ``.html``/``.htm``
+(BeautifulSoup + lxml, scripts/styles/navigation dropped), ``.docx`` (python-docx, after a ZIP
+safety check), ``.pdf`` (pypdf text layer). Every failure raises ``UnreadableFile`` with a short
+machine reason (``reason``) and a human message.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+SUPPORTED_EXTENSIONS = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be turned into usable text; ``reason`` is a short code for reports."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DecodedFile:
+    """Text read from a file, with the encoding (or container format) it was read as."""
+
+    text: str
+    encoding: str
+    fmt: str
+
+
+def detect_and_decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes of unknown encoding. Returns (text, encoding name).
+
+    BOMs first, then strict UTF-8, then charset-normalizer restricted to the encodings Chinese
+    reports use, then strict GB18030 and Big5. Raises UnreadableFile if nothing yields text.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile("undecodable", f"UTF-16 BOM but invalid UTF-16: {exc}") from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates: list[tuple[str, str]] = []
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_16_le", "utf_16_be", "utf_8"]).best()
+    if best is not None:
+        candidates.append((str(best), best.encoding))
+    for encoding in ("gb18030", "big5"):
+        try:
+            candidates.append((data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            continue
+    if not candidates:
+        raise UnreadableFile("undecodable", "bytes are not valid UTF-8, UTF-16, GB18030 or Big5")
+    # prefer the candidate with the most common CJK characters and the fewest control characters
+    text, encoding = max(candidates, key=lambda c: _text_quality(c[0]))
+    return text, encoding
+
+
+_COMMON = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严")
+
+
+def _text_quality(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return -1.0
+    cjk = _CJK.findall(sample)
+    common = sum(1 for c in cjk if c in _COMMON)
+    control = len(_CONTROL.findall(sample))
+    return (common - 5 * control) / len(sample)
+
+
+def check_is_text(text: str, min_chars: int = 20) -> None:
+    """Raise UnreadableFile if decoded text is empty, binary garbage or has no Chinese content."""
+    stripped = text.strip()
+    if not stripped:
+        raise UnreadableFile("empty", "the file holds no text")
+    sample = stripped[:50000]
+    control_share = len(_CONTROL.findall(sample)) / len(sample)
+    if control_share > 0.02:
+        raise UnreadableFile("binary_garbage", f"{control_share:.0%} control/replacement characters: not text")
+    if len(_CJK.findall(sample)) < min_chars:
+        raise UnreadableFile("no_chinese_text", "fewer than 20 Chinese characters: not a report")
+
+
+def read_txt(data: bytes) -> DecodedFile:
+    text, encoding = detect_and_decode(data)
+    check_is_text(text)
+    return DecodedFile(text, encoding, "txt")
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page, one block element per line; scripts, styles and nav dropped."""
+    from bs4 import BeautifulSoup
+
+    try:
+        soup = BeautifulSoup(html, "lxml")
+        for tag in soup(["script", "style", "noscript", "template", "iframe", "svg", "nav", "header", "footer",
+                         "form", "button", "select", "head"]):
+            tag.decompose()
+        text = soup.get_text("\n")
+    except RecursionError as exc:
+        raise UnreadableFile("html_too_deep", "HTML nesting too deep to parse safely") from exc
+    return re.sub(r"\n\s*\n+", "\n\n", text)
+
+
+def read_html(data: bytes) -> DecodedFile:
+    head = data[:4096].decode("ascii", errors="ignore")
+    declared = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_-]+)", head, re.IGNORECASE)
+    html: str | None = None
+    encoding = ""
+    if declared:
+        name = declared.group(1).lower()
+        name = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}.get(name, name)
+        try:
+            html, encoding = data.decode(name), name
+        except (LookupError, UnicodeDecodeError):
+            html = None
+    if html is None:
+        html, encoding = detect_and_decode(data)
+    text = html_to_text(html)
+    check_is_text(text)
+    return DecodedFile(text, encoding, "html")
+
+
+def check_zip_safety(data: bytes, max_uncompressed: int, max_ratio: float = 200.0) -> zipfile.ZipFile:
+    """Open a ZIP container, refusing ZIP bombs (total size or compression ratio too large)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        if data.startswith(b"\xd0\xcf\x11\xe0"):
+            raise UnreadableFile("encrypted_or_legacy_doc",
+                                 "an OLE container (password-protected DOCX or legacy .doc), not a DOCX") from exc
+        raise UnreadableFile("corrupt_docx", f"not a valid DOCX (ZIP) container: {exc}") from exc
+    total = sum(info.file_size for info in archive.infolist())
+    packed = sum(info.compress_size for info in archive.infolist()) or 1
+    if total > max_uncompressed or total / packed > max_ratio:
+        raise UnreadableFile("zip_bomb", f"DOCX expands to {total} bytes (ratio {total / packed:.0f}:1); refused")
+    return archive
+
+
+def read_docx(data: bytes, max_uncompressed: int = 200 * 1024 * 1024) -> DecodedFile:
+    archive = check_zip_safety(data, max_uncompressed)
+    if "word/document.xml" not in archive.namelist():
+        raise UnreadableFile("corrupt_docx", "ZIP container without word/document.xml: not a DOCX")
+    document_xml = archive.read("word/document.xml")
+    if b"<!DOCTYPE" in document_xml[:2000] or b"<!ENTITY" in document_xml:
+        raise UnreadableFile("xml_entities", "DOCX XML declares a DTD/entities; refused (entity expansion risk)")
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several unrelated types for broken parts
+        raise UnreadableFile("corrupt_docx", f"python-docx could not open it: {exc}") from exc
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append(" ".join(cell.text for cell in row.cells))
+    text = "\n".join(lines)
+    check_is_text(text)
+    return DecodedFile(text, "docx", "docx")
+
+
+def read_pdf(data: bytes) -> DecodedFile:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFile("encrypted_pdf", "the PDF is password-protected")
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except UnreadableFile:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableFile("corrupt_pdf", f"pypdf could not read it: {exc}") from exc
+    if not text.strip():
+        raise UnreadableFile("no_text_layer", "the PDF has no text layer (scanned image?); OCR is not done here")
+    check_is_text(text)
+    return DecodedFile(text, "pdf", "pdf")
+
+
+def read_document(data: bytes, extension: str) -> DecodedFile:
+    """Read one file's bytes according to its extension. Raises UnreadableFile."""
+    ext = extension.lower()
+    if ext in (".txt", ".text"):
+        if data.startswith((b"PK\x03\x04", b"%PDF")):
+            raise UnreadableFile("wrong_extension", "a .txt file that is really a ZIP/DOCX or PDF")
+        return read_txt(data)
+    if ext in (".html", ".htm"):
+        return read_html(data)
+    if ext == ".docx":
+        return read_docx(data)
+    if ext == ".pdf":
+        if not data.startswith(b"%PDF"):
+            raise UnreadableFile("corrupt_pdf", "the file does not start with a PDF header")
+        return read_pdf(data)
+    raise UnreadableFile("unsupported_extension",
+                         f"extension {extension!r} is not one of {', '.join(SUPPORTED_EXTENSIONS)}")

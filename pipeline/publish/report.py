@@ -1,0 +1,92 @@
+"""The auditor's validation report: one self-contained, printable HTML page (no external resources).
+
+Every string that comes from a report or a file name is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+CSS = """
+body{font-family:"Noto Sans SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em;color:#222;max-width:70em}
+h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #999;margin-top:1.6em}
+table{border-collapse:collapse;width:100%;font-size:.85em;margin:.5em 0}
+th,td{border:1px solid #bbb;padding:.25em .4em;text-align:left;vertical-align:top}
+th{background:#eee}.critical{color:#a00;font-weight:bold}.warning{color:#a60}.ok{color:#070}
+.quote{font-size:.9em;color:#333}@media print{body{margin:0}h2{page-break-after:avoid}}
+"""
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape('' if c is None else str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scores: Any | None) -> str:
+    """Build the HTML page from validation_results.json, documents, quarantine and (optional) scores."""
+    year = results["year"]
+    acc = results["accounting"]
+    status = '<span class="ok">PASSED</span>' if results.get("passed") else '<span class="critical">FAILED</span>'
+    parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
+             f"<title>Validation report {year}</title><style>{CSS}</style></head><body>",
+             f"<h1>Validation report · {year} · 法治政府建设指数 数据质量报告</h1>",
+             f"<p>Gate: {status}</p>",
+             "<h2 id='summary'>1. Summary</h2>",
+             _table(["documents submitted", "accepted", "quarantined", "duplicates", "balanced"],
+                    [[acc["submitted"], acc["accepted"], acc["quarantined"], acc["duplicates"], acc["balanced"]]])]
+    for name in ("records", "panel"):
+        c = results.get(f"{name}_counts")
+        if c:
+            parts.append(_table([f"{name}: rows", "accepted", "quarantined", "flagged (warnings)"],
+                                [[c["rows"], c["accepted"], c["quarantined"], c["flagged"]]]))
+    if results.get("gate_failures"):
+        parts.append("<p class='critical'>Gate failures:</p><ul>" +
+                     "".join(f"<li>{escape(g)}</li>" for g in results["gate_failures"]) + "</ul>")
+    parts.append("<h2 id='documents'>2. Documents set aside</h2>")
+    aside = documents[documents["disposition"] != "accepted"]
+    parts.append(_table(["file", "disposition", "reason"],
+                        [[r.source_file, r.disposition, r.reason] for r in aside.itertuples()]) if len(aside)
+                 else "<p>None.</p>")
+    accepted = documents[documents["disposition"] == "accepted"]
+    parts.append("<h3>Accepted documents</h3>" + _table(
+        ["file", "unit", "level", "unit id", "year", "flags"],
+        [[r.source_file, r.unit_name, r.admin_level, r.unit_id, r.report_year, ", ".join(r.flags)]
+         for r in accepted.itertuples()]))
+    parts.append("<h2 id='rules'>3. Failed rules</h2>")
+    failed = [r for r in results["rules"] if not r["success"]]
+    if failed:
+        parts.append(_table(["dataset", "rule", "severity", "failing rows", "condition"],
+                            [[r["dataset"], r["rule"], r["severity"], r["n_failing_rows"], r["row_condition"]]
+                             for r in failed]))
+    else:
+        parts.append("<p class='ok'>Every rule passed.</p>")
+    parts.append("<h3>Quarantined rows (critical rules)</h3>")
+    parts.append(_table(["dataset", "rules", "doc", "indicator", "value", "unit", "quote"],
+                        [[r.dataset, r.rules, r.doc, r.indicator, r.value, r.unit, r.quote]
+                         for r in quarantine.itertuples()]) if len(quarantine) else "<p>None.</p>")
+    parts.append("<h2 id='cross-year'>4. Cross-year checks</h2>")
+    if not results.get("previous_year_available"):
+        parts.append(f"<p>No published data for {year - 1}: cross-year checks not run.</p>")
+    elif results["cross_year"]:
+        parts.append(_table(["check", "unit", "indicator", "value", "previous", "quote"],
+                            [[w["check"], w["unit_name"], w["indicator"], w["value"], w["previous_value"], w["quote"]]
+                             for w in results["cross_year"]]))
+    else:
+        parts.append("<p class='ok'>No suspicious changes from last year.</p>")
+    parts.append("<h2 id='index'>5. Index</h2>")
+    if scores is not None and len(scores):
+        parts.append(_table(["unit", "level", "score", "rank", "rank interval (5–95%)", "coverage"],
+                            [[r.unit_name, r.admin_level, f"{r.score:.1f}" if r.score == r.score else "—",
+                              r.rank, f"{r.rank_q05:g}–{r.rank_q95:g}" if r.rank_q05 == r.rank_q05 else "—",
+                              f"{r.coverage:.0%}"] for r in scores.itertuples()]))
+    else:
+        parts.append("<p>No scores.</p>")
+    parts.append("<h2 id='audit'>6. Rules checked</h2>")
+    parts.append(_table(["dataset", "rule", "severity", "result"],
+                        [[r["dataset"], r["rule"], r["severity"], "pass" if r["success"] else "FAIL"]
+                         for r in results["rules"]]))
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,153 @@
+"""Validate stage: the gate between extraction and the index.
+
+Reads ``text/`` documents and ``extracted/`` records and panel; writes ``validated/`` accepted
+records and panel, ``quarantine.parquet`` (every rejected row with the rule that caught it) and
+``validation_results.json``. Row-level failures of ``critical`` rules move rows to quarantine,
+``warning`` rules only flag them; dataset-level critical failures raise ``ValidationGateError``
+after the results are written, so nothing is published.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from pipeline import io
+from pipeline.catalog import Catalog
+from pipeline.config import load_config
+from pipeline.settings import RunSettings
+from pipeline.validate.gx_runner import RuleOutcome, run_suite
+from pipeline.validate.suites import read_suite
+
+log = logging.getLogger(__name__)
+TABLE_LEVEL = {"expect_table_columns_to_match_set", "expect_column_to_exist", "expect_table_row_count_to_be_between"}
+
+
+class ValidationGateError(RuntimeError):
+    """A critical dataset-level rule failed; the run must not publish."""
+
+
+def accounting(documents: Any, submitted_files: int) -> dict[str, Any]:
+    """Check submitted = accepted + quarantined + duplicates, and that every file has a row."""
+    counts = {k: int(v) for k, v in documents["disposition"].value_counts().items()}
+    accepted, quarantined, duplicates = (counts.get(k, 0) for k in ("accepted", "quarantined", "duplicate"))
+    ok = accepted + quarantined + duplicates == len(documents) == submitted_files
+    return {"submitted": submitted_files, "rows": len(documents), "accepted": accepted, "quarantined": quarantined,
+            "duplicates": duplicates, "balanced": ok}
+
+
+def _apply_outcomes(name: str, frame: Any, outcomes: list[RuleOutcome]) -> tuple[Any, list[dict[str, Any]],
+                                                                                 list[str], list[dict[str, Any]]]:
+    """Split a frame into (accepted rows, quarantine rows, gate failures, rule summaries)."""
+    quarantine: dict[int, list[str]] = {}
+    flags: dict[int, list[str]] = {}
+    gate: list[str] = []
+    rules = []
+    for o in outcomes:
+        rules.append({"dataset": name, "rule": o.rule, "expectation": o.expectation, "severity": o.severity,
+                      "success": o.success, "column": o.column, "row_condition": o.row_condition,
+                      "n_failing_rows": len(o.failing_rows), "failing_rows": o.failing_rows[:200],
+                      "observed": o.observed if isinstance(o.observed, (int, float, str, list, type(None))) else str(
+                          o.observed)})
+        if o.success:
+            continue
+        if o.expectation in TABLE_LEVEL or (not o.failing_rows and o.severity == "critical"):
+            if o.severity == "critical":
+                gate.append(f"{name}: critical rule {o.rule} failed ({o.expectation}, observed {o.observed})")
+            continue
+        target = quarantine if o.severity == "critical" else flags
+        for i in o.failing_rows:
+            target.setdefault(i, []).append(o.rule)
+    frame = frame.reset_index(drop=True).copy()
+    frame["validation_flags"] = [sorted(flags.get(i, [])) for i in range(len(frame))]
+    bad = sorted(quarantine)
+    rejected = []
+    for i in bad:
+        row = frame.iloc[i]
+        rejected.append({"dataset": name, "row": i, "rules": ";".join(sorted(set(quarantine[i]))),
+                         "severity": "critical", "doc": row.get("doc"), "indicator": row.get("indicator"),
+                         "value": row.get("value"), "unit": row.get("unit"), "quote": row.get("quote"),
+                         "record": json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False)})
+    accepted = frame.drop(index=bad).reset_index(drop=True)
+    return accepted, rejected, gate, rules
+
+
+def _jsonable(v: Any) -> Any:
+    if hasattr(v, "tolist"):
+        return v.tolist()
+    if isinstance(v, float) and v != v:
+        return None
+    return v if isinstance(v, (int, float, str, bool, list, dict, type(None))) else str(v)
+
+
+def cross_year_checks(panel: Any, previous: Any, jump_factor: float) -> list[dict[str, Any]]:
+    """Warnings for values identical to last year's (boilerplate) or jumping beyond ``jump_factor``."""
+    if previous is None or previous.empty or panel.empty:
+        return []
+    prev = previous[["unit_id", "indicator", "raw_value"]].rename(columns={"raw_value": "previous_value"})
+    joined = panel.merge(prev, on=["unit_id", "indicator"], how="inner")
+    warnings = []
+    for row in joined.itertuples(index=False):
+        value, before = float(row.value), float(row.previous_value)
+        if value == before and value not in (0.0, 100.0):
+            kind = "identical_to_previous_year"
+        elif min(value, before) > 0 and max(value, before) / min(value, before) > jump_factor:
+            kind = "jump_beyond_factor"
+        else:
+            continue
+        warnings.append({"check": kind, "unit_id": row.unit_id, "unit_name": row.unit_name,
+                         "indicator": row.indicator, "value": value, "previous_value": before, "quote": row.quote})
+    return warnings
+
+
+def run_validate(settings: RunSettings) -> dict[str, Any]:
+    """Run the suites and the gate for one year. Raises ValidationGateError on critical failures."""
+    import pandas as pd
+
+    from pipeline.ingest.inbox import list_submissions
+
+    cfg = load_config("validation")
+    catalog = Catalog(settings.out, settings.year)
+    documents = io.read_parquet(catalog.documents)
+    records = io.read_parquet(catalog.records)
+    panel = io.read_parquet(catalog.panel)
+    account = accounting(documents, len(list_submissions(settings.inbox)))
+    gate: list[str] = []
+    if not account["balanced"]:
+        gate.append(f"accounting: submitted {account['submitted']} != accepted {account['accepted']} + quarantined "
+                    f"{account['quarantined']} + duplicates {account['duplicates']} (rows {account['rows']})")
+    results: dict[str, Any] = {"year": settings.year, "accounting": account, "rules": [], "gate_failures": gate}
+    quarantined: list[dict[str, Any]] = []
+    accepted_frames = {}
+    for name, frame in (("records", records), ("panel", panel)):
+        outcomes = run_suite(read_suite(name), frame)
+        accepted, rejected, failures, rules = _apply_outcomes(name, frame, outcomes)
+        accepted_frames[name] = accepted
+        quarantined.extend(rejected)
+        gate.extend(failures)
+        results["rules"].extend(rules)
+        share = len(rejected) / len(frame) if len(frame) else 0.0
+        results[f"{name}_counts"] = {"rows": len(frame), "accepted": len(accepted), "quarantined": len(rejected),
+                                     "flagged": int(sum(bool(f) for f in accepted["validation_flags"]))}
+        if share > float(cfg["max_quarantine_share"]):
+            gate.append(f"{name}: {share:.0%} of rows quarantined (limit {cfg['max_quarantine_share']:.0%})")
+    previous_path = Catalog(settings.out, settings.year - 1).publish_dir / "indicators.parquet"
+    previous = pd.read_parquet(previous_path) if previous_path.exists() else None
+    results["cross_year"] = cross_year_checks(accepted_frames["panel"], previous, float(cfg["cross_year_jump_factor"]))
+    results["previous_year_available"] = previous is not None
+    results["documents_set_aside"] = documents[documents["disposition"] != "accepted"][
+        ["doc", "source_file", "disposition", "reason"]].to_dict("records")
+    quarantine = pd.DataFrame(quarantined, columns=["dataset", "row", "rules", "severity", "doc", "indicator",
+                                                    "value", "unit", "quote", "record"])
+    quarantine = quarantine.astype({"value": "float64", "row": "int64"})
+    io.write_parquet(catalog.quarantine, quarantine)
+    io.write_parquet(catalog.accepted_records, accepted_frames["records"])
+    io.write_parquet(catalog.accepted_panel, accepted_frames["panel"])
+    results["passed"] = not gate
+    io.write_json(catalog.validation_results, results)
+    if gate:
+        raise ValidationGateError("validation gate failed, nothing will be published:\n  " + "\n  ".join(gate))
+    log.info("validate: records %s, panel %s", results["records_counts"], results["panel_counts"])
+    return {"validation_results": str(catalog.validation_results), "quarantined_rows": len(quarantine),
+            "panel_rows": results["panel_counts"]["accepted"]}

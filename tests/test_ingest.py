@@ -1,0 +1,185 @@
+"""Ingest on real samples (golden identification, defects cleaned) and on a generated bad-input corpus."""
+
+from __future__ import annotations
+
+import io as _io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest.inbox import list_submissions
+from pipeline.ingest.normalise import normalise_text
+from pipeline.ingest.readers import UnreadableFile, read_document
+from pipeline.ingest.stage import profile_file, run_ingest, run_normalise
+from pipeline.settings import RunSettings
+
+GOLDEN = {
+    # short name: (unit name contains, level, unit id, year, kind)
+    "neimenggu-fazhiban": ("内蒙古自治区", "department", "150000", 2017, "annual_report"),
+    "zhoushan-city": ("舟山市", "prefecture", "330900", 2019, "annual_report"),
+    "etuoke-banner": ("鄂托克旗", "county", "150624", 2022, "annual_report"),
+    "liujiang-district": ("柳江区", "county", "450206", 2017, "work_plan"),
+    "zhenxing-district": ("振兴区", "county", "210603", 2017, "annual_report"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_real_samples_are_identified_without_manifest(sample_files, name):
+    unit, level, unit_id, year, kind = GOLDEN[name]
+    profile, _ = profile_file(sample_files[name])
+    assert unit in profile["unit_name"]
+    assert (profile["admin_level"], profile["unit_id"], profile["report_year"], profile["doc_kind"]) == (
+        level, unit_id, year, kind)
+    assert profile["status"] == ("quarantined" if kind == "work_plan" else "ok")
+
+
+def test_sample_defects_are_cleaned(sample_files):
+    def clean(name: str) -> str:
+        return normalise_text(sample_files[name].read_text(encoding="utf-8")).text
+
+    neimenggu = clean("neimenggu-fazhiban")
+    assert "(rèn)" not in neimenggu and "認" not in neimenggu and "认真贯彻" in neimenggu
+    zhoushan = clean("zhoushan-city")
+    assert "bet" not in zhoushan.lower() and "体育是正规的吗" not in zhoushan and "舟山群岛新区" in zhoushan
+    etuoke = clean("etuoke-banner")
+    assert "ICP备" not in etuoke and "Email" not in etuoke and "字号" not in etuoke
+    assert etuoke.startswith("鄂托克旗2022年法治政府建设工作报告")
+    liujiang = clean("liujiang-district")
+    assert liujiang.count("进一步加强法治政府宣传力度") == 1
+    assert len(liujiang) < 0.6 * len(sample_files["liujiang-district"].read_text(encoding="utf-8"))
+    zhenxing = clean("zhenxing-district")
+    assert "打印本页" not in zhenxing and "Baidu" not in zhenxing
+
+
+def test_offsets_map_back_to_raw_text(sample_files):
+    for path in sample_files.values():
+        raw = path.read_text(encoding="utf-8")
+        norm = normalise_text(raw)
+        assert len(norm.offsets) == len(norm.text)
+        assert (norm.offsets[1:] >= norm.offsets[:-1]).all()
+        # characters untouched by t2s/NFKC are identical at their raw offset
+        same = sum(norm.text[i] == raw[norm.offsets[i]] for i in range(len(norm.text)))
+        assert same / len(norm.text) > 0.6
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "gb18030", "big5"])
+def test_encodings_are_detected(sample_files, encoding):
+    text = sample_files["etuoke-banner"].read_text(encoding="utf-8")
+    if encoding == "big5":
+        from pipeline.ingest.normalise import _t2s
+
+        text = sample_files["neimenggu-fazhiban"].read_text(encoding="utf-8")[:1500]
+        text = text.encode("big5", errors="ignore").decode("big5")
+    else:
+        _ = _t2s = None
+    decoded = read_document(text.encode(encoding), ".txt")
+    assert decoded.text.replace("\ufeff", "") == text
+
+
+def _docx_bytes(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for p in paragraphs:
+        document.add_paragraph(p)
+    buffer = _io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _pdf_bytes(text: str) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pipeline.publish.style import use_house_style
+
+    use_house_style()
+    fig = plt.figure()
+    for i, line in enumerate(text.split("\n")):
+        fig.text(0.02, 0.8 - 0.1 * i, line, fontsize=8)
+    buffer = _io.BytesIO()
+    fig.savefig(buffer, format="pdf")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+REPORT = "振兴区2017年度法治政府建设工作报告\n2017年,我区共审核规范性文件32件,办理行政复议案件15件。"
+
+
+def test_docx_html_and_pdf_readers():
+    assert "行政复议案件15件" in read_document(_docx_bytes(REPORT.split("\n")), ".docx").text
+    html = f"<html><head><meta charset='gbk'><script>var x='广告广告广告广告广告广告广告广告广告广告广告';</script></head>" \
+           f"<body><nav>首页 导航</nav><p>{REPORT}</p></body></html>".encode("gbk")
+    text = read_document(html, ".html").text
+    assert "行政复议案件15件" in text and "广告" not in text and "导航" not in text
+    assert "法治政府" in read_document(_pdf_bytes(REPORT), ".pdf").text
+
+
+def _zip_bomb() -> bytes:
+    buffer = _io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"0" * (300 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+BAD_INPUTS = {
+    "empty.txt": (b"", "empty"),
+    "garbage.txt": (bytes(range(256)) * 40, None),
+    "corrupt.docx": (b"PK\x03\x04 this is not a zip", "corrupt_docx"),
+    "encrypted.docx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "encrypted_or_legacy_doc"),
+    "bomb.docx": (None, "zip_bomb"),
+    "corrupt.pdf": (b"%PDF-1.4\n garbage", "corrupt_pdf"),
+    "notes.xyz": (REPORT.encode(), "unsupported_extension"),
+    "english.txt": (b"This is an English text without Chinese characters." * 10, "no_chinese_text"),
+}
+
+
+def test_bad_inputs_are_quarantined_with_reasons_and_accounted(tmp_path: Path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, (data, _reason) in BAD_INPUTS.items():
+        (inbox / name).write_bytes(_zip_bomb() if data is None else data)
+    (inbox / "ok.txt").write_text(REPORT * 20, encoding="utf-8")
+    (inbox / "big.txt").write_text(REPORT * 6000, encoding="utf-8")
+    (inbox / "manifest.csv").write_text(
+        "file,unit_name,admin_level,report_year\n../outside.txt,x,county,2017\n/etc/passwd,x,county,2017\n"
+        "missing.txt,x,county,2017\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in inbox.iterdir()}
+    settings = RunSettings(year=2017, inbox=inbox, out=tmp_path / "out", max_file_bytes=400_000)
+    run_ingest(settings)
+    result = run_normalise(settings)
+    import pandas as pd
+
+    docs = pd.read_parquet(tmp_path / "out" / "text" / "year=2017" / "documents.parquet").set_index("source_file")
+    assert len(docs) == len(list_submissions(inbox)) == len(BAD_INPUTS) + 2 + 3
+    for name, (_data, reason) in BAD_INPUTS.items():
+        assert docs.loc[name, "status"] == "quarantined", name
+        if reason:
+            assert docs.loc[name, "reason"].startswith(reason), (name, docs.loc[name, "reason"])
+    assert docs.loc["big.txt", "reason"].startswith("too_large")
+    assert docs.loc["../outside.txt", "reason"].startswith("unsafe_path")
+    assert docs.loc["/etc/passwd", "reason"].startswith("unsafe_path")
+    assert docs.loc["missing.txt", "reason"].startswith("missing_file")
+    assert docs.loc["ok.txt", "disposition"] == "accepted"
+    assert result["submitted"] == result["accepted"] + result.get("quarantined", 0) + result.get("duplicate", 0)
+    # originals untouched
+    assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before
+
+
+def test_exact_and_near_duplicates_are_set_aside(tmp_path: Path, sample_files):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    text = sample_files["zhenxing-district"].read_text(encoding="utf-8")
+    (inbox / "a.txt").write_text(text, encoding="utf-8")
+    (inbox / "b_copy.txt").write_text(text, encoding="utf-8")
+    (inbox / "c_mirror.txt").write_text("转载自某网站\n" + text.replace("2017年", "2017 年", 3), encoding="utf-8")
+    settings = RunSettings(year=2017, inbox=inbox, out=tmp_path / "out")
+    run_ingest(settings)
+    result = run_normalise(settings)
+    assert result["accepted"] == 1 and result["duplicate"] == 2
+    with pytest.raises(UnreadableFile):
+        read_document(b"", ".txt")

@@ -11,6 +11,7 @@ kind, qualifier, character span and the clause/sentence around it. Scope and ind
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -71,7 +72,7 @@ def parse_number(token: str) -> float | None:
         multiplier = {"万": 1e4, "亿": 1e8, "千": 1e3}[token[-1]]
         token = token[:-1]
     if re.fullmatch(r"\d+(?:\.\d+)?", token):
-        return float(token) * multiplier
+        return float(Decimal(token) * Decimal(int(multiplier)))
     import cn2an
 
     try:
@@ -130,7 +131,7 @@ def find_quantities(text: str) -> list[Quantity]:
         if _inside_brackets(text, start):
             continue
         is_chinese = num[0] in r["cn_chars"]
-        if is_chinese and num in ("一", "两") and not re.match(r"^\s*($|[,，。；;、)）\n])", text[end:end + 2]):
+        if is_chinese and num == "一" and not re.match(r"^\s*($|[,，。；;、)）\n])", text[end:end + 2]):
             continue  # 一次性, 一件事, 两个维护...
         if is_chinese and start > 0 and text[start - 1] in r["cn_chars"]:
             continue  # inside a longer numeral word (e.g. 统一 + 项)

@@ -1,0 +1,92 @@
+"""Index maths on tiny frames with hand-computed results, and the validation gate on injected bad values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.index.build import Framework, aggregate, normalise, rank_within_level
+from pipeline.validate.gx_runner import run_suite
+from pipeline.validate.stage import _apply_outcomes
+from pipeline.validate.suites import read_suite
+
+FRAMEWORK = Framework(pd.DataFrame([
+    {"indicator": "a", "dimension": "d1", "polarity": 1, "admin_level": "county", "lo": 0.0, "hi": 200.0},
+    {"indicator": "b", "dimension": "d1", "polarity": -1, "admin_level": "county", "lo": 0.0, "hi": 20.0},
+    {"indicator": "c", "dimension": "d2", "polarity": 1, "admin_level": "county", "lo": 50.0, "hi": 100.0},
+]), ("d1", "d2"))
+PANEL = pd.DataFrame([
+    {"unit_id": "u1", "admin_level": "county", "indicator": "a", "value": 50.0},
+    {"unit_id": "u1", "admin_level": "county", "indicator": "b", "value": 5.0},
+    {"unit_id": "u1", "admin_level": "county", "indicator": "c", "value": 90.0},
+    {"unit_id": "u2", "admin_level": "county", "indicator": "a", "value": 300.0},
+    {"unit_id": "u2", "admin_level": "county", "indicator": "c", "value": 40.0},
+])
+
+
+def test_goalpost_normalisation_clips_and_reverses():
+    n = normalise(PANEL, FRAMEWORK).set_index(["unit_id", "indicator"])["normalised"]
+    assert n[("u1", "a")] == pytest.approx(25.0)  # 50 / 200
+    assert n[("u1", "b")] == pytest.approx(75.0)  # lower is better: 100 - 25
+    assert n[("u1", "c")] == pytest.approx(80.0)  # (90 - 50) / 50
+    assert n[("u2", "a")] == pytest.approx(100.0)  # clipped at the upper goalpost
+    assert n[("u2", "c")] == pytest.approx(0.0)  # clipped at the lower goalpost
+
+
+def test_arithmetic_and_geometric_aggregation_by_hand():
+    n = normalise(PANEL, FRAMEWORK)
+    scores, weights = aggregate(n, "arithmetic")
+    s = scores.set_index("unit_id")
+    assert s.loc["u1", "dim_d1"] == pytest.approx(50.0)  # mean(25, 75)
+    assert s.loc["u1", "score"] == pytest.approx(65.0)  # mean(50, 80)
+    assert s.loc["u2", "score"] == pytest.approx(50.0)  # mean(100, 0): available-case
+    # effective weights reproduce the score exactly
+    merged = n.merge(weights, on=["unit_id", "indicator"])
+    recomputed = (merged["normalised"] * merged["weight"]).groupby(merged["unit_id"]).sum()
+    assert recomputed["u1"] == pytest.approx(65.0) and recomputed["u2"] == pytest.approx(50.0)
+    geo = aggregate(n, "geometric")[0].set_index("unit_id")
+    def geomean(x: float, y: float) -> float:  # on 0-100 values shifted to 1-100
+        return (((1 + 0.99 * x) * (1 + 0.99 * y)) ** 0.5 - 1) / 0.99
+
+    assert geo.loc["u1", "score"] == pytest.approx(geomean(geomean(25.0, 75.0), 80.0))
+    assert geo.loc["u1", "score"] < s.loc["u1", "score"] + 1e-9
+
+
+def test_rank_within_level():
+    frame = pd.DataFrame({"admin_level": ["county", "county", "prefecture"], "score": [10.0, 30.0, 5.0]})
+    assert list(rank_within_level(frame)) == [2.0, 1.0, 1.0]
+
+
+def _panel_row(**over):
+    row = {"unit_id": "210603", "unit_name": "振兴区", "admin_level": "county", "year": 2017,
+           "indicator": "head_appearance_rate", "value": 90.0, "unit": "%", "qualifier": "exact", "doc": "d",
+           "sha256": "x", "start": 0, "end": 3, "quote": "出庭应诉率90%", "rule_id": "r", "n_candidates": 1}
+    row.update(over)
+    return row
+
+
+def test_injected_bad_values_are_caught_by_the_intended_rules():
+    panel = pd.DataFrame([
+        _panel_row(),
+        _panel_row(unit_id="1", value=130.0),  # impossible rate
+        _panel_row(unit_id="2", indicator="reconsideration_cases", value=12.0, unit="%"),  # wrong unit
+        _panel_row(unit_id="3"), _panel_row(unit_id="3"),  # duplicate key
+        _panel_row(unit_id="4", quote=None),  # missing evidence
+        _panel_row(unit_id="5", indicator="litigation_cases", value=5000.0, unit="件"),  # implausible: warning
+    ])
+    accepted, rejected, gate, _rules = _apply_outcomes("panel", panel, run_suite(read_suite("panel"), panel))
+    caught = {r["row"]: r["rules"] for r in rejected}
+    assert "panel.rate_within_0_100.head_appearance_rate" in caught[1]
+    assert "panel.unit_allowed.reconsideration_cases" in caught[2]
+    assert "panel.unique_unit_year_indicator" in caught[3] and "panel.unique_unit_year_indicator" in caught[4]
+    assert "panel.evidence_present" in caught[5]
+    assert 0 not in caught and 6 not in caught
+    flagged = accepted.set_index("unit_id").loc["5", "validation_flags"]
+    assert "panel.plausible_range.litigation_cases.county" in list(flagged)
+    assert gate == []
+
+
+def test_missing_required_column_fails_the_gate():
+    panel = pd.DataFrame([_panel_row()]).drop(columns=["quote"])
+    _accepted, _rejected, gate, _rules = _apply_outcomes("panel", panel, run_suite(read_suite("panel"), panel))
+    assert any("panel.required_columns" in g for g in gate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 
 from pipeline.settings import DAGS_DIR
 
@@ -19,7 +20,7 @@ def test_dagbag_has_no_import_errors_and_expected_structure(airflow_db):
     dag = bag.get_dag("rule_of_law_index")
     assert dag is not None
     assert [t.task_id for t in dag.topological_sort()] == STAGES
-    for upstream, downstream in zip(STAGES, STAGES[1:], strict=False):
+    for upstream, downstream in pairwise(STAGES):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
     assert dag.tags and dag.doc_md and "year" in dag.params
 

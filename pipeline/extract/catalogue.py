@@ -60,6 +60,6 @@ def load_catalogue() -> Catalogue:
             scored=bool(raw["scored"]), size_normalisation=raw["size_normalisation"],
             all_of=tuple(tuple(g) for g in cues.get("all_of") or ()), none_of=tuple(cues.get("none_of") or ()),
             near=tuple(cues.get("near") or ()),
-            ranges={lvl: (tuple(v) if v else None) for lvl, v in (raw.get("ranges") or {}).items()},  # type: ignore[misc]
+            ranges={lvl: (tuple(v) if v else None) for lvl, v in (raw.get("ranges") or {}).items()},
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

@@ -11,8 +11,8 @@ kind, qualifier, character span and the clause/sentence around it. Scope and ind
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any
 

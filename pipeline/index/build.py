@@ -83,7 +83,7 @@ def aggregate(normalised: Any, method: str = "arithmetic", weights: dict[str, fl
         dw = np.array([dim_weights.get(d, 1.0) if dim_weights else 1.0 for d in dims])
         score = _mean(np.array(list(dims.values())), dw, method)
         dw = dw / dw.sum() if len(dw) else dw
-        for (dim, (codes, w)), d_w in zip(dim_members.items(), dw, strict=True):
+        for (codes, w), d_w in zip(dim_members.values(), dw, strict=True):
             for code, iw in zip(codes, w, strict=True):
                 eff.append({"unit_id": unit_id, "indicator": code, "weight": float(d_w * iw)})
         rows.append({"unit_id": unit_id, "score": score, **{f"dim_{d}": v for d, v in dims.items()}})

@@ -66,7 +66,7 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     scores, indicators = build_index(panel, units, cfg, settings.year)
     io.write_parquet(catalog.scores, scores)
     io.write_parquet(catalog.indicator_scores, indicators)
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in PACKAGES:
         try:
             versions[pkg] = metadata.version(pkg)

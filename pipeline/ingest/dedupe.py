@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import Any
 
 SHINGLE_CHARS = 5
 NUM_PERM = 128
@@ -25,7 +26,7 @@ def jaccard(a: set[bytes], b: set[bytes]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def find_duplicates(docs: Sequence[tuple[str, str, tuple[float, ...]]]) -> dict[str, tuple[str, str]]:
+def find_duplicates(docs: Sequence[tuple[str, str, tuple[Any, ...]]]) -> dict[str, tuple[str, str]]:
     """Map each duplicate doc to (the doc kept in its place, a human reason)."""
     from datasketch import MinHash, MinHashLSH
 

@@ -8,7 +8,7 @@ The rules (cue patterns, suffix lists, region hints) live in ``configs/identify.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
@@ -189,10 +189,10 @@ def _resolve_place(name: str, context: str) -> Division | None:
     return candidates[0] if candidates else None
 
 
-def _place_scores(text: str) -> Counter[str]:
+def _place_scores(text: str) -> dict[str, float]:
     """Mentions of each division in the text; an ambiguous name gives each candidate a share."""
     gaz = load_gazetteer()
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = defaultdict(float)
     for match in gaz.name_pattern.finditer(text[:30000]):
         divisions = gaz.lookup(match.group(0))
         for division in divisions:
@@ -209,13 +209,13 @@ def _infer_place_from_body(text: str, level: str | None) -> Division | None:
             if pattern.search(text[:30000]):
                 return gaz.by_code.get(code)
         return None
-    totals: Counter[str] = Counter()
+    totals: dict[str, float] = defaultdict(float)
     for code, score in scores.items():
         division = gaz.by_code[code]
         for i, ancestor in enumerate(reversed(gaz.path(division))):
             totals[ancestor.code] += score * (3.0 if i == 0 else 1.0)
     wanted = level if level in ("province", "prefecture", "county") else None
-    ranked = [gaz.by_code[c] for c, _ in totals.most_common() if wanted is None or gaz.by_code[c].level == wanted]
+    ranked = [gaz.by_code[c] for c, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])) if wanted is None or gaz.by_code[c].level == wanted]
     return ranked[0] if ranked else None
 
 
@@ -229,7 +229,7 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     """Unit name, level, id and region path, with sources."""
     gaz = load_gazetteer()
     result: dict[str, Any] = {}
-    unit = _unit_from_title(title) if title else None
+    unit: str | None = _unit_from_title(title) if title else None
     if unit is None:
         # first line of a report often opens with the unit: "2017年,自治区政府法制办认真贯彻…"
         opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:认真|坚持|深入|紧紧|全面|在)", text[:400])
@@ -247,6 +247,7 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
             result["unit_id_source"] = "places_in_body"
     else:
         result["unit_id_source"] = "gazetteer"
+    level: str | None
     if department:
         level, level_source = "department", "unit_name"
     elif division is not None:

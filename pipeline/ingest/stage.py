@@ -183,7 +183,8 @@ def run_normalise(settings: RunSettings) -> dict[str, Any]:
     records: list[DocumentRecord] = []
     texts: dict[str, str] = {}
     for row in raw_docs.to_dict("records"):
-        rec = DocumentRecord(**{k: (None if _isna(v) else v) for k, v in row.items() if k in DOCUMENT_COLUMNS})
+        fields: dict[str, Any] = {k: (None if _isna(v) else v) for k, v in row.items() if k in DOCUMENT_COLUMNS}
+        rec = DocumentRecord(**fields)
         rec.flags = list(row["flags"]) if row["flags"] is not None else []
         if rec.status == "ok":
             raw = catalog.raw_text(rec.doc).read_text(encoding="utf-8")

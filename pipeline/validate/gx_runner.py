@@ -47,7 +47,7 @@ def run_suite(suite_doc: dict[str, Any], frame: Any) -> list[RuleOutcome]:
 
     suite = build_suite(suite_doc)
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
+    context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
     batch_def = (context.data_sources.add_pandas("frames").add_dataframe_asset(suite_doc["name"])
                  .add_batch_definition_whole_dataframe("whole"))
     batch = batch_def.get_batch(batch_parameters={"dataframe": frame.reset_index(drop=True)})

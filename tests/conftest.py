@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.runner import configure_airflow
+from pipeline.settings import SAMPLE_INBOX_ROOT
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="rolindex-airflow-"))
 configure_airflow(_AIRFLOW_HOME)
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
-
-SEEDS = Path(__file__).resolve().parent.parent / "examples" / "inbox"
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +28,7 @@ def airflow_db() -> Path:
 @pytest.fixture(scope="session")
 def sample_files() -> dict[str, Path]:
     """The five real sample reports by short name."""
-    files = {p.name.split("_")[1]: p for p in SEEDS.glob("*/*.txt")}
+    files = {p.name.split("_")[1]: p for p in SAMPLE_INBOX_ROOT.glob("*/*.txt")}
     assert len(files) == 5, files
     return files
 

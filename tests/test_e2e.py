@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import SEEDS
+from pipeline.settings import SAMPLE_INBOX_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ def published_2017(airflow_db, tmp_path_factory) -> Path:
     from pipeline.runner import load_dag
 
     out = tmp_path_factory.mktemp("out")
-    run = load_dag().test(run_conf={"year": 2017, "inbox": str(SEEDS / "2017"), "out": str(out)})
+    run = load_dag().test(run_conf={"year": 2017, "inbox": str(SAMPLE_INBOX_ROOT / "2017"), "out": str(out)})
     assert str(run.state) == "success"
     return out / "publish" / "year=2017"
 

@@ -177,5 +177,8 @@ def test_exact_and_near_duplicates_are_set_aside(tmp_path: Path, sample_files):
     run_ingest(settings)
     result = run_normalise(settings)
     assert result["accepted"] == 1 and result["duplicate"] == 2
+
+
+def test_empty_bytes_are_unreadable():
     with pytest.raises(UnreadableFile):
         read_document(b"", ".txt")

@@ -67,12 +67,12 @@ def rules() -> dict[str, Any]:
 def parse_number(token: str) -> float | None:
     """'1,234.5' -> 1234.5; '1.2万' -> 12000; '一百零八' -> 108; '两' -> 2. None if unparsable."""
     token = token.replace(" ", "").replace(",", "")
-    multiplier = 1.0
+    multiplier = 1
     if token and token[-1] in "万亿千" and re.match(r"^\d", token):
-        multiplier = {"万": 1e4, "亿": 1e8, "千": 1e3}[token[-1]]
+        multiplier = {"万": 10_000, "亿": 100_000_000, "千": 1_000}[token[-1]]
         token = token[:-1]
     if re.fullmatch(r"\d+(?:\.\d+)?", token):
-        return float(Decimal(token) * Decimal(int(multiplier)))
+        return float(Decimal(token) * multiplier)  # Decimal: 64.71万 is exactly 647100
     import cn2an
 
     try:
@@ -132,7 +132,7 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         is_chinese = num[0] in r["cn_chars"]
         if is_chinese and num == "一" and not re.match(r"^\s*($|[,，。；;、)）\n])", text[end:end + 2]):
-            continue  # 一次性, 一件事, 两个维护...
+            continue  # 一次性, 一件事 ...: a bare 一 counts only when the unit ends the clause
         if is_chinese and start > 0 and text[start - 1] in r["cn_chars"]:
             continue  # inside a longer numeral word (e.g. 统一 + 项)
         value = parse_number(num)

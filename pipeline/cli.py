@@ -13,6 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+from pipeline import storage
+
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.catalog import Catalog
@@ -22,7 +24,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = RunSettings.resolve(args.year, args.inbox, args.out)
     print(f"rolindex: running rule_of_law_index for {settings.year}\n  inbox: {settings.inbox}\n"
           f"  out:   {settings.out}", file=sys.stderr)
-    if not settings.inbox.is_dir():
+    if not storage.is_dir(settings.inbox):
         print(f"rolindex: error: inbox {settings.inbox} does not exist", file=sys.stderr)
         return 2
     state = run_year(settings.year, str(settings.inbox), str(settings.out))

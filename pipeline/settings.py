@@ -3,7 +3,8 @@
 No I/O happens at import. Environment variables:
 
 - ``ROLINDEX_DATA_ROOT``: where zones (raw, text, extracted, ..., publish) are written; default ``outputs/``.
-- ``ROLINDEX_INBOX_ROOT``: the folder holding one inbox per year (``<root>/<year>/``); default the sample inbox.
+- ``ROLINDEX_INBOX_ROOT``: the folder or object-storage URL (``s3://bucket/inbox``) holding one inbox per
+  year (``<root>/<year>/``); default the sample inbox.
 - ``ROLINDEX_MAX_FILE_BYTES``: the size limit for one submitted file; default 50 MB.
 """
 
@@ -25,15 +26,18 @@ class RunSettings:
     """Where one yearly run reads and writes."""
 
     year: int
-    inbox: Path
+    inbox: str | Path  # a local folder, or an fsspec URL for an object-storage prefix
     out: Path
     max_file_bytes: int = 50 * 1024 * 1024
 
     @classmethod
     def resolve(cls, year: int, inbox: str | Path | None = None, out: str | Path | None = None) -> RunSettings:
         """Fill in defaults: the inbox is ``<inbox root>/<year>``, the output the data root."""
-        inbox_root = Path(os.environ.get("ROLINDEX_INBOX_ROOT", SAMPLE_INBOX_ROOT))
-        inbox_path = Path(inbox) if inbox else inbox_root / str(year)
+        from pipeline import storage
+
+        inbox_root = os.environ.get("ROLINDEX_INBOX_ROOT") or str(SAMPLE_INBOX_ROOT)
+        location = str(inbox) if inbox else str(storage.join(inbox_root, str(year)))
+        inbox_location: str | Path = location if storage.is_url(location) else storage.local_path(location).resolve()
         out_path = Path(out) if out else Path(os.environ.get("ROLINDEX_DATA_ROOT", PROJECT_ROOT / "outputs"))
         max_bytes = int(os.environ.get("ROLINDEX_MAX_FILE_BYTES", 50 * 1024 * 1024))
-        return cls(year=int(year), inbox=inbox_path.resolve(), out=out_path.resolve(), max_file_bytes=max_bytes)
+        return cls(year=int(year), inbox=inbox_location, out=out_path.resolve(), max_file_bytes=max_bytes)

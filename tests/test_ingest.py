@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io as _io
 import zipfile
 from pathlib import Path
@@ -182,3 +183,75 @@ def test_exact_and_near_duplicates_are_set_aside(tmp_path: Path, sample_files):
 def test_empty_bytes_are_unreadable():
     with pytest.raises(UnreadableFile):
         read_document(b"", ".txt")
+
+
+def _docs(out: Path, year: int):
+    import pandas as pd
+
+    return pd.read_parquet(out / "text" / f"year={year}" / "documents.parquet").set_index("source_file")
+
+
+def test_yaml_manifest_wins_over_inference_and_is_recorded(tmp_path: Path, sample_files):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "report.txt").write_bytes(sample_files["etuoke-banner"].read_bytes())
+    (inbox / "plain.txt").write_bytes(sample_files["zhenxing-district"].read_bytes())
+    (inbox / "manifest.yaml").write_text(
+        "files:\n"
+        "  - file: report.txt\n"
+        "    unit_name: 鄂托克旗人民政府（经核对）\n"
+        "    admin_level: county\n"
+        "    report_year: 2022\n", encoding="utf-8")
+    settings = RunSettings(year=2022, inbox=inbox, out=tmp_path / "out")
+    run_ingest(settings)
+    run_normalise(settings)
+    docs = _docs(tmp_path / "out", 2022)
+    row = docs.loc["report.txt"]
+    assert row["unit_name"] == "鄂托克旗人民政府（经核对）"
+    assert (row["unit_name_source"], row["admin_level_source"], row["report_year_source"]) == ("manifest",) * 3
+    assert row["unit_id_source"].startswith("inferred:") and row["unit_id"] == "150624"
+    assert "manifest_overrides_unit_name" in list(row["flags"])
+    # no manifest row: everything inferred, and the 2017 report is set aside for the 2022 run
+    other = docs.loc["plain.txt"]
+    assert other["report_year_source"].startswith("inferred:") and other["reason"].startswith("wrong_year")
+
+
+def test_broken_yaml_manifest_is_a_clear_inbox_error(tmp_path: Path):
+    from pipeline.ingest.inbox import InboxError
+
+    (tmp_path / "manifest.yaml").write_text("- file: a.txt\n  admin_level: village\n", encoding="utf-8")
+    with pytest.raises(InboxError, match="village"):
+        list_submissions(tmp_path)
+    (tmp_path / "manifest.yaml").write_text("files: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InboxError, match="not valid YAML"):
+        list_submissions(tmp_path)
+
+
+def test_object_storage_inbox_through_fsspec(tmp_path: Path, sample_files):
+    """An inbox given as a URL is listed and read through fsspec (the in-memory backend stands in
+    for S3 here: same AbstractFileSystem API, no network)."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    root = "/rolindex-test-inbox/2017"
+    if fs.exists("/rolindex-test-inbox"):
+        fs.rm("/rolindex-test-inbox", recursive=True)
+    for name in ("zhenxing-district", "liujiang-district", "neimenggu-fazhiban"):
+        fs.pipe(f"{root}/reports/{name}.txt", sample_files[name].read_bytes())
+    fs.pipe(f"{root}/empty.txt", b"")
+    fs.pipe(f"{root}/manifest.csv", "file,unit_name,admin_level,report_year\n"
+            "reports/zhenxing-district.txt,丹东市振兴区人民政府,county,2017\n".encode())
+    settings = RunSettings.resolve(2017, inbox=f"memory://{root}", out=tmp_path / "out")
+    assert settings.inbox == f"memory://{root}"
+    run_ingest(settings)
+    result = run_normalise(settings)
+    docs = _docs(tmp_path / "out", 2017)
+    assert sorted(docs.index) == ["empty.txt", "reports/liujiang-district.txt", "reports/neimenggu-fazhiban.txt",
+                                  "reports/zhenxing-district.txt"]
+    assert docs.loc["reports/zhenxing-district.txt", "unit_name_source"] == "manifest"
+    assert docs.loc["empty.txt", "reason"].startswith("empty")
+    assert docs.loc["reports/liujiang-district.txt", "reason"].startswith("not_annual_report")
+    assert docs.loc["reports/zhenxing-district.txt", "sha256"] == hashlib.sha256(
+        sample_files["zhenxing-district"].read_bytes()).hexdigest()
+    assert result["submitted"] == 4 == result["accepted"] + result["quarantined"] + result.get("duplicate", 0)
+    fs.rm("/rolindex-test-inbox", recursive=True)

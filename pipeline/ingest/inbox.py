@@ -1,11 +1,12 @@
 """List the files submitted in one year's inbox, with the optional manifest's metadata.
 
-An inbox is a folder. Every regular file in it (recursively) is a submission, except the manifest
-(``manifest.csv`` / ``manifest.yaml``) and hidden files. The manifest has columns ``file``,
+An inbox is a folder or an object-storage prefix (any fsspec URL, e.g. ``s3://bucket/inbox/2022``;
+see ``pipeline.storage``). Every regular file in it (recursively) is a submission, except the
+manifest (``manifest.csv`` / ``manifest.yaml``) and hidden files. The manifest has columns ``file``,
 ``unit_name``, ``admin_level``, ``report_year`` and optionally ``unit_id``; where it names a file,
 its values win over inference.
 
-Input: the inbox path. Output: ``Submission`` records; nothing is read beyond file metadata here.
+Input: the inbox location. Output: ``Submission`` records; nothing is read beyond file metadata here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+
+from pipeline import storage
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.yaml", "manifest.yml")
 MAX_NAME_CHARS = 255
@@ -31,7 +34,8 @@ class Submission:
 
     doc: str
     source_file: str  # path relative to the inbox, as submitted
-    path: Path | None  # None when the name itself is refused
+    location: str | None  # where to read it (local path or URL); None when the name itself is refused
+    size: int | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
     refused: str | None = None  # reason code when the file can't even be opened safely
     refused_message: str | None = None
@@ -45,22 +49,28 @@ def doc_id(relative: str) -> str:
     return f"{slug}-{digest}"
 
 
-def read_manifest(inbox: Path) -> dict[str, dict[str, Any]]:
+def read_manifest(inbox: str | Path) -> dict[str, dict[str, Any]]:
     """Manifest rows keyed by the ``file`` column; an empty dict when there is no manifest."""
     for name in MANIFEST_NAMES:
-        path = inbox / name
-        if path.exists():
+        path = storage.join(inbox, name)
+        if storage.exists(path):
             break
     else:
         return {}
     rows: list[dict[str, Any]]
-    if path.suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+    try:
+        content = storage.read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InboxError(f"{path}: the manifest is not UTF-8 ({exc})") from exc
+    if str(path).endswith(".csv"):
+        rows = list(csv.DictReader(content.splitlines()))
     else:
         import yaml
 
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            loaded = yaml.safe_load(content)
+        except yaml.YAMLError as exc:
+            raise InboxError(f"{path}: the manifest is not valid YAML ({exc})") from exc
         rows = loaded.get("files", []) if isinstance(loaded, dict) else loaded
         if not isinstance(rows, list):
             raise InboxError(f"{path}: expected a list of rows (or a mapping with 'files')")
@@ -91,20 +101,56 @@ def _unsafe_name(name: str) -> str | None:
     return None
 
 
-def list_submissions(inbox: Path) -> list[Submission]:
+def list_submissions(inbox: str | Path) -> list[Submission]:
     """Every submitted file of the inbox, sorted by name, plus manifest rows naming unusable paths."""
-    if not inbox.is_dir():
+    if not storage.is_dir(inbox):
         raise InboxError(f"inbox {inbox} does not exist or is not a folder")
     manifest = read_manifest(inbox)
+    if storage.is_url(inbox):
+        submissions = _list_object_storage(str(inbox), manifest)
+    else:
+        submissions = _list_folder(storage.local_path(inbox), manifest)
+    for name, meta in manifest.items():
+        if name in submissions:
+            continue
+        problem = _unsafe_name(name)
+        if problem is None and not storage.is_url(inbox):
+            root = storage.local_path(inbox).resolve()
+            if not (root / name).resolve().is_relative_to(root):
+                problem = "path escapes the inbox"
+        problem = problem or "listed in the manifest but missing"
+        reason = "missing_file" if problem == "listed in the manifest but missing" else "unsafe_path"
+        submissions[name] = Submission(doc=doc_id(name), source_file=name, location=None, manifest=meta,
+                                       refused=reason, refused_message=problem)
+    return [submissions[k] for k in sorted(submissions)]
+
+
+def _skipped(relative: str) -> bool:
+    """Manifest files and hidden files are not submissions."""
+    parts = PurePosixPath(relative).parts
+    return relative in MANIFEST_NAMES or any(part.startswith(".") for part in parts)
+
+
+def _list_object_storage(inbox: str, manifest: dict[str, dict[str, Any]]) -> dict[str, Submission]:
+    submissions: dict[str, Submission] = {}
+    for stored in storage.list_files(inbox):
+        if _skipped(stored.relative):
+            continue
+        refused = _unsafe_name(stored.relative)
+        submissions[stored.relative] = Submission(
+            doc=doc_id(stored.relative), source_file=stored.relative, location=None if refused else stored.location,
+            size=stored.size, manifest=manifest.get(stored.relative, {}),
+            refused="unsafe_path" if refused else None, refused_message=refused,
+        )
+    return submissions
+
+
+def _list_folder(inbox: Path, manifest: dict[str, dict[str, Any]]) -> dict[str, Submission]:
     root = inbox.resolve()
     submissions: dict[str, Submission] = {}
     for path in sorted(inbox.rglob("*")):
         relative = path.relative_to(inbox).as_posix()
-        if path.name in MANIFEST_NAMES and path.parent == inbox:
-            continue
-        if any(part.startswith(".") for part in Path(relative).parts):
-            continue
-        if path.is_dir():
+        if _skipped(relative) or path.is_dir():
             continue
         refused = _unsafe_name(relative)
         if refused is None and path.is_symlink() and not path.resolve().is_relative_to(root):
@@ -112,17 +158,8 @@ def list_submissions(inbox: Path) -> list[Submission]:
         if refused is None and not path.is_file():
             refused = "not a regular file"
         submissions[relative] = Submission(
-            doc=doc_id(relative), source_file=relative, path=None if refused else path,
-            manifest=manifest.get(relative, {}), refused="unsafe_path" if refused else None, refused_message=refused,
+            doc=doc_id(relative), source_file=relative, location=None if refused else str(path),
+            size=None if refused else path.stat().st_size, manifest=manifest.get(relative, {}),
+            refused="unsafe_path" if refused else None, refused_message=refused,
         )
-    for name, meta in manifest.items():
-        if name in submissions:
-            continue
-        problem = _unsafe_name(name)
-        if problem is None:
-            target = (inbox / name).resolve()
-            problem = "path escapes the inbox" if not target.is_relative_to(root) else "listed in the manifest but missing"
-        reason = "missing_file" if problem == "listed in the manifest but missing" else "unsafe_path"
-        submissions[name] = Submission(doc=doc_id(name), source_file=name, path=None, manifest=meta,
-                                       refused=reason, refused_message=problem)
-    return [submissions[k] for k in sorted(submissions)]
+    return submissions

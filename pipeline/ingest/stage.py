@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline import io
+from pipeline import io, storage
 from pipeline.catalog import Catalog
 from pipeline.ingest.identify import identify
 from pipeline.ingest.inbox import Submission, doc_id, list_submissions
@@ -71,15 +71,15 @@ class DocumentRecord:
 def _read_submission(sub: Submission, max_bytes: int) -> tuple[DocumentRecord, str | None]:
     """Read one submission's bytes; returns its record and decoded text (None when quarantined)."""
     rec = DocumentRecord(doc=sub.doc, source_file=sub.source_file, extension=Path(sub.source_file).suffix.lower())
-    if sub.refused or sub.path is None:
+    if sub.refused or sub.location is None:
         rec.quarantine(f"{sub.refused}: {sub.refused_message}")
         return rec, None
-    size = sub.path.stat().st_size
+    size = sub.size if sub.size is not None else len(storage.read_bytes(sub.location))
     rec.size_bytes = size
     if size > max_bytes:
         rec.quarantine(f"too_large: {size} bytes is over the {max_bytes}-byte limit")
         return rec, None
-    data = sub.path.read_bytes()
+    data = storage.read_bytes(sub.location)
     rec.sha256 = io.sha256_bytes(data)
     if not data:
         rec.quarantine("empty: the file has 0 bytes")
@@ -223,7 +223,8 @@ def _isna(value: Any) -> bool:
 
 def profile_file(path: Path, run_year: int | None = None) -> tuple[dict[str, Any], str | None]:
     """Ingest + normalise + identify one file outside any inbox. Returns (profile dict, clean text)."""
-    sub = Submission(doc=doc_id(path.name), source_file=path.name, path=path)
+    sub = Submission(doc=doc_id(path.name), source_file=path.name, location=str(path),
+                     size=path.stat().st_size)
     rec, raw = _read_submission(sub, 50 * 1024 * 1024)
     text = None
     if raw is not None:

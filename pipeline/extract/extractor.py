@@ -7,7 +7,7 @@ one per quantity (indicator ``None`` when no catalogue indicator matches).
 from __future__ import annotations
 
 from pipeline.config import load_config
-from pipeline.extract.mapper import boundary_ok, context_of, map_indicator
+from pipeline.extract.mapper import boundary_ok, context_of, index_text, map_indicator
 from pipeline.extract.quantities import find_quantities
 from pipeline.extract.records import ExtractionRecord
 from pipeline.extract.scope import scope_of, section_map
@@ -31,9 +31,10 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False) -> list[Extract
     """Every quantity in ``text`` as a record with indicator, scope and evidence."""
     version = extractor_version()
     sections = section_map(text)
+    index = index_text(text)
     records = []
     for q in find_quantities(text):
-        ctx = context_of(text, q)
+        ctx = context_of(text, q, index)
         if not boundary_ok(text, q, ctx):
             continue
         indicator, score = map_indicator(text, q, ctx)

@@ -12,22 +12,25 @@ Spans whose edges cut through a jieba word are rejected (``boundary_ok``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from pipeline.extract.catalogue import Indicator, load_catalogue
 from pipeline.extract.quantities import Quantity
 from pipeline.settings import CONFIG_DIR
 
-SENTENCE_END = re.compile(r"[。；;!?！？\n]")
+_SENTENCE_CHARS = "。；;!?！？\n"
+SENTENCE_END = re.compile(f"[{_SENTENCE_CHARS}]")
 CLAUSE_END = re.compile(r"[。；;!?！？\n,，、:：]")
 _TITLES = re.compile(r"《[^》\n]{0,80}》")
 POST_WINDOW = 12
 NEAR_WINDOW = 8
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Context:
     sentence_start: int
     sentence_end: int
@@ -37,49 +40,101 @@ class Context:
     after: str  # text after the number, to the clause end (at most POST_WINDOW chars)
 
 
-def context_of(text: str, q: Quantity) -> Context:
-    s_start = q.start
-    while s_start > 0 and not SENTENCE_END.match(text[s_start - 1]):
-        s_start -= 1
-    s_end = q.end
-    while s_end < len(text) and not SENTENCE_END.match(text[s_end]):
-        s_end += 1
-    c_start = q.start
-    while c_start > s_start and not CLAUSE_END.match(text[c_start - 1]):
-        c_start -= 1
-    after_end = q.end
-    while after_end < min(s_end, q.end + POST_WINDOW) and not CLAUSE_END.match(text[after_end]):
-        after_end += 1
+@dataclass(frozen=True)
+class TextIndex:
+    """Sentence and clause break positions of one text, computed once per document."""
 
-    def blank_titles(s: str) -> str:
-        return _TITLES.sub(lambda m: "#" * len(m.group(0)), s)
-
-    return Context(s_start, s_end, c_start, blank_titles(text[s_start:c_start]), blank_titles(text[c_start:q.start]),
-                   blank_titles(text[q.end:after_end]))
+    sentence_breaks: list[int]
+    clause_breaks: list[int]
 
 
-def _score(ind: Indicator, q: Quantity, ctx: Context) -> float | None:
+def index_text(text: str) -> TextIndex:
+    clause_breaks = [m.start() for m in CLAUSE_END.finditer(text)]
+    sentence_chars = _SENTENCE_CHARS
+    return TextIndex([i for i in clause_breaks if text[i] in sentence_chars], clause_breaks)
+
+
+def _blank_titles(s: str) -> str:
+    return _TITLES.sub(lambda m: "#" * len(m.group(0)), s) if "《" in s else s
+
+
+def context_of(text: str, q: Quantity, index: TextIndex | None = None) -> Context:
+    """The sentence, clause and short tail around a quantity (book titles blanked with ``#``)."""
+    index = index or index_text(text)
+    sb, cb = index.sentence_breaks, index.clause_breaks
+    i = bisect_left(sb, q.start)
+    s_start = sb[i - 1] + 1 if i > 0 else 0
+    j = bisect_left(sb, q.end)
+    s_end = sb[j] if j < len(sb) else len(text)
+    k = bisect_left(cb, q.start)
+    c_start = max(s_start, cb[k - 1] + 1 if k > 0 else 0)
+    m = bisect_left(cb, q.end)
+    after_end = min(cb[m] if m < len(cb) else len(text), s_end, q.end + POST_WINDOW)
+    after_end = max(after_end, q.end)
+    return Context(s_start, s_end, c_start, _blank_titles(text[s_start:c_start]),
+                   _blank_titles(text[c_start:q.start]), _blank_titles(text[q.end:after_end]))
+
+
+@dataclass(frozen=True)
+class _CueIndex:
+    """Every cue term of the catalogue in one Aho-Corasick automaton, and which indicators use it."""
+
+    automaton: Any
+    indicators_by_term: dict[str, tuple[Indicator, ...]]
+    units: frozenset[str]  # every measure word some indicator allows
+
+    def terms_in(self, s: str) -> set[str]:
+        """All cue terms occurring in ``s`` (overlapping occurrences included)."""
+        if not s:
+            return set()
+        return {term for _end, term in self.automaton.iter(s)}
+
+
+@cache
+def _cue_index() -> _CueIndex:
+    import ahocorasick
+
+    by_term: dict[str, list[Indicator]] = {}
+    automaton = ahocorasick.Automaton()
+    for ind in load_catalogue().indicators:
+        for term in {t for g in ind.all_of for t in g} | set(ind.none_of) | set(ind.near):
+            by_term.setdefault(term, []).append(ind)
+            automaton.add_word(term, term)
+    automaton.make_automaton()
+    units = frozenset(u for ind in load_catalogue().indicators if ind.all_of for u in ind.allowed_units)
+    return _CueIndex(automaton, {t: tuple(inds) for t, inds in by_term.items()}, units)
+
+
+@dataclass(slots=True)
+class _Found:
+    """Cue terms found in each part of a quantity's context."""
+
+    local: set[str]  # the quantity's clause and the short tail after it
+    before: set[str]  # the sentence before the clause
+    tail: set[str]  # the last NEAR_WINDOW characters before the number
+    after: set[str]
+
+
+def _score(ind: Indicator, q: Quantity, found: _Found) -> float | None:
     if q.unit not in ind.allowed_units or not ind.all_of:
         return None
-    local = ctx.clause + " " + ctx.after
-    if any(term in local for term in ind.none_of):
+    if not found.local.isdisjoint(ind.none_of):
         return None
     score = 0.0
     local_hit = False
     for group in ind.all_of:
-        if any(term in local for term in group):
+        if not found.local.isdisjoint(group):
             score += 2.0
             local_hit = True
-        elif any(term in ctx.before_sentence for term in group):
+        elif not found.before.isdisjoint(group):
             score += 1.0
         else:
             return None
     if not local_hit:
         return None  # the quantity's own clause must name part of the indicator
-    tail = ctx.clause[-NEAR_WINDOW:]
-    if any(term in tail for term in ind.near):
+    if not found.tail.isdisjoint(ind.near):
         score += 3.0
-    elif any(term in ctx.after for term in ind.near):
+    elif not found.after.isdisjoint(ind.near):
         score += 1.5
     # more specific rules (more groups) win ties
     return score + 0.1 * len(ind.all_of)
@@ -89,13 +144,39 @@ def map_indicator(text: str, q: Quantity, ctx: Context | None = None) -> tuple[s
     """Return (indicator code or None, match score)."""
     if q.kind not in ("count", "rate", "money", "duration"):
         return None, 0.0
+    cues = _cue_index()
+    if q.unit not in cues.units:
+        return None, 0.0  # no indicator takes this measure word
     ctx = ctx or context_of(text, q)
-    best: tuple[float, str] | None = None
-    for ind in load_catalogue().indicators:
-        score = _score(ind, q, ctx)
-        if score is not None and (best is None or score > best[0]):
-            best = (score, ind.code)
-    return (best[1], best[0]) if best else (None, 0.0)
+    # one automaton pass over "before|clause|after"; each match is sorted by where it ends
+    joined = f"{ctx.before_sentence}\x00{ctx.clause}\x00{ctx.after}"
+    clause_from = len(ctx.before_sentence) + 1
+    after_from = clause_from + len(ctx.clause) + 1
+    tail_from = max(clause_from, after_from - 1 - NEAR_WINDOW)
+    before: set[str] = set()
+    local: set[str] = set()
+    tail: set[str] = set()
+    after: set[str] = set()
+    for end, term in cues.automaton.iter(joined):
+        if end < clause_from:
+            before.add(term)
+        else:
+            local.add(term)
+            if end >= after_from:
+                after.add(term)
+            elif end - len(term) + 1 >= tail_from:
+                tail.add(term)
+    if not local:
+        return None, 0.0  # the own clause must name part of an indicator
+    found = _Found(local, before, tail, after)
+    candidates = {ind.code: ind for term in local for ind in cues.indicators_by_term[term]}
+    best: tuple[float, int, str] | None = None
+    for ind in candidates.values():
+        score = _score(ind, q, found)
+        # ties go to the indicator listed first in the catalogue
+        if score is not None and (best is None or (score, -ind.number) > best[:2]):
+            best = (score, -ind.number, ind.code)
+    return (best[2], best[0]) if best else (None, 0.0)
 
 
 @cache
@@ -120,11 +201,70 @@ def _tokenizer() -> Any:
     return tok
 
 
+SEGMENT_WINDOW = 12  # characters on either side of a quantity segmented by boundary_ok
+MAX_WORD_CHARS = 8  # longer dictionary words are not considered when looking for a word across an edge
+
+
+def _word_across(text: str, pos: int, freq: dict[str, int]) -> bool:
+    """Is there a dictionary word ``text[i:j]`` with ``i < pos < j``? (jieba's FREQ holds every
+    word and, with count 0, every prefix of a word, so each scan stops at the first non-prefix.)"""
+    for i in range(pos - 1, max(-1, pos - MAX_WORD_CHARS), -1):
+        j = i + 1
+        while j <= len(text) and j - i <= MAX_WORD_CHARS:
+            count = freq.get(text[i:j])
+            if count is None:
+                break
+            if count > 0 and j > pos:
+                return True
+            j += 1
+    return False
+
+
+@cache
+def _edge_pairs() -> tuple[frozenset[str], frozenset[str]]:
+    """Adjacent character pairs inside dictionary words that could straddle a quantity's edge:
+    (any, numeral) pairs for the start edge, (measure-word character, any) pairs for the end edge.
+    A word can only cross an edge if it contains the two characters on either side of it."""
+    from pipeline.extract.quantities import rules
+
+    r = rules()
+    numeral_chars = set(r["cn_chars"]) | set("0123456789")
+    unit_chars = {w[-1] for w in r["words"]}
+    starts, ends = set(), set()
+    for word, count in _tokenizer().FREQ.items():
+        if count <= 0 or len(word) < 2:
+            continue
+        for a, b in pairwise(word):
+            if b in numeral_chars:
+                starts.add(a + b)
+            if a in unit_chars:
+                ends.add(a + b)
+    return frozenset(starts), frozenset(ends)
+
+
 def boundary_ok(text: str, q: Quantity, ctx: Context) -> bool:
-    """True when the quantity's span starts and ends on jieba word boundaries of its sentence."""
-    sentence = text[ctx.sentence_start:ctx.sentence_end]
-    bounds = {0, len(sentence)}
-    for _word, start, end in _tokenizer().tokenize(sentence):
+    """True when the quantity's span starts and ends on word boundaries of jieba's segmentation
+    (dictionary mode, domain lexicon included) of its sentence.
+
+    Segmentation runs only where needed: when no dictionary word crosses either edge, no segmentation
+    can cut there, so jieba is called only for the few quantities with a word across an edge.
+    """
+    start_pair, end_pair = text[max(0, q.start - 1):q.start + 1], text[q.end - 1:q.end + 1]
+    if (len(start_pair) == 2 and start_pair.isascii() and start_pair.isalnum()) or (
+            len(end_pair) == 2 and end_pair.isascii() and end_pair.isalnum()):
+        return False  # jieba keeps runs of ASCII letters and digits together
+    starts, ends = _edge_pairs()
+    tok = _tokenizer()
+    crossed = (start_pair in starts and _word_across(text, q.start, tok.FREQ)) or (
+        end_pair in ends and _word_across(text, q.end, tok.FREQ))
+    if not crossed:
+        return True
+    # segment the sentence around the quantity (a window wide enough that its own edges, clipped to
+    # the sentence, do not change how the words at the quantity's edges are cut)
+    lo = max(ctx.sentence_start, q.start - SEGMENT_WINDOW)
+    hi = min(ctx.sentence_end, q.end + SEGMENT_WINDOW)
+    bounds = {0, hi - lo}
+    for _word, start, end in tok.tokenize(text[lo:hi], HMM=False):
         bounds.add(start)
         bounds.add(end)
-    return (q.start - ctx.sentence_start) in bounds and (q.end - ctx.sentence_start) in bounds
+    return (q.start - lo) in bounds and (q.end - lo) in bounds

@@ -19,9 +19,11 @@ from typing import Any
 from pipeline.config import load_config
 
 QUALIFIERS = ("exact", "approx", "at_least", "at_most")
+BRACKET_WINDOW = 80  # how far back an unclosed 《 or “ still puts a number inside a title or quote
+NAMED_MAX_CHARS = 12  # longest named concept (三项制度, 最多跑一次 ...) plus slack
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Quantity:
     start: int  # span of number + measure word in the text
     end: int
@@ -42,11 +44,14 @@ def rules() -> dict[str, Any]:
     chinese = rf"[{cn}]+(?:点[零〇○一二三四五六七八九]+)?"
     number = rf"(?:{arabic})\s*(?:(?:万|亿)(?!元)|千)?|{chinese}"
     unit_alt = "|".join(re.escape(w["word"]) for w in words)
+    unit_first = "".join(sorted({re.escape(w["word"][0]) for w in words}))
     approx_mid = r"(?:余|多|来|左右)?"
+    # The lookahead lets the regex engine skip positions that cannot start a number quickly (about 2x
+    # faster on report text); it does not change what matches.
     pattern = re.compile(
-        rf"(?P<pct_cn>百分之(?P<pct_num>[{cn}]+(?:点[零〇○一二三四五六七八九]+)?|\d+(?:\.\d+)?))"
+        rf"(?=[\d{cn}])(?:(?P<pct_cn>百分之(?P<pct_num>[{cn}]+(?:点[零〇○一二三四五六七八九]+)?|\d+(?:\.\d+)?))"
         rf"|(?P<num>{number})(?:\s*(?P<range_sep>[-—–~～至到])\s*(?P<num2>{number}))?"
-        rf"\s*(?P<mid>{approx_mid})\s*(?P<unit>{unit_alt})"
+        rf"\s*(?P<mid>{approx_mid})\s*(?=[{unit_first}])(?P<unit>{unit_alt}))"
     )
     blockers = {w: re.compile(f"^(?:{p})") for w, p in cfg["measure_word_blockers"].items()}
     return {
@@ -56,32 +61,50 @@ def rules() -> dict[str, Any]:
         "blockers": blockers,
         "cn_chars": set(cn),
         "prefix": {q: re.compile(f"(?:{p})$") for q, p in cfg["qualifier_prefix"].items()},
+        "any_prefix": re.compile("|".join(f"(?:{p})$" for p in cfg["qualifier_prefix"].values())),
+        "any_suffix": re.compile("|".join(f"(?:{p})" for p in cfg["qualifier_suffix"].values())),
         "suffix": {q: re.compile(p) for q, p in cfg["qualifier_suffix"].items()},
         "exclude_before": re.compile(f"(?:{cfg['exclude_before']})\\s*$"),
         "named": re.compile(cfg["named_concepts"]),
+        "named_may_have_digits": bool(re.search(r"[0-9]|\\d", cfg["named_concepts"])),
+        "any_opening": re.compile("|".join(re.escape(b[0]) for b in cfg["exclude_inside"])),
         "prefix_window": int(cfg["prefix_window"]),
         "brackets": [tuple(b) for b in cfg["exclude_inside"]],
     }
+
+
+_ARABIC = re.compile(r"\d+(?:\.\d+)?")
+_MULTIPLIERS = {"万": 10_000, "亿": 100_000_000, "千": 1_000}
+_YEAR_NUMBER = re.compile(r"(19|20)\d{2}")
+_DATE_AFTER = re.compile(r"\s*[月日号时]")
+_BAD_BEFORE = frozenset("0123456789.〔[")
+_CLAUSE_END_AFTER_ONE = re.compile(r"\s*($|[,，。；;、)）\n])")
+
+
+@cache
+def _parse_chinese(token: str) -> float | None:
+    import cn2an
+
+    try:
+        return float(cn2an.cn2an(token.replace("○", "〇"), "smart"))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
 
 
 def parse_number(token: str) -> float | None:
     """'1,234.5' -> 1234.5; '1.2万' -> 12000; '一百零八' -> 108; '两' -> 2. None if unparsable."""
     token = token.replace(" ", "").replace(",", "")
     multiplier = 1
-    if token and token[-1] in "万亿千" and re.match(r"^\d", token):
-        multiplier = {"万": 10_000, "亿": 100_000_000, "千": 1_000}[token[-1]]
+    if token and token[-1] in _MULTIPLIERS and token[0].isdigit():
+        multiplier = _MULTIPLIERS[token[-1]]
         token = token[:-1]
-    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+    if _ARABIC.fullmatch(token):
         return float(Decimal(token) * multiplier)  # Decimal: 64.71万 is exactly 647100
-    import cn2an
-
-    try:
-        return float(cn2an.cn2an(token.replace("○", "〇"), "smart")) * multiplier
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
+    value = _parse_chinese(token)
+    return None if value is None else value * multiplier
 
 
-def _inside_brackets(text: str, pos: int, window: int = 80) -> bool:
+def _inside_brackets(text: str, pos: int, window: int = BRACKET_WINDOW) -> bool:
     left = text[max(0, pos - window):pos]
     for opening, closing in rules()["brackets"]:
         if opening == closing:
@@ -95,10 +118,10 @@ def _inside_brackets(text: str, pos: int, window: int = 80) -> bool:
 
 
 def _is_year_or_date(text: str, start: int, end: int, num: str) -> bool:
-    after = text[end:end + 2]
-    if re.fullmatch(r"(19|20)\d{2}", num) and (after[:1] in ("年", "-", "/", ".") or text[end - 1:end] == "年"):
+    if len(num) == 4 and _YEAR_NUMBER.fullmatch(num) and (text[end:end + 1] in ("年", "-", "/", ".")
+                                                          or text[end - 1:end] == "年"):
         return True
-    return bool(re.match(r"^\s*[月日号时]", text[start + len(num):start + len(num) + 2]))
+    return bool(_DATE_AFTER.match(text, start + len(num), start + len(num) + 2))
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -121,17 +144,19 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         if r["exclude_before"].search(text[max(0, start - 4):start]):
             continue
-        if start > 0 and re.match(r"[\d.〔\[]", text[start - 1]):
+        if start > 0 and text[start - 1] in _BAD_BEFORE:
             continue
         blocker = r["blockers"].get(unit)
         if blocker and blocker.match(text[end:end + 4]):
             continue
-        if r["named"].match(text, start) or _named_around(text, start, end):
+        # (named concepts are made of Chinese numerals: skipped for Arabic numbers unless configured)
+        if (r["named_may_have_digits"] or not num[0].isdigit()) and (
+                r["named"].match(text, start) or _named_around(text, start, end)):
             continue
-        if _inside_brackets(text, start):
+        if r["any_opening"].search(text, max(0, start - BRACKET_WINDOW), start) and _inside_brackets(text, start):
             continue
         is_chinese = num[0] in r["cn_chars"]
-        if is_chinese and num == "一" and not re.match(r"^\s*($|[,，。；;、)）\n])", text[end:end + 2]):
+        if is_chinese and num == "一" and not _CLAUSE_END_AFTER_ONE.match(text[end:end + 2]):
             continue  # 一次性, 一件事 ...: a bare 一 counts only when the unit ends the clause
         if is_chinese and start > 0 and text[start - 1] in r["cn_chars"]:
             continue  # inside a longer numeral word (e.g. 统一 + 项)
@@ -152,25 +177,31 @@ def find_quantities(text: str) -> list[Quantity]:
 
 def _named_around(text: str, start: int, end: int) -> bool:
     """True when the quantity is part of a named concept that begins a few characters earlier."""
-    for back in range(1, 4):
-        m = rules()["named"].match(text, max(0, start - back))
-        if m and m.end() > start:
+    named = rules()["named"]
+    pos, endpos = max(0, start - 3), start + NAMED_MAX_CHARS
+    m = named.search(text, pos, endpos)
+    while m is not None and m.start() < start:
+        if m.end() > start:
             return True
+        m = named.search(text, m.start() + 1, endpos)
     return False
 
 
 def _qualifier(text: str, start: int, end: int, mid: str) -> str:
     r = rules()
-    if mid:
+    # one combined regex answers "is there any cue?"; the per-qualifier ones run only when there is
+    if mid and r["any_suffix"].match(mid):
         for q, pattern in r["suffix"].items():
             if pattern.match(mid):
                 return q
     after = text[end:end + 3]
-    for q, pattern in r["suffix"].items():
-        if pattern.match(after):
-            return q
+    if r["any_suffix"].match(after):
+        for q, pattern in r["suffix"].items():
+            if pattern.match(after):
+                return q
     before = text[max(0, start - r["prefix_window"]):start]
-    for q in ("at_least", "at_most", "approx"):
-        if r["prefix"][q].search(before):
-            return q
+    if r["any_prefix"].search(before):
+        for q in ("at_least", "at_most", "approx"):
+            if r["prefix"][q].search(before):
+                return q
     return "exact"

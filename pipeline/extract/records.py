@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 RECORD_FIELDS = ("doc", "indicator", "value", "value_max", "unit", "kind", "qualifier", "scope", "start", "end",
                  "quote", "rule_id", "score", "extractor_version")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ExtractionRecord:
     """One quantitative fact found in one document.
 
@@ -33,7 +33,7 @@ class ExtractionRecord:
     extractor_version: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in RECORD_FIELDS}
 
 
 def records_schema() -> Any:

@@ -18,6 +18,8 @@ from pipeline.extract.mapper import Context
 from pipeline.extract.quantities import Quantity
 
 SCOPES = ("actual", "cumulative", "delta", "planned")
+# the delta cue (at most ~8 characters) plus `delta_window` must fit in the clause tail searched
+DELTA_TAIL_CHARS = 24
 
 
 @cache
@@ -59,9 +61,13 @@ def _heading_rank(line: str) -> int | None:
 def section_map(text: str) -> SectionMap:
     """Find forward-looking sections: (heading start .. next heading of rank <= its rank)."""
     rules = _rules()
+    first = rules["planned_headings"].search(text)
+    if first is None:
+        return SectionMap([], [], [])  # no forward-looking heading anywhere
+    # no section can open before the line holding the first forward-looking cue
+    pos = text.rfind("\n", 0, first.start()) + 1
     lines: list[tuple[int, str]] = []
-    pos = 0
-    for line in text.split("\n"):
+    for line in text[pos:].split("\n"):
         lines.append((pos, line))
         pos += len(line) + 1
     starts, ends, names = [], [], []
@@ -96,7 +102,7 @@ def scope_of(text: str, q: Quantity, ctx: Context, sections: SectionMap, doc_is_
         return "planned", "scope.planned_cue"
     if q.kind == "change":
         return "delta", "scope.percentage_points"
-    if rules["delta"].search(ctx.clause):
+    if rules["delta"].search(ctx.clause[-DELTA_TAIL_CHARS:]):
         return "delta", "scope.delta_cue"
     if rules["cumulative"].search(ctx.before_sentence + ctx.clause):
         return "cumulative", "scope.cumulative_cue"

@@ -27,6 +27,7 @@ SENTENCE_END = re.compile(f"[{_SENTENCE_CHARS}]")
 CLAUSE_END = re.compile(r"[。；;!?！？\n,，、:：]")
 _TITLES = re.compile(r"《[^》\n]{0,80}》")
 POST_WINDOW = 12
+PARAGRAPH_WINDOW = 160  # earlier sentences of the paragraph that can set the topic
 NEAR_WINDOW = 8
 
 
@@ -35,6 +36,7 @@ class Context:
     sentence_start: int
     sentence_end: int
     clause_start: int
+    before_paragraph: str  # the same paragraph's text before the sentence (at most PARAGRAPH_WINDOW chars)
     before_sentence: str  # sentence text before the clause
     clause: str  # clause text before the number
     after: str  # text after the number, to the clause end (at most POST_WINDOW chars)
@@ -71,7 +73,9 @@ def context_of(text: str, q: Quantity, index: TextIndex | None = None) -> Contex
     m = bisect_left(cb, q.end)
     after_end = min(cb[m] if m < len(cb) else len(text), s_end, q.end + POST_WINDOW)
     after_end = max(after_end, q.end)
-    return Context(s_start, s_end, c_start, _blank_titles(text[s_start:c_start]),
+    line_start = text.rfind("\n", 0, s_start) + 1
+    p_start = max(line_start, s_start - PARAGRAPH_WINDOW)
+    return Context(s_start, s_end, c_start, _blank_titles(text[p_start:s_start]), _blank_titles(text[s_start:c_start]),
                    _blank_titles(text[c_start:q.start]), _blank_titles(text[q.end:after_end]))
 
 
@@ -113,6 +117,14 @@ class _Found:
     before: set[str]  # the sentence before the clause
     tail: set[str]  # the last NEAR_WINDOW characters before the number
     after: set[str]
+    paragraph_text: str  # earlier sentences of the paragraph; searched only when a cue is missing
+    _paragraph: set[str] | None = None
+
+    @property
+    def paragraph(self) -> set[str]:
+        if self._paragraph is None:
+            self._paragraph = _cue_index().terms_in(self.paragraph_text)
+        return self._paragraph
 
 
 def _score(ind: Indicator, q: Quantity, found: _Found) -> float | None:
@@ -128,6 +140,8 @@ def _score(ind: Indicator, q: Quantity, found: _Found) -> float | None:
             local_hit = True
         elif not found.before.isdisjoint(group):
             score += 1.0
+        elif not found.paragraph.isdisjoint(group):
+            score += 0.5  # the paragraph's topic (行政复议 ... 审结76件 in the next sentence)
         else:
             return None
     if not local_hit:
@@ -168,7 +182,7 @@ def map_indicator(text: str, q: Quantity, ctx: Context | None = None) -> tuple[s
                 tail.add(term)
     if not local:
         return None, 0.0  # the own clause must name part of an indicator
-    found = _Found(local, before, tail, after)
+    found = _Found(local, before, tail, after, ctx.before_paragraph)
     candidates = {ind.code: ind for term in local for ind in cues.indicators_by_term[term]}
     best: tuple[float, int, str] | None = None
     for ind in candidates.values():

@@ -3,7 +3,9 @@
 Rule (documented in the README): among the records of accepted annual reports with scope
 ``actual`` and an indicator, take the one with the highest mapping score; ties go to the more
 certain qualifier (exact, at_least, approx, at_most), then to the earliest position in the text.
-Cumulative, delta and planned records never enter the panel.
+Cumulative, delta and planned records never enter the panel, nor do records whose measure is of another
+kind than the indicator's own unit (罚没款X万元 is evidence for ``penalty_cases``, whose panel value is
+a count of cases; 公职律师X名 for ``legal_counsel_coverage``, whose panel value is a rate).
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ def build_panel(records: Any, documents: Any, year: int) -> Any:
 
     docs = documents[documents["disposition"] == "accepted"][
         ["doc", "unit_id", "unit_name", "admin_level", "sha256"]]
-    usable = records[(records["scope"] == "actual") & records["indicator"].notna()].merge(docs, on="doc")
+    from pipeline.extract.catalogue import load_catalogue
+    from pipeline.extract.quantities import rules
+
+    kind_of_word = {info["canonical"]: info["kind"] for info in rules()["words"].values()}
+    panel_kind = {ind.code: kind_of_word.get(ind.unit) for ind in load_catalogue().indicators}
+    usable = records[(records["scope"] == "actual") & records["indicator"].notna()]
+    usable = usable[usable["kind"] == usable["indicator"].map(panel_kind)].merge(docs, on="doc")
     if usable.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in PANEL_COLUMNS})
     usable = usable.assign(

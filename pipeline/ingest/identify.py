@@ -49,6 +49,12 @@ def _rules() -> dict[str, Any]:
     return {
         **cfg,
         "title_subject_re": re.compile(cfg["title_subject"]),
+        "navigation_re": re.compile(cfg["navigation_line"]),
+        "short_name_stop_chars": frozenset(cfg["short_name_stop_chars"]),
+        "other_title_re": re.compile(cfg["other_title"]),
+        "report_heading_re": re.compile(cfg["report_heading"]),
+        "author_department_re": re.compile(cfg["author_department"]),
+        "unit_tail_re": re.compile(f"(?:{cfg['unit_trailing_words']})$"),
         "kind_title_re": {k: re.compile(v) for k, v in cfg["kind_title_patterns"].items()},
         "kind_body_re": {k: re.compile(v) for k, v in cfg["kind_body_patterns"].items()},
         "self_ref_re": {k: re.compile(v) for k, v in cfg["self_reference_levels"].items()},
@@ -64,16 +70,21 @@ def parse_year(token: str) -> int:
 def find_title(text: str) -> str | None:
     """The title: an early line (or two joined lines) naming the subject and a document type."""
     rules = _rules()
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()][: rules["title_search_lines"]]
+    # site navigation left over (首页, 政务公开, breadcrumbs "首页 > …") does not use up the search window
+    lines = [ln.strip() for ln in text.split("\n") if len(ln.strip()) >= 2 and not rules["navigation_re"].search(ln)]
+    lines = lines[: rules["title_search_lines"]]
+
+    def is_title(cand: str) -> bool:
+        return (len(cand) <= 80 and "。" not in cand and bool(rules["title_subject_re"].search(cand))
+                and any(p.search(cand) for p in rules["kind_title_re"].values()))
+
     for i, line in enumerate(lines):
-        candidates = [line]
-        if i + 1 < len(lines) and len(line) < 40:
-            candidates.append(line + lines[i + 1])  # titles broken over two lines
-        for cand in candidates:
-            if len(cand) > 80 or "。" in cand or not rules["title_subject_re"].search(cand):
-                continue
-            if any(p.search(cand) for p in rules["kind_title_re"].values()):
-                return cand
+        if is_title(line):
+            return line
+        # a title broken over two lines; not when the next line is a whole title by itself
+        # (then this line is something else: a site banner, a navigation bar)
+        if i + 1 < len(lines) and len(line) < 40 and not is_title(lines[i + 1]) and is_title(line + lines[i + 1]):
+            return line + lines[i + 1]
     return None
 
 
@@ -81,6 +92,16 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     """Document kind and where it was read from."""
     rules = _rules()
     body_hits = {k: len(p.findall(text[:20000])) for k, p in rules["kind_body_re"].items()}
+    # another kind of document: a notice about reports, a disclosure report, a news item, a white paper
+    first_line = next((ln.strip() for ln in text[:600].split("\n")
+                       if len(ln.strip()) >= 6 and not rules["navigation_re"].search(ln)), "")
+    for heading in {title or "", first_line} - {""}:
+        if rules["other_title_re"].search(heading) and "印发" not in heading:
+            return "other", "title"
+    # a report whose title is about something else (行政复议和行政应诉工作情况报告)
+    if (title is None and len(first_line) <= 60 and rules["report_heading_re"].search(first_line)
+            and not rules["title_subject_re"].search(first_line)):
+        return "other", "title"
     if title:
         # "关于印发《…工作要点》的通知" is a plan however the notice is worded
         inner = re.findall(r"《([^》]*)》", title)
@@ -137,6 +158,8 @@ def _unit_from_title(title: str) -> str | None:
             if match:
                 unit = match.group("unit").strip("《》 ")
                 unit = re.sub(r"^(关于印发|关于|印发)", "", unit)
+                unit = unit.split("关于")[0] if len(unit.split("关于")[0]) >= 2 else unit
+                unit = _rules()["unit_tail_re"].sub("", unit) or unit
                 if len(unit) >= 2 and not re.fullmatch(r"(我|全|本)?(市|区|县|旗|省|州)", unit):
                     return unit
     return None
@@ -193,8 +216,12 @@ def _place_scores(text: str) -> dict[str, float]:
     """Mentions of each division in the text; an ambiguous name gives each candidate a share."""
     gaz = load_gazetteer()
     scores: dict[str, float] = defaultdict(float)
+    weak_first = _rules()["short_name_stop_chars"]
     for match in gaz.name_pattern.finditer(text[:30000]):
-        divisions = gaz.lookup(match.group(0))
+        name = match.group(0)
+        if len(name) == 2 and name[0] in weak_first:
+            continue  # 市和县两级, 各县, 全区: a function word plus a level, not 和县 or 全区
+        divisions = gaz.lookup(name)
         for division in divisions:
             scores[division.code] += 1.0 / len(divisions)
     return scores
@@ -215,7 +242,13 @@ def _infer_place_from_body(text: str, level: str | None) -> Division | None:
         for i, ancestor in enumerate(reversed(gaz.path(division))):
             totals[ancestor.code] += score * (3.0 if i == 0 else 1.0)
     wanted = level if level in ("province", "prefecture", "county") else None
-    ranked = [gaz.by_code[c] for c, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])) if wanted is None or gaz.by_code[c].level == wanted]
+
+    def support(code: str) -> float:
+        # its own mentions, plus (less) those of its province and city: 甘肃省 … 城关区 is Lanzhou's
+        return totals[code] + 0.5 * sum(totals.get(a.code, 0.0) for a in gaz.path(gaz.by_code[code])[:-1])
+
+    ranked = [gaz.by_code[c] for c in sorted(totals, key=lambda c: (-support(c), c))
+              if wanted is None or gaz.by_code[c].level == wanted]
     return ranked[0] if ranked else None
 
 
@@ -225,18 +258,31 @@ def _body_level(text: str) -> str | None:
     return best if counts[best] else None
 
 
+def _government_name(division: Division) -> str:
+    """The official name of a division's government: 人民政府, or 行政公署 for 盟 and 地区."""
+    suffix = "行政公署" if division.name.endswith(("盟", "地区")) else "人民政府"
+    return division.name + suffix
+
+
 def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     """Unit name, level, id and region path, with sources."""
     gaz = load_gazetteer()
     result: dict[str, Any] = {}
     unit: str | None = _unit_from_title(title) if title else None
+    if unit is None and title is None:
+        # no subject title, but a first line naming a unit and a year (深圳市南山区司法局2022年度…报告)
+        first_line = next((ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 6), "")
+        if len(first_line) <= 80 and _rules()["report_heading_re"].search(first_line):
+            unit = _unit_from_title(first_line)
+            if unit:
+                result["unit_name_source"] = "first_line"
     if unit is None:
         # first line of a report often opens with the unit: "2017年,自治区政府法制办认真贯彻…"
         opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:认真|坚持|深入|紧紧|全面|在)", text[:400])
         if opening and not re.fullmatch(r"(我|全|本)\w{0,2}", opening.group("unit")):
             unit = opening.group("unit")
             result["unit_name_source"] = "opening_sentence"
-    else:
+    elif "unit_name_source" not in result:
         result["unit_name_source"] = "title"
     place_part, department = _split_department(unit) if unit else ("", None)
     division = _resolve_place(place_part, text) if place_part else None
@@ -250,6 +296,9 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     level: str | None
     if department:
         level, level_source = "department", "unit_name"
+    elif not place_part and _rules()["author_department_re"].search(text[:800]):
+        # no unit in the title, and the opening speaks as a department ("…领导下，我局坚持…")
+        level, level_source = "department", "opening_self_reference"
     elif division is not None:
         level, level_source = division.level, "gazetteer"
     else:
@@ -265,6 +314,12 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
         elif generic_place:
             unit = division.name + unit[len(place_part):]
             result["unit_name_source"] = f"{result.get('unit_name_source')}+places_in_body"
+        elif not department:
+            # a government: its official name (延边州 -> 延边朝鲜族自治州人民政府), the title keeps the wording
+            official = _government_name(division)
+            if official != unit:
+                unit = official
+                result["unit_name_source"] = f"{result.get('unit_name_source')}+gazetteer"
     result.update(unit_name=unit, admin_level=level, admin_level_source=level_source if level else None)
     return result
 

@@ -230,9 +230,16 @@ def _chrome_lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+DATELINE_WINDOW = 400
+_DATELINE = re.compile(r"(?:^|\n)[ \t]*(?:——|—|-)?[ \t]*(\d{4})[ \t]*[-年/.][ \t]*(\d{1,2})[ \t]*[-月/.][ \t]*(\d{1,2})日?"
+                       r"[ \t\u3000]*(?:\d{1,2}:\d{2}|来源|在.{2,40}(?:会议|大会)上)")
+
+
 def find_publish_date(text: str) -> str | None:
     """The page's publish date (YYYY-MM-DD) from a 发布日期/发布时间 chrome line, if any."""
     match = re.search(r"(?:发布|发文|成文)(?:日期|时间)\s*[:：]\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})", text)
+    # a dateline under the title: "2022-11-08 10:21 来源：…", "——2021年1月18日在…会议上"
+    match = match or _DATELINE.search(text[:DATELINE_WINDOW])
     if not match:
         return None
     year, month, day = (int(g) for g in match.groups())

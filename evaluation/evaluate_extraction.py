@@ -149,6 +149,27 @@ def score_passage(passage: dict[str, Any], tally: Tally) -> None:
                                 f" | {p['quote'][:50]}")
 
 
+def figures(tally: Tally) -> dict[str, float]:
+    """The headline figures of a tally (fractions; F1 in 0..1)."""
+    precision = tally.ind_tp / (tally.ind_tp + tally.ind_fp) if tally.ind_tp + tally.ind_fp else 0.0
+    recall = tally.ind_tp / (tally.ind_tp + tally.ind_fn) if tally.ind_tp + tally.ind_fn else 0.0
+    return {
+        "quantity_recall": tally.matched / tally.gold if tally.gold else 0.0,
+        "value_precision": tally.value_ok / tally.matched if tally.matched else 0.0,
+        "indicator_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "scope_accuracy": tally.scope_ok / tally.matched if tally.matched else 0.0,
+    }
+
+
+def evaluate(split: str) -> tuple[Tally, int]:
+    """Score every passage of one split; returns the tally and the number of passages."""
+    passages = yaml.safe_load((GOLD_DIR / f"{split}.yaml").read_text(encoding="utf-8"))
+    tally = Tally()
+    for passage in passages:
+        score_passage(passage, tally)
+    return tally, len(passages)
+
+
 def pct(n: int, d: int) -> str:
     return f"{n / d:6.1%}" if d else "   n/a"
 
@@ -174,11 +195,8 @@ def main() -> None:
     args = parser.parse_args()
     splits = ("dev", "test") if args.split == "all" else (args.split,)
     for split in splits:
-        passages = yaml.safe_load((GOLD_DIR / f"{split}.yaml").read_text(encoding="utf-8"))
-        tally = Tally()
-        for passage in passages:
-            score_passage(passage, tally)
-        report(split, tally, len(passages))
+        tally, n_passages = evaluate(split)
+        report(split, tally, n_passages)
         for line in tally.errors[:args.errors]:
             print("  " + line)
 

@@ -51,32 +51,39 @@ def field_right(field: str, gold: dict[str, Any], got: dict[str, Any]) -> bool:
     return bool(g_value == p_value)
 
 
+def evaluate(split: str) -> tuple[dict[str, float], int, Counter[str], list[str]]:
+    """Accuracy per field on one split, the number of documents, documents per kind, error lines."""
+    folder = DATA_DIR / split
+    labels = yaml.safe_load((folder / "labels.yaml").read_text(encoding="utf-8"))
+    right: Counter[str] = Counter()
+    by_kind: Counter[str] = Counter()
+    errors = []
+    for gold in labels:
+        got, _text = profile_file(folder / gold["file"])
+        by_kind[gold["doc_kind"]] += 1
+        for field in FIELDS:
+            if field_right(field, gold, got):
+                right[field] += 1
+            else:
+                errors.append(f"{split}/{gold['file']:9s} {field:12s} gold {gold.get(field)!s:24s} "
+                              f"got {got.get(field)!s:24s} ({got.get('sources', {}).get(field, '')})")
+    n = len(labels)
+    return {field: right[field] / n for field in FIELDS}, n, by_kind, errors
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    parser.add_argument("--split", default="all", help="dev, test, holdout or all (default)")
     parser.add_argument("--errors", action="store_true", help="list every wrong field")
     args = parser.parse_args()
-    for split in ("dev", "test") if args.split == "all" else (args.split,):
-        folder = DATA_DIR / split
-        labels = yaml.safe_load((folder / "labels.yaml").read_text(encoding="utf-8"))
-        right: Counter[str] = Counter()
-        by_kind: Counter[str] = Counter()
-        errors = []
-        for gold in labels:
-            got, _text = profile_file(folder / gold["file"])
-            by_kind[gold["doc_kind"]] += 1
-            for field in FIELDS:
-                if field_right(field, gold, got):
-                    right[field] += 1
-                else:
-                    errors.append(f"{split}/{gold['file']:9s} {field:12s} gold {gold.get(field)!s:24s} "
-                                  f"got {got.get(field)!s:24s} ({got.get('sources', {}).get(field, '')})")
-        n = len(labels)
+    splits = sorted(p.name for p in DATA_DIR.iterdir() if (p / "labels.yaml").exists())
+    for split in splits if args.split == "all" else [args.split]:
+        accuracy, n, by_kind, errors = evaluate(split)
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items()))
         print(f"\n== {split}: {n} documents ({kinds})")
         for field in FIELDS:
             target = f"   target >= {TARGETS[field]:.0%}" if field in TARGETS else ""
-            print(f"{field:12s} {right[field] / n:6.1%}  ({right[field]}/{n}){target}")
+            print(f"{field:12s} {accuracy[field]:6.1%}  ({round(accuracy[field] * n)}/{n}){target}")
         if args.errors:
             for line in errors:
                 print("  " + line)

@@ -42,7 +42,8 @@ def validate_against_schema(doc: Any, schema: dict[str, Any], source: Path) -> N
     """Raise ConfigError listing every schema violation in ``doc`` (path inside the document + message)."""
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema)
+    # format_checker: every string declared `"format": "regex"` must compile
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"  at {'/'.join(str(p) for p in e.absolute_path) or '<root>'}: {e.message}" for e in errors[:20]]

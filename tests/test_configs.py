@@ -12,10 +12,31 @@ from pipeline.settings import CONFIG_DIR, EXPECTATIONS_DIR
 from pipeline.validate.gx_runner import build_suite
 from pipeline.validate.suites import SUITE_NAMES, panel_suite, read_suite
 
+CONFIG_NAMES = ["indicators", "extraction", "identify", "normalise", "validation", "index"]
 
-@pytest.mark.parametrize("name", ["indicators", "extraction", "identify", "normalise", "validation", "index"])
-def test_config_loads(name):
+
+@pytest.mark.parametrize("name", CONFIG_NAMES)
+def test_config_loads_and_has_a_schema(name):
+    assert (CONFIG_DIR / f"{name}.schema.json").exists(), f"configs/{name}.yaml has no schema"
     assert load_config(name)
+
+
+def test_schemas_reject_broken_settings_and_patterns():
+    import yaml
+
+    def problems(name: str, mutate) -> str:
+        doc = yaml.safe_load((CONFIG_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+        mutate(doc)
+        schema = json.loads((CONFIG_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+        with pytest.raises(ConfigError) as caught:
+            validate_against_schema(doc, schema, CONFIG_DIR / f"{name}.yaml")
+        return str(caught.value)
+
+    assert "regex" in problems("extraction", lambda d: d["scope"].update(delta="同比|(增长"))
+    assert "title_subject" in problems("identify", lambda d: d.pop("title_subject"))
+    assert "harmonic" in problems("index", lambda d: d.update(aggregation="harmonic"))
+    assert "max_quarantine_share" in problems("validation", lambda d: d.update(max_quarantine_share=1.5))
+    assert "spam_terms" in problems("normalise", lambda d: d.update(spam_terms=[]))
 
 
 def test_catalogue_has_38_indicators_in_9_dimensions():

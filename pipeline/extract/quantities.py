@@ -42,7 +42,11 @@ def rules() -> dict[str, Any]:
     cn = cfg["chinese_numeral_chars"]
     arabic = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
     chinese = rf"[{cn}]+(?:点[零〇○一二三四五六七八九]+)?"
-    number = rf"(?:{arabic})\s*(?:(?:万|亿)(?!元)|千)?|{chinese}"
+    # A number starts where a run of digits or numerals starts: a match inside a run (the "021" of
+    # "2021") would be refused later anyway, and not trying there saves time on number-dense text.
+    # Atomic groups (?>...): once the digits are read they are not given back; a shorter prefix of a
+    # number is never followed by a measure word anyway, so this only saves failed attempts ("2021年").
+    number = rf"(?<![\d.])(?>{arabic})\s*(?:(?:万|亿)(?!元)|千)?|(?<![{cn}])(?>{chinese})"
     unit_alt = "|".join(re.escape(w["word"]) for w in words)
     unit_first = "".join(sorted({re.escape(w["word"][0]) for w in words}))
     approx_mid = r"(?:余|多|来|左右)?"

@@ -74,13 +74,17 @@ def section_map(text: str) -> SectionMap:
     open_rank: int | None = None
     for start, line in lines:
         stripped = line.strip()
+        heading_text = stripped[:40]
+        # the heading rank matters only to close an open section or to open one at a forward-looking line
+        opens = rules["planned_headings"].search(heading_text) is not None
+        if open_rank is None and not opens:
+            continue
         rank = _heading_rank(stripped)
         is_short_heading = rank is None and len(stripped) <= 20 and not re.search(r"[,，。]", stripped)
         if open_rank is not None and rank is not None and rank <= open_rank:
             ends.append(start)
             open_rank = None
-        heading_text = stripped[:40]
-        if open_rank is None and (rank is not None or is_short_heading) and rules["planned_headings"].search(heading_text):
+        if open_rank is None and (rank is not None or is_short_heading) and opens:
             starts.append(start)
             names.append(heading_text)
             open_rank = rank if rank is not None else 1

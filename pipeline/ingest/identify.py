@@ -19,6 +19,7 @@ from pipeline.ingest.gazetteer import MUNICIPALITY_PREFIXES, Division, load_gaze
 DOC_KINDS = ("annual_report", "work_plan", "other")
 ADMIN_LEVELS = ("province", "prefecture", "county", "department")
 
+OPENING_CHARS = 400  # the opening paragraph, where a report names its author
 _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
               "六": "6", "七": "7", "八": "8", "九": "9"}
 _YEAR = r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年"
@@ -53,6 +54,7 @@ def _rules() -> dict[str, Any]:
         "short_name_stop_chars": frozenset(cfg["short_name_stop_chars"]),
         "other_title_re": re.compile(cfg["other_title"]),
         "report_heading_re": re.compile(cfg["report_heading"]),
+        "unit_line_re": re.compile(f"(?:{'|'.join(map(re.escape, cfg['government_suffixes'] + cfg['department_suffixes']))})$"),
         "author_department_re": re.compile(cfg["author_department"]),
         "unit_tail_re": re.compile(f"(?:{cfg['unit_trailing_words']})$"),
         "kind_title_re": {k: re.compile(v) for k, v in cfg["kind_title_patterns"].items()},
@@ -93,9 +95,9 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     rules = _rules()
     body_hits = {k: len(p.findall(text[:20000])) for k, p in rules["kind_body_re"].items()}
     # another kind of document: a notice about reports, a disclosure report, a news item, a white paper
-    first_line = next((ln.strip() for ln in text[:600].split("\n")
-                       if len(ln.strip()) >= 6 and not rules["navigation_re"].search(ln)), "")
-    for heading in {title or "", first_line} - {""}:
+    early = [ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 6 and not rules["navigation_re"].search(ln)]
+    first_line = early[0] if early else ""
+    for heading in {title or "", *early[:2]} - {""}:
         if rules["other_title_re"].search(heading) and "印发" not in heading:
             return "other", "title"
     # a report whose title is about something else (行政复议和行政应诉工作情况报告)
@@ -148,6 +150,7 @@ def identify_year(title: str | None, text: str, publish_date: str | None, kind: 
 
 _UNIT_BEFORE_YEAR = re.compile(rf"^(?:关于印发)?《?(?:关于)?(?P<unit>[^《》,，。、\s\d]{{2,40}}?)(?:关于)?(?:{_YEAR})")
 _UNIT_AFTER_YEAR = re.compile(rf"{_YEAR}度?(?P<unit>[^《》,，。、\s\d]{{2,30}}?)(?:法治政府|依法行政|法治建设)")
+_UNIT_BEFORE_ABOUT = re.compile(r"^(?P<unit>[^《》,，。、\s\d]{2,30}?)关于")
 
 
 def _unit_from_title(title: str) -> str | None:
@@ -252,10 +255,25 @@ def _infer_place_from_body(text: str, level: str | None) -> Division | None:
     return ranked[0] if ranked else None
 
 
+def _first_self_reference(text: str) -> str | None:
+    """The level implied by the opening's first self-reference (2022年，我局坚持… -> department)."""
+    found = [(m.start(), level) for level, p in _rules()["self_ref_re"].items() if (m := p.search(text[:OPENING_CHARS]))]
+    return min(found)[1] if found else None
+
+
 def _body_level(text: str) -> str | None:
     counts = {level: len(p.findall(text[:30000])) for level, p in _rules()["self_ref_re"].items()}
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] else None
+
+
+def _line_above(text: str, title: str) -> str | None:
+    """The non-empty line just above the title's first line, if it is short."""
+    lines = [ln.strip() for ln in text[:3000].split("\n") if ln.strip()]
+    for i, line in enumerate(lines):
+        if title.startswith(line) and i > 0:
+            return lines[i - 1] if len(lines[i - 1]) <= 30 else None
+    return None
 
 
 def _government_name(division: Division) -> str:
@@ -269,11 +287,20 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     gaz = load_gazetteer()
     result: dict[str, Any] = {}
     unit: str | None = _unit_from_title(title) if title else None
+    if unit is None and title:
+        # the unit on its own line above the title (河南省人民政府法制办公室 / 二〇一五年度依法行政工作报告)
+        above = _line_above(text, title)
+        if above and _rules()["unit_line_re"].search(above) and not _rules()["title_subject_re"].search(above):
+            unit = above
+            result["unit_name_source"] = "line_above_title"
     if unit is None and title is None:
         # no subject title, but a first line naming a unit and a year (深圳市南山区司法局2022年度…报告)
         first_line = next((ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 6), "")
-        if len(first_line) <= 80 and _rules()["report_heading_re"].search(first_line):
+        if len(first_line) <= 80 and (_rules()["report_heading_re"].search(first_line) or "关于" in first_line):
             unit = _unit_from_title(first_line)
+            about = _UNIT_BEFORE_ABOUT.match(first_line)
+            if unit is None and about and _rules()["unit_line_re"].search(about.group("unit")):
+                unit = about.group("unit")
             if unit:
                 result["unit_name_source"] = "first_line"
     if unit is None:
@@ -296,7 +323,8 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     level: str | None
     if department:
         level, level_source = "department", "unit_name"
-    elif not place_part and _rules()["author_department_re"].search(text[:800]):
+    elif not place_part and (_rules()["author_department_re"].search(text[:800])
+                             or _first_self_reference(text) == "department"):
         # no unit in the title, and the opening speaks as a department ("…领导下，我局坚持…")
         level, level_source = "department", "opening_self_reference"
     elif division is not None:

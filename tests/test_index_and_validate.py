@@ -90,3 +90,34 @@ def test_missing_required_column_fails_the_gate():
     panel = pd.DataFrame([_panel_row()]).drop(columns=["quote"])
     _accepted, _rejected, gate, _rules = _apply_outcomes("panel", panel, run_suite(read_suite("panel"), panel))
     assert any("panel.required_columns" in g for g in gate)
+
+
+def _scores_row(**over):
+    row = {"unit_id": "u1", "unit_name": "某县人民政府", "admin_level": "county", "year": 2017, "score": 60.0, "rank": 1,
+           "rank_q05": 1.0, "rank_median": 1.0, "rank_q95": 2.0, "coverage": 0.5, "n_indicators": 4,
+           "method_version": "0.1.0", "weight_sum": 1.0}
+    row.update({f"dim_{d}": 50.0 for d in ("functions", "rulemaking", "decisions", "enforcement", "emergency",
+                                           "disputes", "oversight", "digital", "leadership")})
+    row.update(over)
+    return row
+
+
+def test_index_output_checks_catch_bad_scores_ranks_and_weights():
+    scores = pd.DataFrame([
+        _scores_row(),
+        _scores_row(unit_id="u2", score=130.0),  # score out of bounds
+        _scores_row(unit_id="u3", rank=None),  # scored but not ranked
+        _scores_row(unit_id="u4", weight_sum=0.8),  # weights do not sum as declared
+        _scores_row(unit_id="u5", rank_q05=3.0, rank_median=2.0),  # interval out of order
+        _scores_row(unit_id="u6", coverage=0.1),  # low coverage: warning only
+        _scores_row(unit_id="u7", score=None, rank=None, rank_q05=None, rank_median=None, rank_q95=None,
+                    weight_sum=None),  # screened out: no score, no rank needed
+    ])
+    failed = {(o.rule, o.severity): o.failing_rows for o in run_suite(read_suite("scores"), scores) if not o.success}
+    assert failed == {
+        ("scores.score_within_0_100", "critical"): [1],
+        ("scores.rank_present_for_scored_units", "critical"): [2],
+        ("scores.effective_weights_sum_to_1", "critical"): [3],
+        ("scores.rank_interval_ordered_low", "critical"): [4],
+        ("scores.low_coverage", "warning"): [5],
+    }, failed

@@ -55,6 +55,31 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int) -> tuple
     return scores, indicators.sort_values(["unit_id", "indicator"]).reset_index(drop=True)
 
 
+def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[str, Any]]:
+    """Run ``expectations/scores.json`` on the index output before it is written.
+
+    The outcomes are added (as dataset ``scores``) to the year's ``validation_results.json`` so that
+    the auditor's report shows them; a failed critical rule stops the run before anything is published.
+    """
+    from pipeline.validate.gx_runner import run_suite
+    from pipeline.validate.stage import ValidationGateError, rule_summaries
+    from pipeline.validate.suites import read_suite
+
+    weight_sum = indicators.groupby("unit_id")["weight"].sum().rename("weight_sum")
+    frame = scores.merge(weight_sum, left_on="unit_id", right_index=True, how="left")
+    outcomes = run_suite(read_suite("scores"), frame)
+    rules = rule_summaries("scores", outcomes)
+    results = io.read_json(catalog.validation_results)
+    results["rules"] = [r for r in results["rules"] if r["dataset"] != "scores"] + rules
+    failed = [o for o in outcomes if not o.success and o.severity == "critical"]
+    results["scores_passed"] = not failed
+    io.write_json(catalog.validation_results, results)
+    if failed:
+        raise ValidationGateError("index output failed its checks, nothing will be published:\n  " + "\n  ".join(
+            f"scores: critical rule {o.rule} failed (rows {o.failing_rows[:20]}, observed {o.observed})" for o in failed))
+    return rules
+
+
 def run_index(settings: RunSettings) -> dict[str, Any]:
     cfg = load_config("index")
     catalog = Catalog(settings.out, settings.year)
@@ -64,6 +89,7 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     units = (accepted.assign(unit_id=accepted["unit_id"].fillna(accepted["unit_name"]))
              [["unit_id", "unit_name", "admin_level"]].drop_duplicates("unit_id").reset_index(drop=True))
     scores, indicators = build_index(panel, units, cfg, settings.year)
+    check_scores(scores, indicators, catalog)
     io.write_parquet(catalog.scores, scores)
     io.write_parquet(catalog.indicator_scores, indicators)
     versions: dict[str, str | None] = {}

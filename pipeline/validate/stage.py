@@ -37,19 +37,23 @@ def accounting(documents: Any, submitted_files: int) -> dict[str, Any]:
             "duplicates": duplicates, "balanced": ok}
 
 
+def rule_summaries(name: str, outcomes: list[RuleOutcome]) -> list[dict[str, Any]]:
+    """One JSON-ready summary per expectation outcome (for validation_results.json and the report)."""
+    return [{"dataset": name, "rule": o.rule, "expectation": o.expectation, "severity": o.severity,
+             "success": o.success, "column": o.column, "row_condition": o.row_condition,
+             "n_failing_rows": len(o.failing_rows), "failing_rows": o.failing_rows[:200],
+             "observed": o.observed if isinstance(o.observed, (int, float, str, list, type(None))) else str(o.observed)}
+            for o in outcomes]
+
+
 def _apply_outcomes(name: str, frame: Any, outcomes: list[RuleOutcome]) -> tuple[Any, list[dict[str, Any]],
                                                                                  list[str], list[dict[str, Any]]]:
     """Split a frame into (accepted rows, quarantine rows, gate failures, rule summaries)."""
     quarantine: dict[int, list[str]] = {}
     flags: dict[int, list[str]] = {}
     gate: list[str] = []
-    rules = []
+    rules = rule_summaries(name, outcomes)
     for o in outcomes:
-        rules.append({"dataset": name, "rule": o.rule, "expectation": o.expectation, "severity": o.severity,
-                      "success": o.success, "column": o.column, "row_condition": o.row_condition,
-                      "n_failing_rows": len(o.failing_rows), "failing_rows": o.failing_rows[:200],
-                      "observed": o.observed if isinstance(o.observed, (int, float, str, list, type(None))) else str(
-                          o.observed)})
         if o.success:
             continue
         if o.expectation in TABLE_LEVEL or (not o.failing_rows and o.severity == "critical"):

@@ -61,6 +61,12 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
         parts.append(_table(["dataset", "rule", "severity", "failing rows", "condition"],
                             [[r["dataset"], r["rule"], r["severity"], r["n_failing_rows"], r["row_condition"]]
                              for r in failed]))
+        for r in failed:
+            if r.get("rows"):
+                parts.append(f"<h4>{escape(r['rule'])} ({escape(r['severity'])}): rows and evidence</h4>")
+                parts.append(_table(["row", "doc", "unit", "indicator", "value", "unit of measure", "quote"],
+                                    [[x.get("row"), x.get("doc"), x.get("unit_name"), x.get("indicator"), x.get("value"),
+                                      x.get("unit"), x.get("quote")] for x in r["rows"]]))
     else:
         parts.append("<p class='ok'>Every rule passed.</p>")
     parts.append("<h3>Quarantined rows (critical rules)</h3>")

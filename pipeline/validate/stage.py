@@ -37,10 +37,21 @@ def accounting(documents: Any, submitted_files: int) -> dict[str, Any]:
             "duplicates": duplicates, "balanced": ok}
 
 
+def _condition_text(condition: Any) -> str | None:
+    """GX 1.x hands row conditions back as {'pass_through_filter': '...'}: keep the readable string."""
+    if isinstance(condition, dict):
+        return str(condition.get("pass_through_filter") or condition)
+    return None if condition is None else str(condition)
+
+
+EVIDENCE_COLUMNS = ("doc", "unit_name", "indicator", "value", "unit", "quote")
+MAX_EXAMPLE_ROWS = 50
+
+
 def rule_summaries(name: str, outcomes: list[RuleOutcome]) -> list[dict[str, Any]]:
     """One JSON-ready summary per expectation outcome (for validation_results.json and the report)."""
     return [{"dataset": name, "rule": o.rule, "expectation": o.expectation, "severity": o.severity,
-             "success": o.success, "column": o.column, "row_condition": o.row_condition,
+             "success": o.success, "column": o.column, "row_condition": _condition_text(o.row_condition),
              "n_failing_rows": len(o.failing_rows), "failing_rows": o.failing_rows[:200],
              "observed": o.observed if isinstance(o.observed, (int, float, str, list, type(None))) else str(o.observed)}
             for o in outcomes]
@@ -53,6 +64,10 @@ def _apply_outcomes(name: str, frame: Any, outcomes: list[RuleOutcome]) -> tuple
     flags: dict[int, list[str]] = {}
     gate: list[str] = []
     rules = rule_summaries(name, outcomes)
+    for summary, o in zip(rules, outcomes, strict=True):
+        # the failing rows themselves, with their evidence, for the auditor's report
+        summary["rows"] = [{"row": i, **{c: _jsonable(frame.iloc[i][c]) for c in EVIDENCE_COLUMNS if c in frame}}
+                           for i in o.failing_rows[:MAX_EXAMPLE_ROWS] if i < len(frame)]
     for o in outcomes:
         if o.success:
             continue

@@ -121,3 +121,68 @@ def test_index_output_checks_catch_bad_scores_ranks_and_weights():
         ("scores.rank_interval_ordered_low", "critical"): [4],
         ("scores.low_coverage", "warning"): [5],
     }, failed
+
+
+def test_cross_year_checks_flag_copied_values_and_jumps():
+    from pipeline.validate.stage import cross_year_checks
+
+    panel = pd.DataFrame([_panel_row(indicator="reconsideration_cases", value=73.0, unit="件"),
+                          _panel_row(indicator="litigation_cases", value=150.0, unit="件"),
+                          _panel_row(indicator="head_appearance_rate", value=95.0)])
+    previous = pd.DataFrame({"unit_id": ["210603"] * 3, "raw_value": [73.0, 10.0, 90.0],
+                             "indicator": ["reconsideration_cases", "litigation_cases", "head_appearance_rate"]})
+    warnings = {(w["indicator"], w["check"]) for w in cross_year_checks(panel, previous, jump_factor=5.0)}
+    assert warnings == {("reconsideration_cases", "identical_to_previous_year"),
+                        ("litigation_cases", "jump_beyond_factor")}
+
+
+def test_accounting_that_does_not_add_up_is_reported_unbalanced():
+    from pipeline.validate.stage import accounting
+
+    documents = pd.DataFrame({"disposition": ["accepted", "quarantined", "duplicate"]})
+    assert accounting(documents, 3)["balanced"] is True
+    assert accounting(documents, 4)["balanced"] is False  # a submitted file has no row
+
+
+def test_report_escapes_report_text_and_file_names():
+    from pipeline.publish.report import render_report
+
+    results = {"year": 2017, "passed": True, "gate_failures": [], "previous_year_available": False,
+               "cross_year": [], "accounting": {"submitted": 1, "accepted": 1, "quarantined": 0, "duplicates": 0,
+                                                "balanced": True},
+               "rules": [{"dataset": "panel", "rule": "panel.x", "severity": "warning", "success": False,
+                          "n_failing_rows": 1, "row_condition": None,
+                          "rows": [{"row": 0, "quote": "<script>alert(1)</script>"}]}]}
+    documents = pd.DataFrame([{"source_file": "<img src=x onerror=alert(1)>.txt", "disposition": "accepted",
+                               "unit_name": "某县", "admin_level": "county", "unit_id": "1", "report_year": 2017,
+                               "flags": [], "reason": None}])
+    quarantine = pd.DataFrame(columns=["dataset", "rules", "doc", "indicator", "value", "unit", "quote"])
+    html = render_report(results, documents, quarantine, None)
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_share_of_quarantined_rows_over_the_limit_fails_the_gate(tmp_path, sample_files):
+    """A real ingest/extract of one report, then every record broken: the validate task must refuse."""
+    from pipeline import io
+    from pipeline.catalog import Catalog
+    from pipeline.extract.stage import run_extract
+    from pipeline.ingest.stage import run_ingest, run_normalise
+    from pipeline.settings import RunSettings
+    from pipeline.validate.stage import ValidationGateError, run_validate
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "report.txt").write_bytes(sample_files["zhenxing-district"].read_bytes())
+    settings = RunSettings(year=2017, inbox=inbox, out=tmp_path / "out")
+    run_ingest(settings)
+    run_normalise(settings)
+    run_extract(settings)
+    catalog = Catalog(settings.out, 2017)
+    records = io.read_parquet(catalog.records)
+    assert len(records) >= 5
+    io.write_parquet(catalog.records, records.assign(value=-1.0))  # every value impossible
+    with pytest.raises(ValidationGateError, match=r"records: 100% of rows quarantined"):
+        run_validate(settings)
+    results = io.read_json(catalog.validation_results)
+    assert results["passed"] is False and results["records_counts"]["quarantined"] == len(records)

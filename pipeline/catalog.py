@@ -81,6 +81,11 @@ class Catalog:
         return self.zone("index") / "indicators.parquet"
 
     @property
+    def audit(self) -> Path:
+        """Statistical audit of the index build (correlations, Cronbach's alpha, PC1 share, weights)."""
+        return self.zone("index") / "audit.parquet"
+
+    @property
     def build_log(self) -> Path:
         return self.zone("index") / "build_log.json"
 

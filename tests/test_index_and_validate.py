@@ -186,3 +186,32 @@ def test_share_of_quarantined_rows_over_the_limit_fails_the_gate(tmp_path, sampl
         run_validate(settings)
     results = io.read_json(catalog.validation_results)
     assert results["passed"] is False and results["records_counts"]["quarantined"] == len(records)
+
+
+def test_cronbach_alpha_and_pc1_share_by_hand():
+    from pipeline.index.audit import cronbach_alpha, pc1_share
+
+    # item variances 1 and 1, totals 3, 5, 7 with variance 4: alpha = 2 * (1 - 2/4) = 1
+    assert cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [2.0, 3.0, 4.0]})) == pytest.approx(1.0)
+    # totals 4, 3, 5 with variance 1: alpha = 2 * (1 - 2/1) = -2 (items pull against each other)
+    assert cronbach_alpha(pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 1.0, 2.0]})) == pytest.approx(-2.0)
+    assert pc1_share(pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [2.0, 4.0, 6.0, 8.0]})) == pytest.approx(1.0)
+    # r(a, b) = 0: both eigenvalues 1, the first component holds half the variance
+    assert pc1_share(pd.DataFrame({"a": [1.0, -1.0, 1.0, -1.0], "b": [1.0, 1.0, -1.0, -1.0]})) == pytest.approx(0.5)
+
+
+def test_statistical_audit_flags_redundant_and_negative_pairs():
+    from pipeline.index.audit import statistical_audit
+
+    rows = []
+    for u in range(6):
+        for code, dim, value in (("a", "d1", 10.0 * u), ("b", "d1", 10.0 * u + 1), ("c", "d1", 50.0 - 7.0 * u + (u % 2))):
+            rows.append({"unit_id": f"u{u}", "indicator": code, "dimension": dim, "normalised": value, "weight": 1 / 3})
+    audit = statistical_audit(pd.DataFrame(rows))
+    corr = audit[audit["measure"] == "correlation"].set_index(["indicator", "indicator_b"])
+    assert corr.loc[("a", "b"), "flag"] == "redundant" and corr.loc[("a", "b"), "value"] == pytest.approx(1.0)
+    assert corr.loc[("a", "c"), "flag"] == "negative_within_dimension"
+    alpha = audit[audit["measure"] == "cronbach_alpha"]
+    assert list(alpha["dimension"]) == ["d1"] and list(alpha["n"]) == [6]
+    weights = audit[audit["measure"] == "effective_weight"].set_index("indicator")["value"]
+    assert weights.to_dict() == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})

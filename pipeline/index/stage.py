@@ -10,6 +10,7 @@ from typing import Any
 from pipeline import io
 from pipeline.catalog import Catalog
 from pipeline.config import load_config
+from pipeline.index.audit import statistical_audit
 from pipeline.index.build import aggregate, load_framework, normalise, rank_within_level, uncertainty
 from pipeline.settings import RunSettings
 
@@ -92,6 +93,12 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     check_scores(scores, indicators, catalog)
     io.write_parquet(catalog.scores, scores)
     io.write_parquet(catalog.indicator_scores, indicators)
+    audit = statistical_audit(indicators)
+    io.write_parquet(catalog.audit, audit)
+    flagged = audit[audit["flag"].notna()]
+    if len(flagged):
+        log.info("index: statistical audit flags %d indicator pairs: %s", len(flagged),
+                 flagged[["indicator", "indicator_b", "flag"]].to_dict("records"))
     versions: dict[str, str | None] = {}
     for pkg in PACKAGES:
         try:

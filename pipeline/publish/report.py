@@ -25,7 +25,8 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scores: Any | None) -> str:
+def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scores: Any | None,
+                  audit: Any | None = None) -> str:
     """Build the HTML page from validation_results.json, documents, quarantine and (optional) scores."""
     year = results["year"]
     acc = results["accounting"]
@@ -94,5 +95,16 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
     parts.append(_table(["dataset", "rule", "severity", "result"],
                         [[r["dataset"], r["rule"], r["severity"], "pass" if r["success"] else "FAIL"]
                          for r in results["rules"]]))
+    parts.append("<h2 id='statistical-audit'>7. Statistical audit of the index</h2>")
+    if audit is not None and len(audit):
+        parts.append("<p>Correlations between indicators (flag: redundant above r = 0.9, or negative within a "
+                     "dimension), Cronbach's alpha per dimension, the first principal component's share of variance, "
+                     "and mean effective weights. NaN where too few units report the indicators together.</p>")
+        parts.append(_table(["measure", "dimension", "indicator", "with", "value", "units", "flag"],
+                            [[r.measure, r.dimension, r.indicator, r.indicator_b,
+                              "NaN" if r.value != r.value else f"{r.value:.3f}", r.n, r.flag]
+                             for r in audit.itertuples()]))
+    else:
+        parts.append("<p>Not enough scored units for an audit.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)

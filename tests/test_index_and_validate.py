@@ -215,3 +215,42 @@ def test_statistical_audit_flags_redundant_and_negative_pairs():
     assert list(alpha["dimension"]) == ["d1"] and list(alpha["n"]) == [6]
     weights = audit[audit["measure"] == "effective_weight"].set_index("indicator")["value"]
     assert weights.to_dict() == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})
+
+
+def test_framework_loads_and_fails_loudly_on_inconsistencies():
+    import copy
+
+    from pipeline.config import load_config
+    from pipeline.index.framework import FrameworkError, load_framework
+
+    doc = load_config("framework")
+    framework = load_framework(2022)
+    assert set(framework.dimensions) == {d["code"] for d in doc["dimensions"]}
+    assert sum(framework.dimension_weights.values()) == pytest.approx(doc["composite"]["weights_sum"])
+
+    def broken(change) -> str:
+        bad = copy.deepcopy(doc)
+        change(bad)
+        with pytest.raises(FrameworkError) as caught:
+            load_framework(doc=bad)
+        return str(caught.value)
+
+    assert "undeclared dimension" in broken(lambda d: d["indicators"][0].update(dimension="nowhere"))
+    assert "duplicate indicator" in broken(lambda d: d["indicators"].append(copy.deepcopy(d["indicators"][0])))
+    assert "not in configs/indicators.yaml" in broken(lambda d: d["indicators"][0].update(code="made_up"))
+    assert "dimension weights sum" in broken(lambda d: d["dimensions"][0].update(weight=2))
+    assert "indicator weights of" in broken(lambda d: d["indicators"][0].update(weight=0.5))
+    assert "lower < upper" in broken(lambda d: d["indicators"][0]["goalposts"].update(county=[5, 5]))
+
+
+def test_framework_validity_years_select_indicators():
+    import copy
+
+    from pipeline.config import load_config
+    from pipeline.index.framework import load_framework
+
+    doc = copy.deepcopy(load_config("framework"))
+    first = doc["indicators"][0]["code"]
+    doc["indicators"][0]["valid_from"] = 2021
+    assert first not in set(load_framework(2020, doc=doc).indicators["indicator"])
+    assert first in set(load_framework(2021, doc=doc).indicators["indicator"])

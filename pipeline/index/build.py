@@ -7,35 +7,13 @@ uncertainty (Monte Carlo over weights, aggregation and normalisation) -> rank in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from pipeline.extract.catalogue import load_catalogue
+from pipeline.index.framework import Framework, load_framework
 
-
-@dataclass(frozen=True)
-class Framework:
-    """Scored indicators with their dimension, direction and goalposts per admin level."""
-
-    indicators: Any  # DataFrame: indicator, dimension, polarity, level, lo, hi
-    dimensions: tuple[str, ...]
-
-
-def load_framework() -> Framework:
-    import pandas as pd
-
-    catalogue = load_catalogue()
-    rows = []
-    for ind in catalogue.indicators:
-        if not ind.scored or ind.type not in ("count", "rate", "money", "date"):
-            continue
-        for level, bounds in ind.ranges.items():
-            if bounds is not None and bounds[1] > bounds[0]:
-                rows.append({"indicator": ind.code, "dimension": ind.dimension, "polarity": ind.polarity,
-                             "admin_level": level, "lo": float(bounds[0]), "hi": float(bounds[1])})
-    return Framework(pd.DataFrame(rows), tuple(d["code"] for d in catalogue.dimensions))
+__all__ = ["Framework", "aggregate", "load_framework", "normalise", "rank_within_level", "uncertainty"]
 
 
 def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> Any:
@@ -107,9 +85,12 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
     for _ in range(int(cfg["draws"])):
         norm_method = cfg["normalisations"][rng.integers(len(cfg["normalisations"]))]
         agg_method = cfg["aggregations"][rng.integers(len(cfg["aggregations"]))]
-        weights = dict(zip(codes, rng.uniform(1 - noise, 1 + noise, len(codes)), strict=True))
-        dim_weights = dict(zip(framework.dimensions, rng.uniform(1 - noise, 1 + noise, len(framework.dimensions)),
-                               strict=True))
+        # the framework's weights, each multiplied by U(1 - noise, 1 + noise)
+        weights = {c: framework.weights.get(c, 1.0) * f
+                   for c, f in zip(codes, rng.uniform(1 - noise, 1 + noise, len(codes)), strict=True)}
+        dim_weights = {d: framework.dimension_weights.get(d, 1.0) * f for d, f in
+                       zip(framework.dimensions, rng.uniform(1 - noise, 1 + noise, len(framework.dimensions)),
+                           strict=True)}
         scores, _ = aggregate(prepared[norm_method], agg_method, weights, dim_weights)
         scores = units.merge(scores, on="unit_id", how="inner")
         ranks.append(scores.assign(rank=rank_within_level(scores))[["unit_id", "rank"]])

@@ -22,9 +22,9 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int) -> tuple
     """Pure: (validated panel, accepted units) -> (scores frame, long indicators frame)."""
     import pandas as pd
 
-    framework = load_framework()
+    framework = load_framework(year)
     normalised = normalise(panel, framework, cfg["normalisation"])
-    scores, weights = aggregate(normalised, cfg["aggregation"])
+    scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights)
     scores = units.merge(scores, on="unit_id", how="left")
     n_scored = framework.indicators.groupby("admin_level")["indicator"].nunique()
     counts = normalised.groupby("unit_id")["indicator"].nunique()
@@ -105,7 +105,8 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    io.write_json(catalog.build_log, {"year": settings.year, "spec": cfg, "python": platform.python_version(),
+    io.write_json(catalog.build_log, {"year": settings.year, "spec": cfg, "framework": load_config("framework"),
+                                      "python": platform.python_version(),
                                       "packages": versions, "inputs": {"panel": str(catalog.accepted_panel)}})
     log.info("index: %d units scored", int(scores["score"].notna().sum()))
     return {"scores": str(catalog.scores), "indicators": str(catalog.indicator_scores), "units": len(scores)}

@@ -254,3 +254,28 @@ def test_framework_validity_years_select_indicators():
     doc["indicators"][0]["valid_from"] = 2021
     assert first not in set(load_framework(2020, doc=doc).indicators["indicator"])
     assert first in set(load_framework(2021, doc=doc).indicators["indicator"])
+
+
+def test_outliers_are_winsorised_within_level_by_the_skew_kurtosis_rule():
+    from pipeline.index.build import treat_outliers
+
+    values = [10.0, 11.0, 12.0, 10.0, 13.0, 11.0, 12.0, 10.0, 11.0, 500.0]
+    panel = pd.DataFrame({"unit_id": [f"u{i}" for i in range(10)], "admin_level": "county",
+                          "indicator": "litigation_cases", "value": values})
+    cfg = {"treatment": "winsorise", "skew_max": 2.0, "kurtosis_max": 3.5, "max_points": 5, "min_units": 5}
+    assert panel["value"].skew() > 2 and panel["value"].kurt() > 3.5
+    treated, log = treat_outliers(panel, cfg)
+    assert list(log["action"]) == ["winsorised"] and log.iloc[0]["unit_id"] == "u9"
+    assert treated.loc[9, "value"] == 13.0 and treated.loc[9, "value_raw"] == 500.0  # set to the next highest
+    assert treated.loc[:8, "value"].tolist() == values[:9]
+    # too few units in the group, or treatment off: nothing changes
+    assert treat_outliers(panel.head(4), cfg)[1].empty
+    assert treat_outliers(panel, {**cfg, "treatment": "none"})[0]["value"].tolist() == values
+
+
+def test_zscore_normalisation_on_a_t_scale():
+    from pipeline.index.build import normalise
+
+    n = normalise(PANEL[PANEL["indicator"] == "a"], FRAMEWORK, "zscore").set_index("unit_id")["normalised"]
+    # two values 50 and 300: z = -0.707 and +0.707 -> 50 -/+ 7.07
+    assert n["u1"] == pytest.approx(50 - 10 / 2 ** 0.5) and n["u2"] == pytest.approx(50 + 10 / 2 ** 0.5)

@@ -13,7 +13,8 @@ import numpy as np
 
 from pipeline.index.framework import Framework, load_framework
 
-__all__ = ["Framework", "aggregate", "load_framework", "normalise", "rank_within_level", "uncertainty"]
+__all__ = ["Framework", "aggregate", "load_framework", "normalise", "rank_within_level", "treat_outliers",
+           "uncertainty"]
 
 
 def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> Any:
@@ -25,12 +26,66 @@ def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> An
     elif method == "minmax":
         grouped = frame.groupby(["admin_level", "indicator"])["value"]
         lo, hi = grouped.transform("min").astype(float), grouped.transform("max").astype(float)
+    elif method == "zscore":
+        # z within (level, indicator), shown on a 0-100 scale as 50 + 10 z (a T-score), clipped
+        grouped = frame.groupby(["admin_level", "indicator"])["value"]
+        sd = grouped.transform("std").astype(float)
+        z = ((value - grouped.transform("mean").astype(float)) / sd.where(sd > 0, np.nan)).fillna(0.0)
+        scaled = ((50 + 10 * z).clip(0, 100) / 100)
+        scaled = scaled.where(frame["polarity"] >= 0, 1 - scaled)
+        return frame.assign(normalised=(scaled * 100).round(10))
     else:
         raise ValueError(f"unknown normalisation {method!r}")
     span = (hi - lo).where(hi > lo, np.nan)
     scaled = ((value - lo) / span).clip(0, 1).fillna(0.5)
     scaled = scaled.where(frame["polarity"] >= 0, 1 - scaled)
     return frame.assign(normalised=(scaled * 100).round(10))
+
+
+def _needs_treatment(values: Any, skew_max: float, kurtosis_max: float) -> bool:
+    """COINr's rule: |skewness| > skew_max and (excess) kurtosis > kurtosis_max."""
+    return bool(abs(values.skew()) > skew_max and values.kurt() > kurtosis_max)
+
+
+def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
+    """Winsorise outliers within each (admin level, indicator), COINr-style; log what was done.
+
+    Groups with at least ``min_units`` values that fail the skew/kurtosis rule have their most extreme
+    value (on the side of the skew) set to the next one, up to ``max_points`` times; when the rule
+    still fails after that, the group is left as it was and logged ``not_treatable`` (a log transform
+    would not be comparable with fixed goalposts; goalpost clipping bounds it instead).
+    Returns (panel with treated ``value`` and the original in ``value_raw``, treatment log).
+    """
+    import pandas as pd
+
+    frame = panel.assign(value_raw=panel["value"].astype(float)).reset_index(drop=True)
+    log_rows: list[dict[str, Any]] = []
+    if cfg.get("treatment", "none") == "none":
+        return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_id", "original", "treated",
+                                                      "action"])
+    for (level, code), group in frame.groupby(["admin_level", "indicator"], sort=True):
+        values = group["value"].astype(float).copy()
+        if len(values) < int(cfg["min_units"]) or not _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
+            continue
+        changed: list[tuple[int, float, float]] = []
+        for _ in range(int(cfg["max_points"])):
+            ordered = values.sort_values(kind="stable")
+            idx, replacement = ((ordered.index[-1], ordered.iloc[-2]) if values.skew() > 0
+                                else (ordered.index[0], ordered.iloc[1]))
+            changed.append((idx, float(values[idx]), float(replacement)))
+            values[idx] = replacement
+            if not _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
+                break
+        if _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
+            log_rows.append({"admin_level": level, "indicator": code, "unit_id": None, "original": None,
+                             "treated": None, "action": "not_treatable"})
+            continue
+        for idx, original, treated in changed:
+            frame.loc[idx, "value"] = treated
+            log_rows.append({"admin_level": level, "indicator": code, "unit_id": frame.loc[idx, "unit_id"],
+                             "original": original, "treated": treated, "action": "winsorised"})
+    return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_id", "original", "treated",
+                                                  "action"])
 
 
 def _mean(values: np.ndarray, weights: np.ndarray, method: str) -> float:
@@ -73,16 +128,21 @@ def rank_within_level(scores: Any) -> Any:
     return scores.groupby("admin_level")["score"].rank(ascending=False, method="min")
 
 
-def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any]) -> Any:
+def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any],
+                outliers: dict[str, Any] | None = None) -> Any:
     """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 per unit (seeded, reproducible)."""
     import pandas as pd
 
+    outliers = outliers or {"treatment": "none"}
     rng = np.random.default_rng(int(cfg["seed"]))
     noise = float(cfg["weight_noise"])
     codes = sorted(framework.indicators["indicator"].unique())
     ranks = []
-    prepared = {m: normalise(panel, framework, m) for m in cfg["normalisations"]}
+    treatments = cfg.get("outlier_treatments", ["none"])
+    treated = {t: treat_outliers(panel, {**outliers, "treatment": t})[0] for t in treatments}
+    prepared = {(t, m): normalise(treated[t], framework, m) for t in treatments for m in cfg["normalisations"]}
     for _ in range(int(cfg["draws"])):
+        treatment = treatments[rng.integers(len(treatments))]
         norm_method = cfg["normalisations"][rng.integers(len(cfg["normalisations"]))]
         agg_method = cfg["aggregations"][rng.integers(len(cfg["aggregations"]))]
         # the framework's weights, each multiplied by U(1 - noise, 1 + noise)
@@ -91,7 +151,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
         dim_weights = {d: framework.dimension_weights.get(d, 1.0) * f for d, f in
                        zip(framework.dimensions, rng.uniform(1 - noise, 1 + noise, len(framework.dimensions)),
                            strict=True)}
-        scores, _ = aggregate(prepared[norm_method], agg_method, weights, dim_weights)
+        scores, _ = aggregate(prepared[(treatment, norm_method)], agg_method, weights, dim_weights)
         scores = units.merge(scores, on="unit_id", how="inner")
         ranks.append(scores.assign(rank=rank_within_level(scores))[["unit_id", "rank"]])
     if not ranks:

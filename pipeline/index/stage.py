@@ -11,7 +11,14 @@ from pipeline import io
 from pipeline.catalog import Catalog
 from pipeline.config import load_config
 from pipeline.index.audit import statistical_audit
-from pipeline.index.build import aggregate, load_framework, normalise, rank_within_level, uncertainty
+from pipeline.index.build import (
+    aggregate,
+    load_framework,
+    normalise,
+    rank_within_level,
+    treat_outliers,
+    uncertainty,
+)
 from pipeline.settings import RunSettings
 
 log = logging.getLogger(__name__)
@@ -23,7 +30,8 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int) -> tuple
     import pandas as pd
 
     framework = load_framework(year)
-    normalised = normalise(panel, framework, cfg["normalisation"])
+    treated, treatments = treat_outliers(panel, cfg["outliers"])
+    normalised = normalise(treated, framework, cfg["normalisation"])
     scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights)
     scores = units.merge(scores, on="unit_id", how="left")
     n_scored = framework.indicators.groupby("admin_level")["indicator"].nunique()
@@ -32,7 +40,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int) -> tuple
     scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored)).fillna(0.0)
     ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
     ranked["rank"] = rank_within_level(ranked).astype("int64")
-    intervals = uncertainty(panel, units, framework, cfg["uncertainty"])
+    intervals = uncertainty(panel, units, framework, cfg["uncertainty"], cfg["outliers"])
     scores = scores.merge(ranked[["unit_id", "rank"]], on="unit_id", how="left").merge(intervals, on="unit_id",
                                                                                         how="left")
     for dim in framework.dimensions:
@@ -43,16 +51,20 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int) -> tuple
     scores = scores[["unit_id", "unit_name", "admin_level", "year", "score", "rank", "rank_q05", "rank_median",
                      "rank_q95", *dim_cols, "coverage", "n_indicators", "method_version"]]
     scores = scores.astype({"rank": "Int64"}).sort_values(["admin_level", "rank", "unit_id"]).reset_index(drop=True)
-    indicators = panel.merge(normalised[["unit_id", "indicator", "dimension", "normalised"]],
-                             on=["unit_id", "indicator"], how="left").merge(weights, on=["unit_id", "indicator"],
-                                                                           how="left")
+    used = normalised[["unit_id", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})
+    indicators = panel.merge(used, on=["unit_id", "indicator"], how="left").merge(
+        weights, on=["unit_id", "indicator"], how="left")
+    winsorised = set(zip(treatments.loc[treatments["action"] == "winsorised", "unit_id"],
+                         treatments.loc[treatments["action"] == "winsorised", "indicator"], strict=True))
+    flags = [list(f) + (["outlier_winsorised"] if (u, i) in winsorised else [])
+             for f, u, i in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
+                                indicators["unit_id"], indicators["indicator"], strict=True)]
     indicators = indicators.assign(
-        year=year, raw_value=indicators["value"], weight=indicators["weight"].fillna(0.0),
-        flags=[list(f) for f in indicators.get("validation_flags", pd.Series([[]] * len(indicators)))],
+        year=year, raw_value=indicators["value"], weight=indicators["weight"].fillna(0.0), flags=flags,
         method_version=cfg["method_version"])
     indicators = indicators[["unit_id", "unit_name", "admin_level", "year", "indicator", "dimension", "raw_value",
-                             "unit", "qualifier", "normalised", "weight", "flags", "doc", "sha256", "quote", "start",
-                             "end", "method_version"]]
+                             "value_used", "unit", "qualifier", "normalised", "weight", "flags", "doc", "sha256",
+                             "quote", "start", "end", "method_version"]]
     return scores, indicators.sort_values(["unit_id", "indicator"]).reset_index(drop=True)
 
 

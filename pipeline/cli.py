@@ -4,6 +4,7 @@
     rolindex profile FILE...                              # ingest + identification, JSON lines
     rolindex extract FILE...                              # extraction records, JSON lines
     rolindex suites                                       # regenerate expectations/panel.json
+    rolindex rebuild OUT/index/year=Y/build_log.json      # replay an index build, check it is identical
 """
 
 from __future__ import annotations
@@ -70,6 +71,31 @@ def _cmd_suites(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    import tempfile
+
+    import pandas as pd
+
+    from pipeline import io
+    from pipeline.index.stage import replay
+
+    log_path = Path(args.build_log)
+    rebuilt = dict(zip(("scores", "indicators"), replay(log_path), strict=True))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, frame in rebuilt.items():
+                # through the same parquet writer as the build, then compared value by value
+                io.write_parquet(Path(tmp) / f"{name}.parquet", frame)
+                pd.testing.assert_frame_equal(io.read_parquet(Path(tmp) / f"{name}.parquet"),
+                                              io.read_parquet(log_path.parent / f"{name}.parquet"), check_exact=True)
+    except AssertionError as exc:
+        print(f"rolindex: rebuild differs from {log_path.parent}:\n{exc}", file=sys.stderr)
+        return 1
+    print(f"rolindex: rebuild from {log_path} is identical ({len(rebuilt['scores'])} units, "
+          f"{len(rebuilt['indicators'])} indicator rows)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rolindex", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -86,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         p.set_defaults(func=func)
     sub.add_parser("suites", help="regenerate expectations/panel.json from the catalogue").set_defaults(
         func=_cmd_suites)
+    rebuild = sub.add_parser("rebuild", help="rebuild an index from its build_log.json and compare with its scores")
+    rebuild.add_argument("build_log", help="path to index/year=Y/build_log.json")
+    rebuild.set_defaults(func=_cmd_rebuild)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -25,11 +25,12 @@ log = logging.getLogger(__name__)
 PACKAGES = ("pandas", "numpy", "pyarrow", "great-expectations", "apache-airflow", "jieba", "opencc", "rolindex")
 
 
-def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int) -> tuple[Any, Any]:
-    """Pure: (validated panel, accepted units) -> (scores frame, long indicators frame)."""
+def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
+                framework_doc: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    """Pure: (validated panel, accepted units, method spec[, framework document]) -> (scores, indicators)."""
     import pandas as pd
 
-    framework = load_framework(year)
+    framework = load_framework(year, doc=framework_doc)
     treated, treatments = treat_outliers(panel, cfg["outliers"])
     normalised = normalise(treated, framework, cfg["normalisation"])
     scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights)
@@ -93,15 +94,37 @@ def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[st
     return rules
 
 
+def accepted_units(documents: Any) -> Any:
+    """The units of the accepted reports (unit_id, unit_name, admin_level), one row each."""
+    accepted = documents[documents["disposition"] == "accepted"]
+    return (accepted.assign(unit_id=accepted["unit_id"].fillna(accepted["unit_name"]))
+            [["unit_id", "unit_name", "admin_level"]].drop_duplicates("unit_id").reset_index(drop=True))
+
+
+def replay(build_log_path: Any) -> tuple[Any, Any]:
+    """Rebuild an index from its build log: the logged spec and framework on the logged inputs.
+
+    Raises ValueError when an input file changed since the build (its sha256 differs from the log).
+    """
+    from pathlib import Path
+
+    logged = io.read_json(Path(build_log_path))
+    for name in ("panel", "documents"):
+        path = Path(logged["inputs"][name])
+        if io.sha256_file(path) != logged["inputs"][f"{name}_sha256"]:
+            raise ValueError(f"{path} changed since the build (sha256 differs from the build log)")
+    panel = io.read_parquet(Path(logged["inputs"]["panel"]))
+    units = accepted_units(io.read_parquet(Path(logged["inputs"]["documents"])))
+    return build_index(panel, units, logged["spec"], int(logged["year"]), logged["framework"])
+
+
 def run_index(settings: RunSettings) -> dict[str, Any]:
     cfg = load_config("index")
+    framework_doc = load_config("framework")
     catalog = Catalog(settings.out, settings.year)
     panel = io.read_parquet(catalog.accepted_panel)
-    documents = io.read_parquet(catalog.documents)
-    accepted = documents[documents["disposition"] == "accepted"]
-    units = (accepted.assign(unit_id=accepted["unit_id"].fillna(accepted["unit_name"]))
-             [["unit_id", "unit_name", "admin_level"]].drop_duplicates("unit_id").reset_index(drop=True))
-    scores, indicators = build_index(panel, units, cfg, settings.year)
+    units = accepted_units(io.read_parquet(catalog.documents))
+    scores, indicators = build_index(panel, units, cfg, settings.year, framework_doc)
     check_scores(scores, indicators, catalog)
     io.write_parquet(catalog.scores, scores)
     io.write_parquet(catalog.indicator_scores, indicators)
@@ -117,8 +140,11 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    io.write_json(catalog.build_log, {"year": settings.year, "spec": cfg, "framework": load_config("framework"),
-                                      "python": platform.python_version(),
-                                      "packages": versions, "inputs": {"panel": str(catalog.accepted_panel)}})
+    inputs = {"panel": str(catalog.accepted_panel), "panel_sha256": io.sha256_file(catalog.accepted_panel),
+              "documents": str(catalog.documents), "documents_sha256": io.sha256_file(catalog.documents)}
+    # everything needed to rebuild: `rolindex rebuild <this file>` gives identical scores
+    io.write_json(catalog.build_log, {"year": settings.year, "spec": cfg, "framework": framework_doc,
+                                      "seed": cfg["uncertainty"]["seed"], "python": platform.python_version(),
+                                      "packages": versions, "inputs": inputs})
     log.info("index: %d units scored", int(scores["score"].notna().sum()))
     return {"scores": str(catalog.scores), "indicators": str(catalog.indicator_scores), "units": len(scores)}

@@ -86,6 +86,11 @@ class Catalog:
         return self.zone("index") / "audit.parquet"
 
     @property
+    def year_over_year(self) -> Path:
+        """Score and rank changes against last year's published scores."""
+        return self.zone("index") / "year_over_year.parquet"
+
+    @property
     def build_log(self) -> Path:
         return self.zone("index") / "build_log.json"
 

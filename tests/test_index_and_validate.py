@@ -279,3 +279,22 @@ def test_zscore_normalisation_on_a_t_scale():
     n = normalise(PANEL[PANEL["indicator"] == "a"], FRAMEWORK, "zscore").set_index("unit_id")["normalised"]
     # two values 50 and 300: z = -0.707 and +0.707 -> 50 -/+ 7.07
     assert n["u1"] == pytest.approx(50 - 10 / 2 ** 0.5) and n["u2"] == pytest.approx(50 + 10 / 2 ** 0.5)
+
+
+def test_year_over_year_stable_band_clear_rank_changes_and_breaks():
+    from pipeline.index.yoy import compare_years
+
+    def scores(year, rows):
+        return pd.DataFrame([{"unit_id": u, "unit_name": u, "admin_level": "county", "year": year, "score": s,
+                              "rank": r, "rank_q05": lo, "rank_q95": hi} for u, s, r, lo, hi in rows])
+
+    prev = scores(2020, [("a", 60.0, 1, 1, 2), ("b", 50.0, 2, 1, 3), ("c", 40.0, 3, 3, 3)])
+    now = scores(2021, [("a", 60.5, 2, 1, 3), ("b", 70.0, 1, 1, 1), ("c", 20.0, 3, 3, 3), ("d", 10.0, 4, 4, 4)])
+    cfg = {"stable_band_points": 1.0, "breaks": [{"year": 2021, "reason": "new outline"}]}
+    yoy = compare_years(now, prev, cfg).set_index("unit_id")
+    assert list(yoy.index) == ["a", "b", "c"]  # d has no previous score
+    assert yoy["score_change"].to_dict() == {"a": "stable", "b": "up", "c": "down"}
+    assert yoy.loc["b", "rank_change"] == 1 and not yoy.loc["b", "rank_change_is_clear"]  # intervals 1-3 and 1-1 overlap
+    assert yoy.loc["a", "series_break"] == "2021: new outline"
+    assert compare_years(now, prev, {**cfg, "breaks": []})["series_break"].isna().all()
+    assert compare_years(now, None, cfg).empty

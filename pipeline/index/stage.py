@@ -19,6 +19,7 @@ from pipeline.index.build import (
     treat_outliers,
     uncertainty,
 )
+from pipeline.index.yoy import compare_years
 from pipeline.settings import RunSettings
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,9 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     io.write_parquet(catalog.indicator_scores, indicators)
     audit = statistical_audit(indicators)
     io.write_parquet(catalog.audit, audit)
+    previous_path = Catalog(settings.out, settings.year - 1).publish_dir / "scores.parquet"
+    previous = io.read_parquet(previous_path) if previous_path.exists() else None
+    io.write_parquet(catalog.year_over_year, compare_years(scores, previous, cfg["year_over_year"]))
     flagged = audit[audit["flag"].notna()]
     if len(flagged):
         log.info("index: statistical audit flags %d indicator pairs: %s", len(flagged),

@@ -26,7 +26,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scores: Any | None,
-                  audit: Any | None = None) -> str:
+                  audit: Any | None = None, yoy: Any | None = None) -> str:
     """Build the HTML page from validation_results.json, documents, quarantine and (optional) scores."""
     year = results["year"]
     acc = results["accounting"]
@@ -95,6 +95,18 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
     parts.append(_table(["dataset", "rule", "severity", "result"],
                         [[r["dataset"], r["rule"], r["severity"], "pass" if r["success"] else "FAIL"]
                          for r in results["rules"]]))
+    parts.append("<h2 id='year-over-year'>6b. Year over year</h2>")
+    if yoy is not None and len(yoy):
+        breaks = sorted(set(yoy["series_break"].dropna()))
+        if breaks:
+            parts.append("<p class='critical'>Series break: " + escape("; ".join(breaks)) +
+                         ". Changes across it are not comparable.</p>")
+        parts.append(_table(["unit", "level", "score", "previous", "change", "rank (prev → now)", "rank change clear?"],
+                            [[r.unit_name, r.admin_level, f"{r.score:.1f}", f"{r.previous_score:.1f}",
+                              f"{r.score_change} ({r.score_delta:+.1f})", f"{r.previous_rank} → {r.rank}",
+                              "yes" if r.rank_change_is_clear else "no (intervals overlap)"] for r in yoy.itertuples()]))
+    else:
+        parts.append("<p>No unit scored both this year and last year.</p>")
     parts.append("<h2 id='statistical-audit'>7. Statistical audit of the index</h2>")
     if audit is not None and len(audit):
         parts.append("<p>Correlations between indicators (flag: redundant above r = 0.9, or negative within a "

@@ -26,13 +26,15 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
     quarantine = io.read_parquet(catalog.quarantine)
     results = io.read_json(catalog.validation_results)
     audit = io.read_parquet(catalog.audit)
+    yoy = io.read_parquet(catalog.year_over_year)
     io.write_parquet(out / "scores.parquet", scores)
     io.write_parquet(out / "indicators.parquet", indicators)
     io.write_parquet(out / "documents.parquet", documents)
     io.write_parquet(out / "audit.parquet", audit)
-    for name, frame in (("scores", scores), ("indicators", indicators), ("audit", audit)):
+    io.write_parquet(out / "year_over_year.parquet", yoy)
+    for name, frame in (("scores", scores), ("indicators", indicators), ("audit", audit), ("year_over_year", yoy)):
         io.write_bytes(out / f"{name}.csv", frame.to_csv(index=False).encode("utf-8-sig"))
-    io.write_text(out / "validation_report.html", render_report(results, documents, quarantine, scores, audit))
+    io.write_text(out / "validation_report.html", render_report(results, documents, quarantine, scores, audit, yoy))
     shutil.copyfile(catalog.validation_results, out / ".validation_results.json.tmp")
     (out / ".validation_results.json.tmp").replace(out / "validation_results.json")
     charts = []

@@ -86,6 +86,11 @@ class Catalog:
         return self.zone("index") / "audit.parquet"
 
     @property
+    def missing(self) -> Path:
+        """Missing-data status of every (unit, framework indicator): reported / NA_structural / ..."""
+        return self.zone("index") / "missing.parquet"
+
+    @property
     def year_over_year(self) -> Path:
         """Score and rank changes against last year's published scores."""
         return self.zone("index") / "year_over_year.parquet"

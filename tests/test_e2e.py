@@ -63,7 +63,7 @@ def test_accounting_and_report_sections(published_2017):
     assert acc == {**acc, "submitted": 3, "accepted": 2, "quarantined": 1, "duplicates": 0, "balanced": True}
     html = (published_2017 / "validation_report.html").read_text(encoding="utf-8")
     for section in ("id='summary'", "id='documents'", "id='rules'", "id='cross-year'", "id='index'",
-                    "id='audit'", "id='statistical-audit'"):
+                    "id='audit'", "id='statistical-audit'", "id='missing-data'", "id='year-over-year'"):
         assert section in html
     assert "http://" not in html and "https://" not in html
     assert "work_plan" in html  # the liujiang plan is listed as set aside, with its reason

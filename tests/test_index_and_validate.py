@@ -298,3 +298,21 @@ def test_year_over_year_stable_band_clear_rank_changes_and_breaks():
     assert yoy.loc["a", "series_break"] == "2021: new outline"
     assert compare_years(now, prev, {**cfg, "breaks": []})["series_break"].isna().all()
     assert compare_years(now, None, cfg).empty
+
+
+def test_missing_data_classes():
+    from pipeline.index.missing import missing_data_status
+
+    units = pd.DataFrame([{"unit_id": "u1", "unit_name": "u1", "admin_level": "county"},
+                          {"unit_id": "p1", "unit_name": "p1", "admin_level": "province"}])
+    framework = Framework(pd.DataFrame([
+        {"indicator": "a", "dimension": "d1", "polarity": 1, "admin_level": "county", "lo": 0.0, "hi": 1.0},
+        {"indicator": "a", "dimension": "d1", "polarity": 1, "admin_level": "province", "lo": 0.0, "hi": 1.0},
+        {"indicator": "rules", "dimension": "d1", "polarity": 1, "admin_level": "province", "lo": 0.0, "hi": 9.0},
+        {"indicator": "c", "dimension": "d2", "polarity": 1, "admin_level": "county", "lo": 0.0, "hi": 1.0},
+    ]), ("d1", "d2"))
+    panel = pd.DataFrame([{"unit_id": "u1", "indicator": "a", "value": 0.5}])
+    status = missing_data_status(units, framework, panel, invalid_pairs={("u1", "c")})
+    got = {(r.unit_id, r.indicator): r.status for r in status.itertuples()}
+    assert got == {("u1", "a"): "reported", ("u1", "rules"): "NA_structural", ("u1", "c"): "NA_invalid",
+                   ("p1", "a"): "NA_unreported", ("p1", "rules"): "NA_unreported", ("p1", "c"): "NA_structural"}

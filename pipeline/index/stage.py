@@ -19,6 +19,7 @@ from pipeline.index.build import (
     treat_outliers,
     uncertainty,
 )
+from pipeline.index.missing import missing_data_status
 from pipeline.index.yoy import compare_years
 from pipeline.settings import RunSettings
 
@@ -124,13 +125,21 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     framework_doc = load_config("framework")
     catalog = Catalog(settings.out, settings.year)
     panel = io.read_parquet(catalog.accepted_panel)
-    units = accepted_units(io.read_parquet(catalog.documents))
+    documents = io.read_parquet(catalog.documents)
+    units = accepted_units(documents)
+    units_docs = documents.assign(unit_id=documents["unit_id"].fillna(documents["unit_name"]))[["doc", "unit_id"]]
     scores, indicators = build_index(panel, units, cfg, settings.year, framework_doc)
     check_scores(scores, indicators, catalog)
     io.write_parquet(catalog.scores, scores)
     io.write_parquet(catalog.indicator_scores, indicators)
     audit = statistical_audit(indicators)
     io.write_parquet(catalog.audit, audit)
+    quarantine = io.read_parquet(catalog.quarantine)
+    doc_unit = dict(zip(units_docs["doc"], units_docs["unit_id"], strict=True))
+    invalid = {(str(doc_unit[r.doc]), str(r.indicator)) for r in quarantine.itertuples()
+               if r.dataset == "panel" and r.doc in doc_unit}
+    io.write_parquet(catalog.missing, missing_data_status(units, load_framework(settings.year, doc=framework_doc),
+                                                          panel, invalid))
     previous_path = Catalog(settings.out, settings.year - 1).publish_dir / "scores.parquet"
     previous = io.read_parquet(previous_path) if previous_path.exists() else None
     io.write_parquet(catalog.year_over_year, compare_years(scores, previous, cfg["year_over_year"]))

@@ -26,7 +26,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scores: Any | None,
-                  audit: Any | None = None, yoy: Any | None = None) -> str:
+                  audit: Any | None = None, yoy: Any | None = None, missing: Any | None = None) -> str:
     """Build the HTML page from validation_results.json, documents, quarantine and (optional) scores."""
     year = results["year"]
     acc = results["accounting"]
@@ -95,6 +95,16 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
     parts.append(_table(["dataset", "rule", "severity", "result"],
                         [[r["dataset"], r["rule"], r["severity"], "pass" if r["success"] else "FAIL"]
                          for r in results["rules"]]))
+    parts.append("<h2 id='missing-data'>6a. Missing data</h2>")
+    if missing is not None and len(missing):
+        parts.append("<p>Per unit, how many framework indicators were reported, do not apply at its level "
+                     "(NA_structural), were found but quarantined (NA_invalid), or were not in the report "
+                     "(NA_unreported). No imputation: scores are means over the reported indicators.</p>")
+        counts = missing.groupby(["unit_name", "admin_level", "status"]).size().unstack(fill_value=0)
+        statuses = ["reported", "NA_structural", "NA_invalid", "NA_unreported"]
+        parts.append(_table(["unit", "level", *statuses],
+                            [[name, level, *[int(row.get(s, 0)) for s in statuses]]
+                             for (name, level), row in counts.iterrows()]))
     parts.append("<h2 id='year-over-year'>6b. Year over year</h2>")
     if yoy is not None and len(yoy):
         breaks = sorted(set(yoy["series_break"].dropna()))

@@ -27,14 +27,18 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
     results = io.read_json(catalog.validation_results)
     audit = io.read_parquet(catalog.audit)
     yoy = io.read_parquet(catalog.year_over_year)
+    missing = io.read_parquet(catalog.missing)
     io.write_parquet(out / "scores.parquet", scores)
     io.write_parquet(out / "indicators.parquet", indicators)
     io.write_parquet(out / "documents.parquet", documents)
     io.write_parquet(out / "audit.parquet", audit)
     io.write_parquet(out / "year_over_year.parquet", yoy)
-    for name, frame in (("scores", scores), ("indicators", indicators), ("audit", audit), ("year_over_year", yoy)):
+    io.write_parquet(out / "missing.parquet", missing)
+    for name, frame in (("scores", scores), ("indicators", indicators), ("audit", audit), ("year_over_year", yoy),
+                        ("missing", missing)):
         io.write_bytes(out / f"{name}.csv", frame.to_csv(index=False).encode("utf-8-sig"))
-    io.write_text(out / "validation_report.html", render_report(results, documents, quarantine, scores, audit, yoy))
+    io.write_text(out / "validation_report.html", render_report(results, documents, quarantine, scores, audit, yoy,
+                                                                    missing))
     shutil.copyfile(catalog.validation_results, out / ".validation_results.json.tmp")
     (out / ".validation_results.json.tmp").replace(out / "validation_results.json")
     charts = []

@@ -316,3 +316,16 @@ def test_missing_data_classes():
     got = {(r.unit_id, r.indicator): r.status for r in status.itertuples()}
     assert got == {("u1", "a"): "reported", ("u1", "rules"): "NA_structural", ("u1", "c"): "NA_invalid",
                    ("p1", "a"): "NA_unreported", ("p1", "rules"): "NA_unreported", ("p1", "c"): "NA_structural"}
+
+
+def test_group_mean_imputation_fills_only_applicable_unreported_indicators():
+    from pipeline.index.build import impute_group_mean
+
+    units = pd.DataFrame([{"unit_id": "u1", "admin_level": "county"}, {"unit_id": "u2", "admin_level": "county"},
+                          {"unit_id": "u3", "admin_level": "county"}])
+    n = normalise(PANEL, FRAMEWORK)  # u1 reports a, b, c; u2 reports a, c
+    filled = impute_group_mean(n, units, FRAMEWORK)
+    added = filled.iloc[len(n):].set_index(["unit_id", "indicator"])["normalised"]
+    # u2 gets b = u1's 75; u3 gets the county means of a (25, 100), b (75) and c (80, 0)
+    assert added.to_dict() == pytest.approx({("u2", "b"): 75.0, ("u3", "a"): 62.5, ("u3", "b"): 75.0,
+                                             ("u3", "c"): 40.0})

@@ -13,8 +13,8 @@ import numpy as np
 
 from pipeline.index.framework import Framework, load_framework
 
-__all__ = ["Framework", "aggregate", "load_framework", "normalise", "rank_within_level", "treat_outliers",
-           "uncertainty"]
+__all__ = ["Framework", "aggregate", "impute_group_mean", "load_framework", "normalise", "rank_within_level",
+           "treat_outliers", "uncertainty"]
 
 
 def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> Any:
@@ -128,6 +128,26 @@ def rank_within_level(scores: Any) -> Any:
     return scores.groupby("admin_level")["score"].rank(ascending=False, method="min")
 
 
+def impute_group_mean(normalised: Any, units: Any, framework: Framework) -> Any:
+    """Fill every applicable, unreported (unit, indicator) with the mean normalised value of the units of
+    the same admin level that reported it (COINr-style peer-group mean; for sensitivity analysis only)."""
+    import pandas as pd
+
+    means = normalised.groupby(["admin_level", "indicator"])["normalised"].mean()
+    reported = set(zip(normalised["unit_id"], normalised["indicator"], strict=True))
+    applicable = framework.indicators.groupby("admin_level")
+    rows = []
+    for unit in units.itertuples():
+        if unit.admin_level not in applicable.groups:
+            continue
+        for ind in applicable.get_group(unit.admin_level).itertuples():
+            key = (unit.admin_level, ind.indicator)
+            if (unit.unit_id, ind.indicator) not in reported and key in means.index:
+                rows.append({"unit_id": unit.unit_id, "admin_level": unit.admin_level, "indicator": ind.indicator,
+                             "dimension": ind.dimension, "normalised": float(means[key])})
+    return pd.concat([normalised, pd.DataFrame(rows)], ignore_index=True) if rows else normalised
+
+
 def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any],
                 outliers: dict[str, Any] | None = None) -> Any:
     """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 per unit (seeded, reproducible)."""
@@ -140,9 +160,16 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
     ranks = []
     treatments = cfg.get("outlier_treatments", ["none"])
     treated = {t: treat_outliers(panel, {**outliers, "treatment": t})[0] for t in treatments}
-    prepared = {(t, m): normalise(treated[t], framework, m) for t in treatments for m in cfg["normalisations"]}
+    imputations = cfg.get("imputations", ["none"])
+    prepared = {}
+    for t in treatments:
+        for m in cfg["normalisations"]:
+            base = normalise(treated[t], framework, m)
+            for imp in imputations:
+                prepared[(t, m, imp)] = impute_group_mean(base, units, framework) if imp == "group_mean" else base
     for _ in range(int(cfg["draws"])):
         treatment = treatments[rng.integers(len(treatments))]
+        imputation = imputations[rng.integers(len(imputations))]
         norm_method = cfg["normalisations"][rng.integers(len(cfg["normalisations"]))]
         agg_method = cfg["aggregations"][rng.integers(len(cfg["aggregations"]))]
         # the framework's weights, each multiplied by U(1 - noise, 1 + noise)
@@ -151,7 +178,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
         dim_weights = {d: framework.dimension_weights.get(d, 1.0) * f for d, f in
                        zip(framework.dimensions, rng.uniform(1 - noise, 1 + noise, len(framework.dimensions)),
                            strict=True)}
-        scores, _ = aggregate(prepared[(treatment, norm_method)], agg_method, weights, dim_weights)
+        scores, _ = aggregate(prepared[(treatment, norm_method, imputation)], agg_method, weights, dim_weights)
         scores = units.merge(scores, on="unit_id", how="inner")
         ranks.append(scores.assign(rank=rank_within_level(scores))[["unit_id", "rank"]])
     if not ranks:

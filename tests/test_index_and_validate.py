@@ -329,3 +329,29 @@ def test_group_mean_imputation_fills_only_applicable_unreported_indicators():
     # u2 gets b = u1's 75; u3 gets the county means of a (25, 100), b (75) and c (80, 0)
     assert added.to_dict() == pytest.approx({("u2", "b"): 75.0, ("u3", "a"): 62.5, ("u3", "b"): 75.0,
                                              ("u3", "c"): 40.0})
+
+
+def test_dimension_threshold_and_coverage_screening():
+    from pipeline.config import load_config
+    from pipeline.index.build import dimension_sizes
+    from pipeline.index.stage import build_index
+
+    n = normalise(PANEL, FRAMEWORK).assign(admin_level="county")
+    sizes = dimension_sizes(FRAMEWORK)  # county: d1 has a and b, d2 has c
+    scores = aggregate(n, "arithmetic", dim_sizes=sizes, dimension_min_share=2 / 3)[0].set_index("unit_id")
+    assert scores.loc["u1", "dim_d1"] == pytest.approx(50.0)  # 2 of 2 reported
+    assert pd.isna(scores.loc["u2"].get("dim_d1")) and scores.loc["u2", "score"] == pytest.approx(0.0)  # 1 of 2: dropped
+
+    # screening: a unit under min_coverage keeps its score but gets no rank
+    panel = pd.DataFrame([
+        _panel_row(unit_id="A", unit_name="A", indicator="head_appearance_rate", value=90.0),
+        _panel_row(unit_id="A", unit_name="A", indicator="online_service_rate", value=95.0),
+        _panel_row(unit_id="B", unit_name="B", indicator="head_appearance_rate", value=70.0),
+    ])
+    units = panel[["unit_id", "unit_name", "admin_level"]].drop_duplicates().reset_index(drop=True)
+    cfg = {**load_config("index"), "min_coverage": 0.05}
+    cfg["uncertainty"] = {**cfg["uncertainty"], "draws": 20}
+    scores, _ = build_index(panel, units, cfg, 2022)
+    ranks = scores.set_index("unit_id")
+    assert ranks.loc["A", "coverage"] >= 0.05 > ranks.loc["B", "coverage"]
+    assert ranks.loc["A", "rank"] == 1 and pd.isna(ranks.loc["B", "rank"]) and ranks.loc["B", "score"] == ranks.loc["B", "score"]

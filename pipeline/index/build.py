@@ -13,7 +13,7 @@ import numpy as np
 
 from pipeline.index.framework import Framework, load_framework
 
-__all__ = ["Framework", "aggregate", "impute_group_mean", "load_framework", "normalise", "rank_within_level",
+__all__ = ["Framework", "aggregate", "dimension_sizes", "impute_group_mean", "load_framework", "normalise", "rank_within_level",
            "treat_outliers", "uncertainty"]
 
 
@@ -88,6 +88,12 @@ def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
                                                   "action"])
 
 
+def dimension_sizes(framework: Framework) -> dict[tuple[str, str], int]:
+    """(admin level, dimension) -> number of indicators applicable there."""
+    sizes = framework.indicators.groupby(["admin_level", "dimension"])["indicator"].nunique()
+    return {(str(level), str(dim)): int(n) for (level, dim), n in sizes.items()}
+
+
 def _mean(values: np.ndarray, weights: np.ndarray, method: str) -> float:
     if len(values) == 0:
         return float("nan")
@@ -101,18 +107,30 @@ def _mean(values: np.ndarray, weights: np.ndarray, method: str) -> float:
 
 
 def aggregate(normalised: Any, method: str = "arithmetic", weights: dict[str, float] | None = None,
-              dim_weights: dict[str, float] | None = None) -> tuple[Any, Any]:
-    """Returns (unit scores with dim_<code> columns, effective weight per unit and indicator)."""
+              dim_weights: dict[str, float] | None = None, dim_sizes: dict[tuple[str, str], int] | None = None,
+              dimension_min_share: float = 0.0) -> tuple[Any, Any]:
+    """Returns (unit scores with dim_<code> columns, effective weight per unit and indicator).
+
+    With ``dim_sizes`` ((admin level, dimension) -> number of applicable indicators), a dimension is
+    scored only when the unit reports at least ``dimension_min_share`` of them (COINr's threshold).
+    """
     import pandas as pd
 
     rows, eff = [], []
     for unit_id, group in normalised.groupby("unit_id", sort=True):
         dims: dict[str, float] = {}
         dim_members: dict[str, tuple[list[str], np.ndarray]] = {}
+        level = str(group["admin_level"].iloc[0]) if "admin_level" in group else ""
         for dim, members in group.groupby("dimension", sort=True):
+            if dim_sizes and dimension_min_share > 0:
+                size = dim_sizes.get((level, dim), 0)
+                if not size or len(members) / size < dimension_min_share:
+                    continue
             w = np.array([weights.get(i, 1.0) if weights else 1.0 for i in members["indicator"]])
             dims[dim] = _mean(members["normalised"].to_numpy(float), w, method)
             dim_members[dim] = (list(members["indicator"]), w / w.sum())
+        if not dims:
+            continue  # no dimension passed the threshold: the unit is not scored
         dw = np.array([dim_weights.get(d, 1.0) if dim_weights else 1.0 for d in dims])
         score = _mean(np.array(list(dims.values())), dw, method)
         dw = dw / dw.sum() if len(dw) else dw
@@ -178,7 +196,8 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
         dim_weights = {d: framework.dimension_weights.get(d, 1.0) * f for d, f in
                        zip(framework.dimensions, rng.uniform(1 - noise, 1 + noise, len(framework.dimensions)),
                            strict=True)}
-        scores, _ = aggregate(prepared[(treatment, norm_method, imputation)], agg_method, weights, dim_weights)
+        scores, _ = aggregate(prepared[(treatment, norm_method, imputation)], agg_method, weights, dim_weights,
+                              dimension_sizes(framework), float(cfg.get("dimension_min_share", 0.0)))
         scores = units.merge(scores, on="unit_id", how="inner")
         ranks.append(scores.assign(rank=rank_within_level(scores))[["unit_id", "rank"]])
     if not ranks:

@@ -13,6 +13,7 @@ from pipeline.config import load_config
 from pipeline.index.audit import statistical_audit
 from pipeline.index.build import (
     aggregate,
+    dimension_sizes,
     load_framework,
     normalise,
     rank_within_level,
@@ -35,7 +36,8 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     framework = load_framework(year, doc=framework_doc)
     treated, treatments = treat_outliers(panel, cfg["outliers"])
     normalised = normalise(treated, framework, cfg["normalisation"])
-    scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights)
+    scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights,
+                                dimension_sizes(framework), float(cfg["dimension_min_share"]))
     scores = units.merge(scores, on="unit_id", how="left")
     n_scored = framework.indicators.groupby("admin_level")["indicator"].nunique()
     counts = normalised.groupby("unit_id")["indicator"].nunique()
@@ -43,7 +45,8 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored)).fillna(0.0)
     ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
     ranked["rank"] = rank_within_level(ranked).astype("int64")
-    intervals = uncertainty(panel, units, framework, cfg["uncertainty"], cfg["outliers"])
+    intervals = uncertainty(panel, units, framework,
+                            {**cfg["uncertainty"], "dimension_min_share": cfg["dimension_min_share"]}, cfg["outliers"])
     scores = scores.merge(ranked[["unit_id", "rank"]], on="unit_id", how="left").merge(intervals, on="unit_id",
                                                                                         how="left")
     for dim in framework.dimensions:

@@ -355,3 +355,36 @@ def test_dimension_threshold_and_coverage_screening():
     ranks = scores.set_index("unit_id")
     assert ranks.loc["A", "coverage"] >= 0.05 > ranks.loc["B", "coverage"]
     assert ranks.loc["A", "rank"] == 1 and pd.isna(ranks.loc["B", "rank"]) and ranks.loc["B", "score"] == ranks.loc["B", "score"]
+
+
+def test_size_normalisation_per_10k_residents_with_reference_table(tmp_path):
+    from pipeline.config import ConfigError
+    from pipeline.index.size import REFERENCE_COLUMNS, load_denominators, size_normalise
+
+    table = tmp_path / "denominators.csv"
+    table.write_text(",".join(REFERENCE_COLUMNS) + "\nA,2022,50,30,yearbook\n", encoding="utf-8")
+    denominators = load_denominators(table)
+    framework_doc = {"indicators": [
+        {"code": "reconsideration_cases", "denominator": "per_10k_residents",
+         "goalposts_per_denominator": {"county": [0, 10]}},
+        {"code": "litigation_cases", "denominator": "per_10k_residents"},  # no per-denominator goalposts
+        {"code": "head_appearance_rate", "denominator": "none"}]}
+    panel = pd.DataFrame([
+        _panel_row(unit_id="A", indicator="reconsideration_cases", value=200.0, unit="件"),
+        _panel_row(unit_id="B", indicator="reconsideration_cases", value=200.0, unit="件"),  # no denominator
+        _panel_row(unit_id="A", indicator="litigation_cases", value=30.0, unit="件"),
+        _panel_row(unit_id="A", indicator="head_appearance_rate", value=90.0)])
+    sized = size_normalise(panel, framework_doc, denominators, 2022)
+    assert sized["value"].tolist() == [4.0, 200.0, 30.0, 90.0]  # 200 cases / 50 (10k residents)
+    assert sized["size_flag"].tolist()[:3] == ["per_10k_residents", "not_size_normalised", "not_size_normalised"]
+    assert pd.isna(sized["size_flag"].iloc[3])
+    assert sized.loc[0, ["lo_override", "hi_override"]].tolist() == [0, 10]
+    table.write_text(",".join(REFERENCE_COLUMNS) + "\nA,2022,-5,30,x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="positive"):
+        load_denominators(table)
+
+
+def test_shipped_denominator_table_loads():
+    from pipeline.index.size import load_denominators
+
+    assert isinstance(load_denominators(), dict)

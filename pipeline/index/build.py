@@ -23,6 +23,9 @@ def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> An
     value = frame["value"].astype(float)
     if method == "goalposts":
         lo, hi = frame["lo"], frame["hi"]
+        if "lo_override" in frame:  # size-normalised rows carry their own goalposts
+            lo = frame["lo_override"].astype(float).fillna(lo)
+            hi = frame["hi_override"].astype(float).fillna(hi)
     elif method == "minmax":
         grouped = frame.groupby(["admin_level", "indicator"])["value"]
         lo, hi = grouped.transform("min").astype(float), grouped.transform("max").astype(float)

@@ -21,6 +21,7 @@ from pipeline.index.build import (
     uncertainty,
 )
 from pipeline.index.missing import missing_data_status
+from pipeline.index.size import load_denominators, size_normalise
 from pipeline.index.yoy import compare_years
 from pipeline.settings import RunSettings
 
@@ -33,8 +34,10 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     """Pure: (validated panel, accepted units, method spec[, framework document]) -> (scores, indicators)."""
     import pandas as pd
 
+    framework_doc = framework_doc if framework_doc is not None else load_config("framework")
     framework = load_framework(year, doc=framework_doc)
-    treated, treatments = treat_outliers(panel, cfg["outliers"])
+    sized = size_normalise(panel, framework_doc, load_denominators(), year)
+    treated, treatments = treat_outliers(sized, cfg["outliers"])
     normalised = normalise(treated, framework, cfg["normalisation"])
     scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights,
                                 dimension_sizes(framework), float(cfg["dimension_min_share"]))
@@ -45,7 +48,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored)).fillna(0.0)
     ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
     ranked["rank"] = rank_within_level(ranked).astype("int64")
-    intervals = uncertainty(panel, units, framework,
+    intervals = uncertainty(sized, units, framework,
                             {**cfg["uncertainty"], "dimension_min_share": cfg["dimension_min_share"]}, cfg["outliers"])
     scores = scores.merge(ranked[["unit_id", "rank"]], on="unit_id", how="left").merge(intervals, on="unit_id",
                                                                                         how="left")
@@ -60,9 +63,12 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     used = normalised[["unit_id", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})
     indicators = panel.merge(used, on=["unit_id", "indicator"], how="left").merge(
         weights, on=["unit_id", "indicator"], how="left")
+    not_sized = {(u, i) for u, i, f in zip(sized["unit_id"], sized["indicator"], sized["size_flag"], strict=True)
+                 if f == "not_size_normalised"}
     winsorised = set(zip(treatments.loc[treatments["action"] == "winsorised", "unit_id"],
                          treatments.loc[treatments["action"] == "winsorised", "indicator"], strict=True))
     flags = [list(f) + (["outlier_winsorised"] if (u, i) in winsorised else [])
+             + (["not_size_normalised"] if (u, i) in not_sized else [])
              for f, u, i in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
                                 indicators["unit_id"], indicators["indicator"], strict=True)]
     indicators = indicators.assign(

@@ -76,3 +76,15 @@ def test_index_rebuilds_identically_from_its_build_log(published_2017, capsys):
     build_log = published_2017.parent.parent / "index" / "year=2017" / "build_log.json"
     assert main(["rebuild", str(build_log)]) == 0
     assert "identical" in capsys.readouterr().out
+
+
+def test_score_recomputes_from_published_indicators_and_weights(published_2017):
+    """Arithmetic aggregation: each unit's score is the sum of normalised values times effective weights."""
+    scores = pq.read_table(published_2017 / "scores.parquet").to_pandas().set_index("unit_id")
+    indicators = pq.read_table(published_2017 / "indicators.parquet").to_pandas()
+    used = indicators[indicators["weight"] > 0]
+    recomputed = (used["normalised"] * used["weight"]).groupby(used["unit_id"]).sum()
+    assert len(recomputed) == scores["score"].notna().sum() > 0
+    for unit_id, value in recomputed.items():
+        assert scores.loc[unit_id, "score"] == pytest.approx(value, abs=1e-9)
+        assert used.loc[used["unit_id"] == unit_id, "weight"].sum() == pytest.approx(1.0, abs=1e-12)

@@ -388,3 +388,10 @@ def test_shipped_denominator_table_loads():
     from pipeline.index.size import load_denominators
 
     assert isinstance(load_denominators(), dict)
+
+
+def test_minmax_normalisation_by_hand():
+    n = normalise(PANEL, FRAMEWORK, "minmax").set_index(["unit_id", "indicator"])["normalised"]
+    assert n[("u1", "a")] == pytest.approx(0.0) and n[("u2", "a")] == pytest.approx(100.0)  # 50 .. 300
+    assert n[("u1", "c")] == pytest.approx(100.0) and n[("u2", "c")] == pytest.approx(0.0)  # 40 .. 90
+    assert n[("u1", "b")] == pytest.approx(50.0)  # one value: no spread, the middle of the scale

@@ -395,3 +395,25 @@ def test_minmax_normalisation_by_hand():
     assert n[("u1", "a")] == pytest.approx(0.0) and n[("u2", "a")] == pytest.approx(100.0)  # 50 .. 300
     assert n[("u1", "c")] == pytest.approx(100.0) and n[("u2", "c")] == pytest.approx(0.0)  # 40 .. 90
     assert n[("u1", "b")] == pytest.approx(50.0)  # one value: no spread, the middle of the scale
+
+
+@pytest.mark.parametrize("method", ["arithmetic", "geometric"])
+@pytest.mark.parametrize("min_share", [0.0, 2 / 3])
+def test_monte_carlo_matrix_scores_equal_the_reference_aggregation(method, min_share):
+    """The vectorised scoring used by the uncertainty analysis gives exactly what ``aggregate`` gives."""
+    import numpy as np
+
+    from pipeline.index.build import _matrix_scores, _to_matrix, dimension_sizes
+
+    n = normalise(PANEL, FRAMEWORK).assign(admin_level="county")
+    units = pd.DataFrame({"unit_id": ["u1", "u2"], "admin_level": "county"})
+    weights = {"a": 2.0, "b": 1.0, "c": 1.0}
+    dim_weights = {"d1": 1.5, "d2": 0.5}
+    sizes = dimension_sizes(FRAMEWORK)
+    expected = aggregate(n, method, weights, dim_weights, sizes, min_share)[0].set_index("unit_id")["score"]
+    m = _to_matrix(n, units, FRAMEWORK.dimensions)
+    dim_size = np.array([[sizes.get(("county", d), 0) for d in FRAMEWORK.dimensions]] * 2, dtype=float)
+    got = _matrix_scores(m, np.array([weights[c] for c in m.codes]), np.array([1.5, 0.5]), method, min_share,
+                         dim_size)
+    for unit_id, value in zip(m.unit_ids, got, strict=True):
+        assert value == pytest.approx(expected[unit_id], abs=1e-9)

@@ -7,6 +7,7 @@ uncertainty (Monte Carlo over weights, aggregation and normalisation) -> rank in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -154,55 +155,120 @@ def impute_group_mean(normalised: Any, units: Any, framework: Framework) -> Any:
     the same admin level that reported it (COINr-style peer-group mean; for sensitivity analysis only)."""
     import pandas as pd
 
-    means = normalised.groupby(["admin_level", "indicator"])["normalised"].mean()
-    reported = set(zip(normalised["unit_id"], normalised["indicator"], strict=True))
-    applicable = framework.indicators.groupby("admin_level")
-    rows = []
-    for unit in units.itertuples():
-        if unit.admin_level not in applicable.groups:
-            continue
-        for ind in applicable.get_group(unit.admin_level).itertuples():
-            key = (unit.admin_level, ind.indicator)
-            if (unit.unit_id, ind.indicator) not in reported and key in means.index:
-                rows.append({"unit_id": unit.unit_id, "admin_level": unit.admin_level, "indicator": ind.indicator,
-                             "dimension": ind.dimension, "normalised": float(means[key])})
-    return pd.concat([normalised, pd.DataFrame(rows)], ignore_index=True) if rows else normalised
+    means = (normalised.groupby(["admin_level", "indicator"], as_index=False)["normalised"].mean())
+    applicable = units[["unit_id", "admin_level"]].merge(
+        framework.indicators[["indicator", "dimension", "admin_level"]], on="admin_level")
+    reported = normalised[["unit_id", "indicator"]].assign(_reported=True)
+    missing = applicable.merge(reported, on=["unit_id", "indicator"], how="left")
+    missing = missing[missing["_reported"].isna()].drop(columns="_reported")
+    filled = missing.merge(means, on=["admin_level", "indicator"], how="inner")
+    if filled.empty:
+        return normalised
+    filled = filled.sort_values(["unit_id", "indicator"]).reset_index(drop=True)
+    return pd.concat([normalised, filled[["unit_id", "admin_level", "indicator", "dimension", "normalised"]]],
+                     ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    """A normalised panel as dense arrays: units x indicators, with each indicator's dimension."""
+
+    unit_ids: list[str]
+    levels: Any  # admin level per unit (numpy array of str)
+    values: Any  # float array, 0 where missing
+    present: Any  # bool array
+    dimension_of: Any  # int array: dimension index per indicator column
+    codes: list[str]
+    n_dims: int
+
+
+def _to_matrix(normalised: Any, units: Any, dimensions: tuple[str, ...]) -> _Matrix:
+    wide = normalised.pivot_table(index="unit_id", columns="indicator", values="normalised", aggfunc="first")
+    wide = wide.reindex(units["unit_id"])
+    dim_of = normalised.drop_duplicates("indicator").set_index("indicator")["dimension"]
+    codes = [str(c) for c in wide.columns]
+    values = wide.to_numpy(dtype=float)
+    present = ~np.isnan(values)
+    return _Matrix(list(units["unit_id"]), units["admin_level"].to_numpy(dtype=str), np.where(present, values, 0.0),
+                   present, np.array([dimensions.index(dim_of[c]) for c in codes], dtype=int), codes, len(dimensions))
+
+
+def _matrix_scores(m: _Matrix, weights: Any, dim_weights: Any, method: str, min_share: float,
+                   dim_size: Any) -> Any:
+    """Composite scores for all units at once; the same arithmetic as ``aggregate`` (NaN: not scored).
+
+    weights: per indicator column; dim_weights: per dimension; dim_size: units x dimensions applicable counts.
+    """
+    onehot = np.zeros((len(m.codes), m.n_dims))
+    onehot[np.arange(len(m.codes)), m.dimension_of] = 1.0
+    w = m.present * weights  # units x indicators
+    x = m.values if method == "arithmetic" else np.log(1 + 0.99 * m.values)
+    den = w @ onehot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dims = (x * w) @ onehot / den
+        counts = m.present.astype(float) @ onehot
+        ok = den > 0
+        if min_share > 0:
+            ok &= (dim_size > 0) & (counts / np.where(dim_size > 0, dim_size, 1) >= min_share)
+        dw = ok * dim_weights
+        total = np.where(ok, dims, 0.0) * dw
+        score = total.sum(axis=1) / dw.sum(axis=1)
+    if method == "geometric":  # dims were means of logs: the composite is a mean of the dimension logs
+        score = (np.exp(score) - 1) / 0.99
+    elif method != "arithmetic":
+        raise ValueError(f"unknown aggregation {method!r}")
+    return score
 
 
 def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any],
                 outliers: dict[str, Any] | None = None) -> Any:
-    """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 per unit (seeded, reproducible)."""
+    """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 per unit (seeded, reproducible).
+
+    Each draw picks an outlier treatment, a normalisation, an imputation and an aggregation, and
+    multiplies every indicator and dimension weight by U(1 - noise, 1 + noise); the scores of all units
+    are computed at once on dense arrays, then ranked within admin level.
+    """
     import pandas as pd
 
     outliers = outliers or {"treatment": "none"}
     rng = np.random.default_rng(int(cfg["seed"]))
     noise = float(cfg["weight_noise"])
+    min_share = float(cfg.get("dimension_min_share", 0.0))
     codes = sorted(framework.indicators["indicator"].unique())
-    ranks = []
     treatments = cfg.get("outlier_treatments", ["none"])
-    treated = {t: treat_outliers(panel, {**outliers, "treatment": t})[0] for t in treatments}
     imputations = cfg.get("imputations", ["none"])
-    prepared = {}
+    treated = {t: treat_outliers(panel, {**outliers, "treatment": t})[0] for t in treatments}
+    prepared: dict[tuple[str, str, str], _Matrix] = {}
     for t in treatments:
-        for m in cfg["normalisations"]:
-            base = normalise(treated[t], framework, m)
+        for method in cfg["normalisations"]:
+            base = normalise(treated[t], framework, method)
             for imp in imputations:
-                prepared[(t, m, imp)] = impute_group_mean(base, units, framework) if imp == "group_mean" else base
+                frame = impute_group_mean(base, units, framework) if imp == "group_mean" else base
+                if len(frame):
+                    prepared[(t, method, imp)] = _to_matrix(frame, units, framework.dimensions)
+    if not prepared:
+        return pd.DataFrame(columns=["unit_id", "rank_q05", "rank_median", "rank_q95"])
+    sizes = dimension_sizes(framework)
+    dim_size = np.array([[sizes.get((str(level), d), 0) for d in framework.dimensions] for level in
+                         units["admin_level"]], dtype=float)
+    levels = units["admin_level"].to_numpy(dtype=str)
+    ranks = []
     for _ in range(int(cfg["draws"])):
         treatment = treatments[rng.integers(len(treatments))]
         imputation = imputations[rng.integers(len(imputations))]
         norm_method = cfg["normalisations"][rng.integers(len(cfg["normalisations"]))]
         agg_method = cfg["aggregations"][rng.integers(len(cfg["aggregations"]))]
         # the framework's weights, each multiplied by U(1 - noise, 1 + noise)
-        weights = {c: framework.weights.get(c, 1.0) * f
-                   for c, f in zip(codes, rng.uniform(1 - noise, 1 + noise, len(codes)), strict=True)}
-        dim_weights = {d: framework.dimension_weights.get(d, 1.0) * f for d, f in
-                       zip(framework.dimensions, rng.uniform(1 - noise, 1 + noise, len(framework.dimensions)),
-                           strict=True)}
-        scores, _ = aggregate(prepared[(treatment, norm_method, imputation)], agg_method, weights, dim_weights,
-                              dimension_sizes(framework), float(cfg.get("dimension_min_share", 0.0)))
-        scores = units.merge(scores, on="unit_id", how="inner")
-        ranks.append(scores.assign(rank=rank_within_level(scores))[["unit_id", "rank"]])
+        factors = dict(zip(codes, rng.uniform(1 - noise, 1 + noise, len(codes)), strict=True))
+        dim_factors = rng.uniform(1 - noise, 1 + noise, len(framework.dimensions))
+        m = prepared.get((treatment, norm_method, imputation))
+        if m is None:
+            continue
+        weights = np.array([framework.weights.get(c, 1.0) * factors.get(c, 1.0) for c in m.codes])
+        dim_weights = np.array([framework.dimension_weights.get(d, 1.0) for d in framework.dimensions]) * dim_factors
+        score = _matrix_scores(m, weights, dim_weights, agg_method, min_share, dim_size)
+        draw = pd.DataFrame({"unit_id": m.unit_ids, "admin_level": levels, "score": score}).dropna(subset=["score"])
+        ranks.append(draw.assign(rank=rank_within_level(draw))[["unit_id", "rank"]])
     if not ranks:
         return pd.DataFrame(columns=["unit_id", "rank_q05", "rank_median", "rank_q95"])
     allranks = pd.concat(ranks)

@@ -417,3 +417,48 @@ def test_monte_carlo_matrix_scores_equal_the_reference_aggregation(method, min_s
                          dim_size)
     for unit_id, value in zip(m.unit_ids, got, strict=True):
         assert value == pytest.approx(expected[unit_id], abs=1e-9)
+
+
+def test_reproduces_the_hdi_goalpost_example_of_the_human_development_report():
+    """Worked example from the literature: UNDP Human Development Report 2013, Technical note 1.
+
+    With the life-expectancy goalposts of that report (20 and 83.57 years) "the longevity component for
+    a country where life expectancy at birth is 55 years would be 0.551". Goalpost normalisation is the
+    same operation as ours (WJP and the HDI both use fixed goalposts); we score on 0-100.
+    The education index of the current HDI (hdr.undp.org: expected years of schooling against 0-18,
+    mean years against 0-15, combined by arithmetic mean) is the arithmetic aggregation of a dimension.
+    """
+    framework = Framework(pd.DataFrame([
+        {"indicator": "life_expectancy", "dimension": "health", "polarity": 1, "admin_level": "country",
+         "lo": 20.0, "hi": 83.57},
+        {"indicator": "expected_schooling", "dimension": "education", "polarity": 1, "admin_level": "country",
+         "lo": 0.0, "hi": 18.0},
+        {"indicator": "mean_schooling", "dimension": "education", "polarity": 1, "admin_level": "country",
+         "lo": 0.0, "hi": 15.0},
+    ]), ("health", "education"))
+    panel = pd.DataFrame([{"unit_id": "X", "admin_level": "country", "indicator": "life_expectancy", "value": 55.0},
+                          {"unit_id": "X", "admin_level": "country", "indicator": "expected_schooling", "value": 9.0},
+                          {"unit_id": "X", "admin_level": "country", "indicator": "mean_schooling", "value": 6.0}])
+    n = normalise(panel, framework).set_index("indicator")["normalised"]
+    assert round(n["life_expectancy"] / 100, 3) == 0.551  # the report's figure
+    dims = aggregate(normalise(panel, framework), "arithmetic")[0].set_index("unit_id")
+    assert dims.loc["X", "dim_education"] == pytest.approx((9 / 18 + 6 / 15) / 2 * 100)  # 45.0
+
+
+def test_log_fallback_when_winsorising_is_not_enough():
+    import numpy as np
+
+    from pipeline.index.build import treat_outliers
+
+    values = [1.0] * 12 + [1000.0, 2000.0, 3000.0, 5000.0, 10000.0, 50000.0, 100000.0]  # heavy tail
+    panel = pd.DataFrame({"unit_id": [f"u{i}" for i in range(len(values))], "admin_level": "county",
+                          "indicator": "a", "value": values})
+    cfg = {"treatment": "winsorise", "skew_max": 2.0, "kurtosis_max": 3.5, "max_points": 1, "min_units": 5}
+    treated, log = treat_outliers(panel, cfg)
+    assert list(log["action"]) == ["log_transformed"]
+    assert treated["value"].tolist() == pytest.approx(list(np.log(np.array(values) - 1 + 1)))
+    # goalposts follow: with [0, 200] raw goalposts and shift 1, hi becomes ln(200) and 1000 clips to 100
+    framework = Framework(pd.DataFrame([{"indicator": "a", "dimension": "d1", "polarity": 1,
+                                         "admin_level": "county", "lo": 0.0, "hi": 200.0}]), ("d1",))
+    n = normalise(treated, framework).set_index("unit_id")["normalised"]
+    assert n["u0"] == pytest.approx(0.0) and n["u12"] == pytest.approx(100.0)

@@ -27,6 +27,11 @@ def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> An
         if "lo_override" in frame:  # size-normalised rows carry their own goalposts
             lo = frame["lo_override"].astype(float).fillna(lo)
             hi = frame["hi_override"].astype(float).fillna(hi)
+        if "log_shift" in frame:  # log-transformed outlier groups: goalposts on the same log scale
+            shift = frame["log_shift"].astype(float)
+            logged = shift.notna()
+            lo = lo.where(~logged, np.log((lo - shift).clip(lower=0) + 1))
+            hi = hi.where(~logged, np.log((hi - shift).clip(lower=0) + 1))
     elif method == "minmax":
         grouped = frame.groupby(["admin_level", "indicator"])["value"]
         lo, hi = grouped.transform("min").astype(float), grouped.transform("max").astype(float)
@@ -56,13 +61,13 @@ def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
 
     Groups with at least ``min_units`` values that fail the skew/kurtosis rule have their most extreme
     value (on the side of the skew) set to the next one, up to ``max_points`` times; when the rule
-    still fails after that, the group is left as it was and logged ``not_treatable`` (a log transform
-    would not be comparable with fixed goalposts; goalpost clipping bounds it instead).
+    still fails after that, the whole group is log-transformed instead (``ln(x - min + 1)``, the shift
+    kept in ``log_shift`` so that ``normalise`` maps the goalposts the same way).
     Returns (panel with treated ``value`` and the original in ``value_raw``, treatment log).
     """
     import pandas as pd
 
-    frame = panel.assign(value_raw=panel["value"].astype(float)).reset_index(drop=True)
+    frame = panel.assign(value_raw=panel["value"].astype(float), log_shift=np.nan).reset_index(drop=True)
     log_rows: list[dict[str, Any]] = []
     if cfg.get("treatment", "none") == "none":
         return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_id", "original", "treated",
@@ -81,8 +86,14 @@ def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
             if not _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
                 break
         if _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
+            # winsorising max_points values was not enough: log-transform the group instead (COINr's fallback);
+            # ln(x - min + 1) keeps 0 at the minimum, and normalise() maps the goalposts the same way
+            original = group["value"].astype(float)
+            shift = float(original.min())
+            frame.loc[group.index, "value"] = np.log(original - shift + 1)
+            frame.loc[group.index, "log_shift"] = shift
             log_rows.append({"admin_level": level, "indicator": code, "unit_id": None, "original": None,
-                             "treated": None, "action": "not_treatable"})
+                             "treated": None, "action": "log_transformed"})
             continue
         for idx, original, treated in changed:
             frame.loc[idx, "value"] = treated

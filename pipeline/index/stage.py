@@ -37,7 +37,12 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     framework_doc = framework_doc if framework_doc is not None else load_config("framework")
     framework = load_framework(year, doc=framework_doc)
     sized = size_normalise(panel, framework_doc, load_denominators(), year)
+    log.info("index: framework %s, %d scored indicators valid in %d", framework.version,
+             framework.indicators["indicator"].nunique(), year)
+    log.info("index: size normalisation %s", sized["size_flag"].value_counts().to_dict())
     treated, treatments = treat_outliers(sized, cfg["outliers"])
+    log.info("index: outlier treatment (%s) %s", cfg["outliers"]["treatment"],
+             treatments["action"].value_counts().to_dict() or "nothing to treat")
     normalised = normalise(treated, framework, cfg["normalisation"])
     scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights,
                                 dimension_sizes(framework), float(cfg["dimension_min_share"]))
@@ -48,6 +53,9 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored)).fillna(0.0)
     ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
     ranked["rank"] = rank_within_level(ranked).astype("int64")
+    log.info("index: normalisation %s, aggregation %s; %d units scored, %d ranked (screen: coverage >= %s)",
+             cfg["normalisation"], cfg["aggregation"], int(scores["score"].notna().sum()), len(ranked),
+             cfg["min_coverage"])
     intervals = uncertainty(sized, units, framework,
                             {**cfg["uncertainty"], "dimension_min_share": cfg["dimension_min_share"]}, cfg["outliers"])
     scores = scores.merge(ranked[["unit_id", "rank"]], on="unit_id", how="left").merge(intervals, on="unit_id",
@@ -67,10 +75,14 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
                  if f == "not_size_normalised"}
     winsorised = set(zip(treatments.loc[treatments["action"] == "winsorised", "unit_id"],
                          treatments.loc[treatments["action"] == "winsorised", "indicator"], strict=True))
+    logged = set(zip(treatments.loc[treatments["action"] == "log_transformed", "admin_level"],
+                     treatments.loc[treatments["action"] == "log_transformed", "indicator"], strict=True))
     flags = [list(f) + (["outlier_winsorised"] if (u, i) in winsorised else [])
+             + (["outlier_log_transformed"] if (lv, i) in logged else [])
              + (["not_size_normalised"] if (u, i) in not_sized else [])
-             for f, u, i in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
-                                indicators["unit_id"], indicators["indicator"], strict=True)]
+             for f, u, i, lv in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
+                                    indicators["unit_id"], indicators["indicator"], indicators["admin_level"],
+                                    strict=True)]
     indicators = indicators.assign(
         year=year, raw_value=indicators["value"], weight=indicators["weight"].fillna(0.0), flags=flags,
         method_version=cfg["method_version"])

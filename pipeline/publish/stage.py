@@ -8,11 +8,23 @@ from typing import Any
 
 from pipeline import io
 from pipeline.catalog import Catalog
+from pipeline.config import load_config
+from pipeline.index.framework import load_framework
 from pipeline.publish.charts import ranked_bar
 from pipeline.publish.report import render_report
+from pipeline.publish.schemas import conform, table_schema
 from pipeline.settings import RunSettings
 
 log = logging.getLogger(__name__)
+
+
+def csv_bytes(frame: Any) -> bytes:
+    """CSV for spreadsheets: UTF-8 with BOM (Excel opens Chinese correctly), lists joined with ';'."""
+    flat = frame.copy()
+    for column in flat.columns:
+        if flat[column].map(lambda v: isinstance(v, list)).any():
+            flat[column] = flat[column].map(lambda v: ";".join(v) if isinstance(v, list) else v)
+    return flat.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
 def run_publish(settings: RunSettings) -> dict[str, Any]:
@@ -28,21 +40,21 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
     audit = io.read_parquet(catalog.audit)
     yoy = io.read_parquet(catalog.year_over_year)
     missing = io.read_parquet(catalog.missing)
-    io.write_parquet(out / "scores.parquet", scores)
-    io.write_parquet(out / "indicators.parquet", indicators)
-    io.write_parquet(out / "documents.parquet", documents)
-    io.write_parquet(out / "audit.parquet", audit)
-    io.write_parquet(out / "year_over_year.parquet", yoy)
-    io.write_parquet(out / "missing.parquet", missing)
-    for name, frame in (("scores", scores), ("indicators", indicators), ("audit", audit), ("year_over_year", yoy),
-                        ("missing", missing)):
-        io.write_bytes(out / f"{name}.csv", frame.to_csv(index=False).encode("utf-8-sig"))
+    method_version = str(load_config("index")["method_version"])
+    dimensions = load_framework(settings.year).dimensions
+    tables = {"scores": scores, "indicators": indicators, "documents": documents, "audit": audit,
+              "year_over_year": yoy, "missing": missing}
+    for name, frame in tables.items():
+        schema = table_schema(name, dimensions, method_version)
+        table = conform(frame, schema)
+        io.write_parquet(out / f"{name}.parquet", table, schema=schema)
+        if name != "documents":
+            io.write_bytes(out / f"{name}.csv", csv_bytes(table))
     io.write_text(out / "validation_report.html", render_report(results, documents, quarantine, scores, audit, yoy,
                                                                     missing))
     shutil.copyfile(catalog.validation_results, out / ".validation_results.json.tmp")
     (out / ".validation_results.json.tmp").replace(out / "validation_results.json")
     charts = []
-    method_version = str(scores["method_version"].iloc[0]) if len(scores) else "n/a"
     for level in sorted(scores.loc[scores["score"].notna(), "admin_level"].unique()):
         fig = ranked_bar(scores, level, settings.year, method_version)
         target = out / "charts" / f"ranked_{level}.png"

@@ -147,3 +147,30 @@ def test_rerun_gives_byte_identical_data_files(published_2017, tmp_path):
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     assert {n: digest(published_2017 / n) for n in names} == {n: digest(again / n) for n in names}
+
+
+def test_workbook_has_a_readme_and_a_sheet_per_table(published_2017):
+    import openpyxl
+
+    book = openpyxl.load_workbook(published_2017 / "rolindex_2017.xlsx", read_only=True)
+    assert book.sheetnames[0] == "README"
+    assert {"scores", "indicators", "documents", "audit", "missing"} <= set(book.sheetnames)
+    readme = list(book["README"].iter_rows(values_only=True))
+    assert any(row[1] == "score" and "综合得分" in row[2] for row in readme)
+    header = next(book["scores"].iter_rows(values_only=True))
+    assert header[:5] == ("unit_id", "unit_name", "admin_level", "year", "score")
+
+
+def test_datapackage_describes_every_published_file(published_2017):
+    import hashlib
+    import json
+
+    package = json.loads((published_2017 / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["profile"] == "data-package" and package["licenses"][0]["name"] == "CC-BY-4.0"
+    listed = {r["path"]: r for r in package["resources"]}
+    on_disk = {p.relative_to(published_2017).as_posix() for p in published_2017.rglob("*")
+               if p.is_file() and p.name != "datapackage.json" and not p.name.startswith(".")}
+    assert set(listed) == on_disk
+    scores = listed["scores.parquet"]
+    assert scores["hash"] == "sha256:" + hashlib.sha256((published_2017 / "scores.parquet").read_bytes()).hexdigest()
+    assert {f["name"] for f in scores["schema"]["fields"]} >= {"unit_id", "score", "rank_q05", "method_version"}

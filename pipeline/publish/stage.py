@@ -11,6 +11,7 @@ from pipeline.catalog import Catalog
 from pipeline.config import load_config
 from pipeline.index.framework import load_framework
 from pipeline.publish.charts import ranked_bar
+from pipeline.publish.package import datapackage, write_workbook
 from pipeline.publish.report import render_report
 from pipeline.publish.schemas import conform, table_schema
 from pipeline.settings import RunSettings
@@ -44,12 +45,14 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
     dimensions = load_framework(settings.year).dimensions
     tables = {"scores": scores, "indicators": indicators, "documents": documents, "audit": audit,
               "year_over_year": yoy, "missing": missing}
+    schemas, conformed = {}, {}
     for name, frame in tables.items():
-        schema = table_schema(name, dimensions, method_version)
-        table = conform(frame, schema)
-        io.write_parquet(out / f"{name}.parquet", table, schema=schema)
+        schemas[name] = table_schema(name, dimensions, method_version)
+        conformed[name] = conform(frame, schemas[name])
+        io.write_parquet(out / f"{name}.parquet", conformed[name], schema=schemas[name])
         if name != "documents":
-            io.write_bytes(out / f"{name}.csv", csv_bytes(table))
+            io.write_bytes(out / f"{name}.csv", csv_bytes(conformed[name]))
+    write_workbook(out / f"rolindex_{settings.year}.xlsx", conformed, schemas, settings.year, method_version)
     io.write_text(out / "validation_report.html", render_report(results, documents, quarantine, scores, audit, yoy,
                                                                     missing))
     shutil.copyfile(catalog.validation_results, out / ".validation_results.json.tmp")
@@ -62,5 +65,8 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
             fig.savefig(tmp, format="png", metadata={"Software": None})
         plt.close(fig)
         charts.append(str(target))
+    inputs = {"inbox": str(settings.inbox), "validation_results": "validation_results.json",
+              "build_log": str(catalog.build_log)}
+    io.write_json(out / "datapackage.json", datapackage(out, schemas, settings.year, method_version, inputs))
     log.info("publish: %s", out)
     return {"publish_dir": str(out), "charts": charts}

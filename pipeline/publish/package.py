@@ -1,0 +1,78 @@
+"""Spreadsheet and data-package views of one year's published tables.
+
+``write_workbook``: one XLSX per year, a sheet per table plus a README sheet (what each table and
+column means, in Chinese and English, and the method version). ``datapackage``: a Frictionless Data
+descriptor (https://specs.frictionlessdata.io/data-package/) listing every published file with its
+schema, sha256, licence and provenance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline import io
+
+LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+           "title": "Creative Commons Attribution 4.0"}
+FRICTIONLESS_TYPES = {"string": "string", "int64": "integer", "double": "number", "bool": "boolean",
+                      "list<item: string>": "array", "list<element: string>": "array"}
+MAX_SHEET_ROWS = 1_048_575
+
+
+def write_workbook(target: Path, tables: dict[str, Any], schemas: dict[str, Any], year: int,
+                   method_version: str) -> Path:
+    """One XLSX with a README sheet and one sheet per table (lists joined with ';')."""
+    import pandas as pd
+
+    readme = [["rolindex 法治政府建设指数", f"{year}年度", f"method_version {method_version}"], ["", "", ""],
+              ["sheet / 工作表", "column / 字段", "说明 / description"]]
+    for name, schema in schemas.items():
+        meta = schema.metadata or {}
+        readme.append([name, "", f"{meta.get(b'description_zh', b'').decode()} / "
+                                 f"{meta.get(b'description_en', b'').decode()}"])
+        for field in schema:
+            fm = field.metadata or {}
+            readme.append(["", field.name, f"{fm.get(b'description_zh', b'').decode()} / "
+                                           f"{fm.get(b'description_en', b'').decode()}"])
+    with io.atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        pd.DataFrame(readme).to_excel(writer, sheet_name="README", index=False, header=False)
+        for name, frame in tables.items():
+            flat = frame.head(MAX_SHEET_ROWS).copy()
+            for column in flat.columns:
+                if flat[column].map(lambda v: isinstance(v, list)).any():
+                    flat[column] = flat[column].map(lambda v: ";".join(v) if isinstance(v, list) else v)
+            flat.to_excel(writer, sheet_name=name[:31], index=False)
+    return target
+
+
+def _field(field: Any) -> dict[str, Any]:
+    fm = field.metadata or {}
+    return {"name": field.name, "type": FRICTIONLESS_TYPES.get(str(field.type), "any"),
+            "title": fm.get(b"description_zh", b"").decode(), "description": fm.get(b"description_en", b"").decode()}
+
+
+def datapackage(publish_dir: Path, schemas: dict[str, Any], year: int, method_version: str,
+                inputs: dict[str, str]) -> dict[str, Any]:
+    """The descriptor of every file in ``publish_dir`` (tables with their schema; others as plain files)."""
+    resources = []
+    for path in sorted(p for p in publish_dir.rglob("*") if p.is_file() and not p.name.startswith(".")
+                       and p.name != "datapackage.json"):
+        relative = path.relative_to(publish_dir).as_posix()
+        resource: dict[str, Any] = {"name": relative.lower().replace("/", "-").replace(".", "-").replace("_", "-"),
+                                    "path": relative, "bytes": path.stat().st_size,
+                                    "hash": f"sha256:{io.sha256_file(path)}"}
+        table = path.stem if path.suffix in (".parquet", ".csv") else None
+        if table in schemas:
+            schema = schemas[table]
+            resource.update(profile="tabular-data-resource", format=path.suffix[1:],
+                            description=(schema.metadata or {}).get(b"description_en", b"").decode(),
+                            schema={"fields": [_field(f) for f in schema]})
+            if path.suffix == ".csv":
+                resource.update(encoding="utf-8-sig", dialect={"delimiter": ",", "header": True})
+        resources.append(resource)
+    return {"profile": "data-package", "name": f"rolindex-{year}", "title": f"法治政府建设指数 {year}",
+            "version": method_version, "licenses": [LICENSE],
+            "sources": [{"title": "法治政府建设年度报告 (submitted reports)", "path": inputs.get("inbox", "")}],
+            "rolindex": {"year": year, "method_version": method_version, "provenance": inputs},
+            "resources": resources}

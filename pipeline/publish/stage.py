@@ -10,7 +10,7 @@ from pipeline import io
 from pipeline.catalog import Catalog
 from pipeline.config import load_config
 from pipeline.index.framework import load_framework
-from pipeline.publish.charts import ranked_bar
+from pipeline.publish.charts import dimension_heatmap, ranked_bar, save_chart, slope_chart
 from pipeline.publish.package import datapackage, write_workbook
 from pipeline.publish.report import render_report
 from pipeline.publish.schemas import conform, table_schema
@@ -29,8 +29,6 @@ def csv_bytes(frame: Any) -> bytes:
 
 
 def run_publish(settings: RunSettings) -> dict[str, Any]:
-    import matplotlib.pyplot as plt
-
     catalog = Catalog(settings.out, settings.year)
     out = catalog.publish_dir
     scores = io.read_parquet(catalog.scores)
@@ -57,14 +55,17 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
                                                                     missing))
     shutil.copyfile(catalog.validation_results, out / ".validation_results.json.tmp")
     (out / ".validation_results.json.tmp").replace(out / "validation_results.json")
-    charts = []
+    charts: list[str] = []
     for level in sorted(scores.loc[scores["score"].notna(), "admin_level"].unique()):
-        fig = ranked_bar(scores, level, settings.year, method_version)
-        target = out / "charts" / f"ranked_{level}.png"
-        with io.atomic_path(target) as tmp:
-            fig.savefig(tmp, format="png", metadata={"Software": None})
-        plt.close(fig)
-        charts.append(str(target))
+        charts += map(str, save_chart(ranked_bar(scores, level, settings.year, method_version),
+                                      out / "charts" / f"ranked_{level}"))
+    if scores["score"].notna().any():
+        names = {d["code"]: d.get("name_zh", d["code"]) for d in load_config("framework")["dimensions"]}
+        charts += map(str, save_chart(dimension_heatmap(scores, names, settings.year, method_version),
+                                      out / "charts" / "dimensions_heatmap"))
+    if len(yoy):
+        charts += map(str, save_chart(slope_chart(yoy, settings.year, method_version),
+                                      out / "charts" / "year_over_year_slope"))
     inputs = {"inbox": str(settings.inbox), "validation_results": "validation_results.json",
               "build_log": str(catalog.build_log)}
     io.write_json(out / "datapackage.json", datapackage(out, schemas, settings.year, method_version, inputs))

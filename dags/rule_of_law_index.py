@@ -23,6 +23,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
+from pipeline.assets import PUBLISHED
+
 
 def _settings() -> Any:
     from pipeline.settings import RunSettings
@@ -77,11 +79,16 @@ def rule_of_law_index() -> None:
 
         return run_index(_settings())
 
-    @task
+    @task(outlets=list(PUBLISHED.values()))
     def publish(_upstream: dict[str, Any]) -> dict[str, Any]:
         from pipeline.publish.stage import run_publish
 
-        return run_publish(_settings())
+        result = run_publish(_settings())
+        # tell downstream DAGs which year and files this update is about
+        outlet_events = get_current_context()["outlet_events"]
+        for name, asset in PUBLISHED.items():
+            outlet_events[asset].extra = {"year": result["year"], "path": f"{result['publish_dir']}/{name}.parquet"}
+        return result
 
     publish(index(validate(extract(normalise(ingest())))))
 

@@ -36,3 +36,17 @@ def test_parsing_dags_does_not_import_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_publish_updates_the_published_assets_and_a_downstream_dag_schedules_on_them(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from pipeline.assets import PUBLISHED
+
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    publish = bag.get_dag("rule_of_law_index").get_task("publish")
+    assert {a.name for a in publish.outlets} == {f"rolindex_{n}" for n in PUBLISHED}
+    downstream = bag.get_dag("example_on_published_scores")
+    assert downstream is not None
+    assert type(downstream.timetable).__name__ == "AssetTriggeredTimetable"
+    assert "rolindex_scores" in repr(downstream.timetable.asset_condition)

@@ -174,3 +174,25 @@ def test_datapackage_describes_every_published_file(published_2017):
     scores = listed["scores.parquet"]
     assert scores["hash"] == "sha256:" + hashlib.sha256((published_2017 / "scores.parquet").read_bytes()).hexdigest()
     assert {f["name"] for f in scores["schema"]["fields"]} >= {"unit_id", "score", "rank_q05", "method_version"}
+
+
+def test_publish_recorded_asset_events_with_the_year(published_2017):
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        extras = session.scalars(select(AssetEvent.extra).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+                                 .where(AssetModel.name == "rolindex_scores")).all()
+    assert any(e.get("year") == 2017 and e.get("path", "").endswith("year=2017/scores.parquet") for e in extras)
+
+
+def test_html_summary_links_resolve_offline(published_2017):
+    import re
+
+    html = (published_2017 / "index.html").read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    targets = set(re.findall(r"(?:href|src)='([^']+)'", html))
+    assert {"validation_report.html", "scores.csv", "rolindex_2017.xlsx", "charts/ranked_county.png"} <= targets
+    assert all((published_2017 / t).is_file() for t in targets), [t for t in targets if not (published_2017 / t).is_file()]
+    assert "丹东市振兴区人民政府" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from pathlib import Path
 from typing import Any
 
 from pipeline import io
@@ -14,6 +15,7 @@ from pipeline.publish.charts import dimension_heatmap, ranked_bar, save_chart, s
 from pipeline.publish.package import datapackage, write_workbook
 from pipeline.publish.report import render_report
 from pipeline.publish.schemas import conform, table_schema
+from pipeline.publish.summary import render_summary
 from pipeline.settings import RunSettings
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,14 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
     if len(yoy):
         charts += map(str, save_chart(slope_chart(yoy, settings.year, method_version),
                                       out / "charts" / "year_over_year_slope"))
+    relative_charts = [str(Path(c).relative_to(out).as_posix()) for c in charts]
+    files = sorted(p.relative_to(out).as_posix() for p in out.iterdir()
+                   if p.is_file() and p.suffix in (".parquet", ".csv", ".xlsx", ".json", ".html")
+                   and not p.name.startswith(".") and p.name != "index.html")
+    io.write_text(out / "index.html", render_summary(settings.year, method_version, scores, yoy,
+                                                     relative_charts, [*files, "datapackage.json"]))
     inputs = {"inbox": str(settings.inbox), "validation_results": "validation_results.json",
               "build_log": str(catalog.build_log)}
     io.write_json(out / "datapackage.json", datapackage(out, schemas, settings.year, method_version, inputs))
     log.info("publish: %s", out)
-    return {"publish_dir": str(out), "charts": charts}
+    return {"publish_dir": str(out), "year": settings.year, "charts": charts}

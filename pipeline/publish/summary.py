@@ -1,0 +1,61 @@
+"""The per-year HTML summary for planners: ``publish/year=Y/index.html``.
+
+Self-contained and offline: inline CSS, no scripts, no external fonts; charts, tables and the
+validation report are linked by relative paths inside the same folder. All text is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from pipeline.publish.charts import LEVEL_ZH
+
+CSS = """body{font-family:"Noto Sans SC","Microsoft YaHei",sans-serif;max-width:1100px;margin:2em auto;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:3px 8px;font-size:.9em}th{background:#f0f0f0}img{max-width:100%}
+.note{color:#555;font-size:.85em}"""
+
+
+def _a(href: str, text: str) -> str:
+    return f"<a href='{escape(href, quote=True)}'>{escape(text)}</a>"
+
+
+def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts: list[str],
+                   files: list[str]) -> str:
+    """charts/files: paths relative to the year's publish folder."""
+    parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>rolindex {year}</title>"
+             f"<style>{CSS}</style></head><body>",
+             f"<h1>{year}年法治政府建设指数 · Rule-of-law government index {year}</h1>",
+             f"<p class='note'>方法版本 method version {escape(method_version)} · 排名仅在同一行政层级内比较；"
+             "名次区间来自不确定性分析（5–95%）。Ranks compare units of the same level; intervals from the "
+             "uncertainty analysis.</p>",
+             "<h2>文件 Files</h2><ul>"]
+    parts += [f"<li>{_a(f, f)}</li>" for f in files]
+    parts.append("</ul>")
+    scored = scores[scores["score"].notna()]
+    for level in sorted(scored["admin_level"].unique()):
+        rows = scored[scored["admin_level"] == level].sort_values(["rank", "unit_id"])
+        parts.append(f"<h2>{escape(LEVEL_ZH.get(level, level))} · {escape(level)}</h2>")
+        chart = f"charts/ranked_{level}.png"
+        if chart in charts:
+            parts.append(f"<p><img src='{escape(chart, quote=True)}' alt='{escape(level)} ranking'></p>")
+        parts.append("<table><tr><th>名次 rank</th><th>区间 interval</th><th>单位 unit</th><th>得分 score</th>"
+                     "<th>覆盖率 coverage</th></tr>")
+        for r in rows.itertuples():
+            interval = f"{r.rank_q05:g}–{r.rank_q95:g}" if r.rank_q05 == r.rank_q05 else "—"
+            rank = "—" if r.rank != r.rank or r.rank is None else str(r.rank)
+            parts.append(f"<tr><td>{escape(rank)}</td><td>{escape(interval)}</td><td>{escape(str(r.unit_name))}</td>"
+                         f"<td>{r.score:.1f}</td><td>{r.coverage:.0%}</td></tr>")
+        parts.append("</table>")
+    for chart, title in (("charts/dimensions_heatmap.png", "各维度得分 Dimension scores"),
+                         ("charts/year_over_year_slope.png", "与上年比较 Year over year")):
+        if chart in charts:
+            parts.append(f"<h2>{escape(title)}</h2><p><img src='{escape(chart, quote=True)}' alt='{escape(title)}'></p>")
+    if len(yoy):
+        breaks = sorted(set(yoy["series_break"].dropna()))
+        if breaks:
+            parts.append(f"<p class='note'>序列断点 series break: {escape('; '.join(breaks))}</p>")
+    parts.append(f"<h2>数据质量 Data quality</h2><p>{_a('validation_report.html', '数据质量报告 validation report')}"
+                 "</p></body></html>")
+    return "\n".join(parts)

@@ -51,6 +51,11 @@ class Catalog:
         return self.zone("extracted") / "records.parquet"
 
     @property
+    def extraction_outcomes(self) -> Path:
+        """One row per accepted document: how many records it gave, or why none."""
+        return self.zone("extracted") / "outcomes.parquet"
+
+    @property
     def panel(self) -> Path:
         return self.zone("extracted") / "panel.parquet"
 

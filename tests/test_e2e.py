@@ -61,6 +61,7 @@ def test_accounting_and_report_sections(published_2017):
     results = json.loads((published_2017 / "validation_results.json").read_text(encoding="utf-8"))
     acc = results["accounting"]
     assert acc == {**acc, "submitted": 3, "accepted": 2, "quarantined": 1, "duplicates": 0, "balanced": True}
+    assert sum(acc["extraction_outcomes"].values()) == 2 and acc["accepted_without_outcome"] == []
     html = (published_2017 / "validation_report.html").read_text(encoding="utf-8")
     for section in ("id='summary'", "id='documents'", "id='rules'", "id='cross-year'", "id='index'",
                     "id='audit'", "id='statistical-audit'", "id='missing-data'", "id='year-over-year'"):

@@ -462,3 +462,14 @@ def test_log_fallback_when_winsorising_is_not_enough():
                                          "admin_level": "county", "lo": 0.0, "hi": 200.0}]), ("d1",))
     n = normalise(treated, framework).set_index("unit_id")["normalised"]
     assert n["u0"] == pytest.approx(0.0) and n["u12"] == pytest.approx(100.0)
+
+
+def test_accounting_requires_an_extraction_outcome_for_every_accepted_document():
+    from pipeline.validate.stage import accounting
+
+    documents = pd.DataFrame({"doc": ["a", "b", "c"], "disposition": ["accepted", "accepted", "quarantined"]})
+    outcomes = pd.DataFrame({"doc": ["a", "b"], "outcome": ["indicators_found", "no_indicator_found"]})
+    full = accounting(documents, 3, outcomes)
+    assert full["balanced"] and full["extraction_outcomes"] == {"indicators_found": 1, "no_indicator_found": 1}
+    short = accounting(documents, 3, outcomes.head(1))
+    assert not short["balanced"] and short["accepted_without_outcome"] == ["b"]

@@ -24,12 +24,21 @@ def run_extract(settings: RunSettings) -> dict[str, Any]:
     documents = io.read_parquet(catalog.documents)
     accepted = documents[documents["disposition"] == "accepted"]
     rows: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []
     for i, doc in enumerate(accepted["doc"], start=1):
         text = catalog.text(doc).read_text(encoding="utf-8")
-        rows.extend(r.as_dict() for r in extract_text(doc, text))
+        found = [r.as_dict() for r in extract_text(doc, text)]
+        rows.extend(found)
+        mapped = sum(1 for r in found if r["indicator"])
+        outcomes.append({"doc": doc, "n_records": len(found), "n_mapped": mapped,
+                         "outcome": "indicators_found" if mapped else (
+                             "no_indicator_found" if found else "no_quantity_found")})
         if i % 200 == 0:
             log.info("extract: %d/%d documents", i, len(accepted))
     records = pd.DataFrame(rows, columns=list(RECORD_FIELDS))
+    io.write_parquet(catalog.extraction_outcomes,
+                     pd.DataFrame(outcomes, columns=["doc", "n_records", "n_mapped", "outcome"]).astype(
+                         {"n_records": "int64", "n_mapped": "int64"}))
     io.write_parquet(catalog.records, records, schema=records_schema())
     panel = build_panel(records, documents, settings.year)
     io.write_parquet(catalog.panel, panel)

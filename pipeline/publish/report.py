@@ -38,6 +38,9 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
              "<h2 id='summary'>1. Summary</h2>",
              _table(["documents submitted", "accepted", "quarantined", "duplicates", "balanced"],
                     [[acc["submitted"], acc["accepted"], acc["quarantined"], acc["duplicates"], acc["balanced"]]])]
+    if acc.get("extraction_outcomes") is not None:
+        parts.append(_table(["accepted documents: " + k.replace("_", " ") for k in sorted(acc["extraction_outcomes"])],
+                            [[acc["extraction_outcomes"][k] for k in sorted(acc["extraction_outcomes"])]]))
     for name in ("records", "panel"):
         c = results.get(f"{name}_counts")
         if c:

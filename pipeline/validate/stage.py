@@ -28,13 +28,22 @@ class ValidationGateError(RuntimeError):
     """A critical dataset-level rule failed; the run must not publish."""
 
 
-def accounting(documents: Any, submitted_files: int) -> dict[str, Any]:
-    """Check submitted = accepted + quarantined + duplicates, and that every file has a row."""
+def accounting(documents: Any, submitted_files: int, outcomes: Any | None = None) -> dict[str, Any]:
+    """Check submitted = accepted + quarantined + duplicates, that every file has a row, and (given the
+    extraction outcomes) that every accepted document has records or an explicit "no indicator found"."""
     counts = {k: int(v) for k, v in documents["disposition"].value_counts().items()}
     accepted, quarantined, duplicates = (counts.get(k, 0) for k in ("accepted", "quarantined", "duplicate"))
     ok = accepted + quarantined + duplicates == len(documents) == submitted_files
-    return {"submitted": submitted_files, "rows": len(documents), "accepted": accepted, "quarantined": quarantined,
-            "duplicates": duplicates, "balanced": ok}
+    result: dict[str, Any] = {"submitted": submitted_files, "rows": len(documents), "accepted": accepted,
+              "quarantined": quarantined,
+              "duplicates": duplicates, "balanced": ok}
+    if outcomes is not None:
+        accepted_docs = set(documents.loc[documents["disposition"] == "accepted", "doc"])
+        without = sorted(accepted_docs - set(outcomes["doc"]))
+        result["extraction_outcomes"] = {k: int(v) for k, v in outcomes["outcome"].value_counts().items()}
+        result["accepted_without_outcome"] = without
+        result["balanced"] = ok and not without
+    return result
 
 
 def _condition_text(condition: Any) -> str | None:
@@ -131,9 +140,12 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
     documents = io.read_parquet(catalog.documents)
     records = io.read_parquet(catalog.records)
     panel = io.read_parquet(catalog.panel)
-    account = accounting(documents, len(list_submissions(settings.inbox)))
+    outcomes = io.read_parquet(catalog.extraction_outcomes)
+    account = accounting(documents, len(list_submissions(settings.inbox)), outcomes)
     gate: list[str] = []
-    if not account["balanced"]:
+    if account["accepted_without_outcome"]:
+        gate.append(f"accounting: accepted documents without an extraction outcome: {account['accepted_without_outcome']}")
+    elif not account["balanced"]:
         gate.append(f"accounting: submitted {account['submitted']} != accepted {account['accepted']} + quarantined "
                     f"{account['quarantined']} + duplicates {account['duplicates']} (rows {account['rows']})")
     results: dict[str, Any] = {"year": settings.year, "accounting": account, "rules": [], "gate_failures": gate}

@@ -1,6 +1,8 @@
 """File I/O with atomic writes: write to a temporary file beside the target, then rename.
 
-A reader never sees a half-written file, and a retried task simply overwrites.
+A reader never sees a half-written file, and a retried task simply overwrites. Every parquet file
+gets a checksum sidecar (``.<name>.sha256``) written after it; ``read_parquet`` verifies it, so a
+corrupted or tampered intermediate stops the run instead of flowing into published numbers.
 """
 
 from __future__ import annotations
@@ -36,6 +38,33 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+@contextmanager
+def atomic_directory(target: Path) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``target``; on success it replaces ``target`` by rename.
+
+    On failure the staging folder is removed and ``target`` is left exactly as it was, so a reader
+    sees either the previous complete folder or the new complete one (during the swap, for the time
+    of two renames, no folder at all).
+    """
+    import shutil
+    import time
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    try:
+        yield staging
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.time_ns()}")
+            target.rename(old)
+        staging.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def write_bytes(target: Path, data: bytes) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
@@ -64,7 +93,30 @@ def write_parquet(target: Path, frame: pd.DataFrame, schema: pa.Schema | None = 
     table = table.replace_schema_metadata({k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"})
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
+        digest = sha256_file(tmp)
+    write_bytes(checksum_path(target), f"{digest}  {target.name}\n".encode())
     return target
+
+
+def checksum_path(path: Path) -> Path:
+    """Where the checksum of a data file is kept: a hidden sidecar beside it."""
+    return path.with_name(f".{path.name}.sha256")
+
+
+class IntegrityError(RuntimeError):
+    """A data file does not match the checksum recorded when it was written."""
+
+
+def verify(path: Path) -> None:
+    """Raise IntegrityError when ``path`` differs from its recorded checksum (no sidecar: nothing to check)."""
+    sidecar = checksum_path(path)
+    if not sidecar.exists():
+        return
+    expected = sidecar.read_text(encoding="utf-8").split()[0]
+    actual = sha256_file(path)
+    if actual != expected:
+        raise IntegrityError(f"{path} was changed after it was written (sha256 {actual[:12]}..., recorded "
+                             f"{expected[:12]}...): refusing to use it; re-run the task that writes it")
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
@@ -72,6 +124,7 @@ def read_parquet(path: Path) -> pd.DataFrame:
 
     if not path.exists():
         raise FileNotFoundError(f"expected dataset {path} is missing: did the upstream task run for this year?")
+    verify(path)
     return pd.read_parquet(path)
 
 

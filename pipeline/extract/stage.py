@@ -11,6 +11,7 @@ from pipeline.catalog import Catalog
 from pipeline.extract.extractor import extract_text
 from pipeline.extract.panel import build_panel
 from pipeline.extract.records import RECORD_FIELDS, records_schema
+from pipeline.faults import maybe_kill
 from pipeline.settings import RunSettings
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,17 @@ def run_extract(settings: RunSettings) -> dict[str, Any]:
     accepted = documents[documents["disposition"] == "accepted"]
     rows: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
+    expected_sha = dict(zip(accepted["doc"], accepted["text_sha256"], strict=True))
     for i, doc in enumerate(accepted["doc"], start=1):
-        text = catalog.text(doc).read_text(encoding="utf-8")
+        data = catalog.text(doc).read_bytes()
+        if expected_sha[doc] and io.sha256_bytes(data) != expected_sha[doc]:
+            raise io.IntegrityError(f"{catalog.text(doc)} was changed after normalisation (sha256 differs from "
+                                    "text/documents.parquet): refusing to extract from it; re-run normalise")
+        text = data.decode("utf-8")
         found = [r.as_dict() for r in extract_text(doc, text)]
         rows.extend(found)
         mapped = sum(1 for r in found if r["indicator"])
+        maybe_kill("extract", i)
         outcomes.append({"doc": doc, "n_records": len(found), "n_mapped": mapped,
                          "outcome": "indicators_found" if mapped else (
                              "no_indicator_found" if found else "no_quantity_found")})

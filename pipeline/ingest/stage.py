@@ -29,7 +29,7 @@ DOCUMENT_COLUMNS = [
     "doc", "source_file", "sha256", "size_bytes", "extension", "encoding", "status", "disposition", "reason",
     "flags", "unit_name", "unit_name_source", "admin_level", "admin_level_source", "unit_id", "unit_id_source",
     "region_path", "report_year", "report_year_source", "doc_kind", "doc_kind_source", "title", "publish_date",
-    "duplicate_of", "n_chars_raw", "n_chars_text",
+    "duplicate_of", "n_chars_raw", "n_chars_text", "text_sha256",
 ]
 
 
@@ -63,6 +63,7 @@ class DocumentRecord:
     duplicate_of: str | None = None
     n_chars_raw: int | None = None
     n_chars_text: int | None = None
+    text_sha256: str | None = None  # of the clean text file, checked by the extract stage
 
     def quarantine(self, reason: str) -> None:
         self.status, self.disposition, self.reason = "quarantined", "quarantined", reason
@@ -190,6 +191,7 @@ def run_normalise(settings: RunSettings) -> dict[str, Any]:
             raw = catalog.raw_text(rec.doc).read_text(encoding="utf-8")
             rec, norm = _normalise_one(rec, raw, manifests.get(rec.doc, {}), settings.year)
             io.write_text(catalog.text(rec.doc), norm.text)
+            rec.text_sha256 = io.sha256_bytes(norm.text.encode("utf-8"))
             with io.atomic_path(catalog.offsets(rec.doc)) as tmp, tmp.open("wb") as fh:
                 np.save(fh, norm.offsets.astype(np.int32))
             if rec.status == "ok":

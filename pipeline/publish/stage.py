@@ -31,8 +31,18 @@ def csv_bytes(frame: Any) -> bytes:
 
 
 def run_publish(settings: RunSettings) -> dict[str, Any]:
+    """Write every published file of the year into a staging folder, then swap it in by rename:
+    a failure (disk full, a killed worker) leaves the previous publication untouched."""
     catalog = Catalog(settings.out, settings.year)
-    out = catalog.publish_dir
+    with io.atomic_directory(catalog.publish_dir) as staging:
+        result = _publish_into(staging, settings, catalog)
+    final = catalog.publish_dir
+    result["charts"] = [str(final / Path(c).relative_to(staging)) for c in result["charts"]]
+    log.info("publish: %s", final)
+    return {**result, "publish_dir": str(final)}
+
+
+def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[str, Any]:
     scores = io.read_parquet(catalog.scores)
     indicators = io.read_parquet(catalog.indicator_scores)
     documents = io.read_parquet(catalog.documents)
@@ -77,5 +87,4 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
     inputs = {"inbox": str(settings.inbox), "validation_results": "validation_results.json",
               "build_log": str(catalog.build_log)}
     io.write_json(out / "datapackage.json", datapackage(out, schemas, settings.year, method_version, inputs))
-    log.info("publish: %s", out)
     return {"publish_dir": str(out), "year": settings.year, "charts": charts}

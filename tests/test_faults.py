@@ -1,0 +1,100 @@
+"""Fault injection: a worker killed mid-extract, corrupted intermediates, a full disk.
+
+Stages run as separate processes here (as Airflow runs tasks), through ``python -c``; the published
+files are compared by sha256 with an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.settings import PROJECT_ROOT, SAMPLE_INBOX_ROOT
+
+STAGES = {
+    "ingest": "pipeline.ingest.stage:run_ingest", "normalise": "pipeline.ingest.stage:run_normalise",
+    "extract": "pipeline.extract.stage:run_extract", "validate": "pipeline.validate.stage:run_validate",
+    "index": "pipeline.index.stage:run_index", "publish": "pipeline.publish.stage:run_publish",
+}
+
+
+def run_stage(stage: str, out: Path, year: int = 2017, env: dict[str, str] | None = None,
+              preamble: str = "") -> subprocess.CompletedProcess[str]:
+    module, func = STAGES[stage].split(":")
+    code = (f"{preamble}\nfrom {module} import {func}\nfrom pipeline.settings import RunSettings\n"
+            f"{func}(RunSettings.resolve({year}, {str(SAMPLE_INBOX_ROOT / str(year))!r}, {str(out)!r}))\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def run_all(out: Path, stages: list[str]) -> None:
+    for stage in stages:
+        done = run_stage(stage, out)
+        assert done.returncode == 0, (stage, done.stderr[-2000:])
+
+
+def published_digests(out: Path, year: int = 2017) -> dict[str, str]:
+    folder = out / "publish" / f"year={year}"
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+            if p.suffix in (".parquet", ".csv")}
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("clean")
+    run_all(out, list(STAGES))
+    return out
+
+
+def test_killed_extract_resumes_to_identical_published_files(clean_run, tmp_path):
+    run_all(tmp_path, ["ingest", "normalise"])
+    killed = run_stage("extract", tmp_path, env={"ROLINDEX_FAULT": "extract:1"})
+    assert killed.returncode == -signal.SIGKILL  # died mid-batch, after its first document
+    assert not (tmp_path / "extracted" / "year=2017" / "records.parquet").exists()  # nothing half-written
+    assert not list((tmp_path / "extracted" / "year=2017").glob("*.tmp"))
+    run_all(tmp_path, ["extract", "validate", "index", "publish"])  # the retry
+    assert published_digests(tmp_path) == published_digests(clean_run)
+
+
+def test_corrupted_intermediates_are_detected_not_published(clean_run, tmp_path):
+    shutil.copytree(clean_run, tmp_path / "out")
+    out = tmp_path / "out"
+    before = published_digests(out)
+    records = out / "extracted" / "year=2017" / "records.parquet"
+    data = bytearray(records.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte
+    records.write_bytes(bytes(data))
+    failed = run_stage("validate", out)
+    assert failed.returncode != 0 and "IntegrityError" in failed.stderr and "records.parquet" in failed.stderr
+    # a changed clean text is caught before extraction
+    import pandas as pd
+
+    documents = pd.read_parquet(out / "text" / "year=2017" / "documents.parquet")
+    accepted = documents.loc[documents["disposition"] == "accepted", "doc"].iloc[0]
+    text = out / "text" / "year=2017" / "docs" / f"{accepted}.txt"
+    text.write_text(text.read_text(encoding="utf-8").replace("2017", "2071", 1), encoding="utf-8")
+    failed = run_stage("extract", out)
+    assert failed.returncode != 0 and "changed after normalisation" in failed.stderr
+    assert published_digests(out) == before  # the published year is untouched
+
+
+def test_full_disk_fails_cleanly_and_leaves_the_previous_publication(clean_run, tmp_path):
+    shutil.copytree(clean_run, tmp_path / "out")
+    out = tmp_path / "out"
+    before = published_digests(out)
+    # a size-limited output: any file larger than 20 kB cannot be written (EFBIG), as on a full disk
+    limit = ("import resource, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+             "resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))\n")
+    failed = run_stage("publish", out, preamble=limit)
+    assert failed.returncode != 0 and any(m in failed.stderr for m in ("File too large", "Errno 27", "EFBIG"))
+    publish = out / "publish"
+    assert published_digests(out) == before
+    assert sorted(p.name for p in publish.iterdir()) == ["year=2017"]  # no staging folder left behind
+    assert not list(publish.rglob("*.tmp"))

@@ -26,11 +26,16 @@ from airflow.sdk import Param, dag, get_current_context, task
 from pipeline.assets import PUBLISHED
 
 
-def _settings() -> Any:
+def _settings(lease: str = "check") -> Any:
+    """The run's settings; takes (``acquire``), checks or gives back (``release``) the year's lease."""
+    from pipeline import locks
     from pipeline.settings import RunSettings
 
-    params = get_current_context()["params"]
-    return RunSettings.resolve(params["year"], params.get("inbox") or None, params.get("out") or None)
+    context = get_current_context()
+    params = context["params"]
+    settings = RunSettings.resolve(params["year"], params.get("inbox") or None, params.get("out") or None)
+    getattr(locks, lease)(settings.out, settings.year, context["run_id"])
+    return settings
 
 
 @dag(
@@ -53,7 +58,7 @@ def rule_of_law_index() -> None:
     def ingest() -> dict[str, Any]:
         from pipeline.ingest.stage import run_ingest
 
-        return run_ingest(_settings())
+        return run_ingest(_settings("acquire"))
 
     @task
     def normalise(_upstream: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +88,9 @@ def rule_of_law_index() -> None:
     def publish(_upstream: dict[str, Any]) -> dict[str, Any]:
         from pipeline.publish.stage import run_publish
 
-        result = run_publish(_settings())
+        settings = _settings()
+        result = run_publish(settings)
+        _settings("release")
         # tell downstream DAGs which year and files this update is about
         outlet_events = get_current_context()["outlet_events"]
         for name, asset in PUBLISHED.items():

@@ -5,6 +5,7 @@
     rolindex extract FILE...                              # extraction records, JSON lines
     rolindex suites                                       # regenerate expectations/panel.json
     rolindex rebuild OUT/index/year=Y/build_log.json      # replay an index build, check it is identical
+    rolindex unlock --year 2017 [--out DIR]               # clear a year's lease left by a dead run
 """
 
 from __future__ import annotations
@@ -71,6 +72,21 @@ def _cmd_suites(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_unlock(args: argparse.Namespace) -> int:
+    from pipeline import locks
+    from pipeline.settings import RunSettings
+
+    settings = RunSettings.resolve(args.year, None, args.out)
+    current = locks.holder(settings.out, settings.year)
+    if current is None:
+        print(f"rolindex: year {settings.year} in {settings.out} is not locked")
+        return 0
+    locks.lock_path(settings.out, settings.year).unlink(missing_ok=True)
+    print(f"rolindex: removed the lease of run {current.get('run_id')!r} on year {settings.year} "
+          f"(taken {current.get('since')} on {current.get('host')})")
+    return 0
+
+
 def _cmd_rebuild(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -112,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         p.set_defaults(func=func)
     sub.add_parser("suites", help="regenerate expectations/panel.json from the catalogue").set_defaults(
         func=_cmd_suites)
+    unlock = sub.add_parser("unlock", help="clear the lease of a year left by a run that died")
+    unlock.add_argument("--year", type=int, required=True)
+    unlock.add_argument("--out", help="output data root (default: ROLINDEX_DATA_ROOT or outputs/)")
+    unlock.set_defaults(func=_cmd_unlock)
     rebuild = sub.add_parser("rebuild", help="rebuild an index from its build_log.json and compare with its scores")
     rebuild.add_argument("build_log", help="path to index/year=Y/build_log.json")
     rebuild.set_defaults(func=_cmd_rebuild)

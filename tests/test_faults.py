@@ -98,3 +98,33 @@ def test_full_disk_fails_cleanly_and_leaves_the_previous_publication(clean_run, 
     assert published_digests(out) == before
     assert sorted(p.name for p in publish.iterdir()) == ["year=2017"]  # no staging folder left behind
     assert not list(publish.rglob("*.tmp"))
+
+
+def test_year_lease_lets_one_run_in_and_names_the_holder(tmp_path):
+    from pipeline import locks
+
+    locks.acquire(tmp_path, 2017, "run-a")
+    locks.acquire(tmp_path, 2017, "run-a")  # a retry of the same run
+    with pytest.raises(locks.YearLockedError, match="run-a"):
+        locks.acquire(tmp_path, 2017, "run-b")
+    with pytest.raises(locks.YearLockedError):
+        locks.check(tmp_path, 2017, "run-b")
+    locks.acquire(tmp_path, 2018, "run-b")  # other years are free
+    locks.release(tmp_path, 2017, "run-a")
+    locks.acquire(tmp_path, 2017, "run-b")
+    assert locks.holder(tmp_path, 2017)["run_id"] == "run-b"
+
+
+def test_second_run_for_a_locked_year_stops_before_writing(airflow_db, tmp_path):
+    """A run finds the year leased by another run: its first task fails, nothing is written or published."""
+    from pipeline import locks
+    from pipeline.cli import main
+    from pipeline.runner import load_dag
+
+    locks.acquire(tmp_path, 2017, "manual__other-run")
+    run = load_dag().test(run_conf={"year": 2017, "inbox": str(SAMPLE_INBOX_ROOT / "2017"), "out": str(tmp_path)})
+    assert str(run.state) == "failed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".locks"]
+    assert main(["unlock", "--year", "2017", "--out", str(tmp_path)]) == 0
+    run = load_dag().test(run_conf={"year": 2017, "inbox": str(SAMPLE_INBOX_ROOT / "2017"), "out": str(tmp_path)})
+    assert str(run.state) == "success" and locks.holder(tmp_path, 2017) is None  # released after publishing

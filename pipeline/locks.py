@@ -1,0 +1,65 @@
+"""One run at a time per (data root, year): a lease file that a run takes in its first task.
+
+``acquire`` creates ``<out>/.locks/year=<Y>.lock`` exclusively (O_EXCL) with the run id; every later
+task ``check``s that the lease is still its own; ``release`` removes it after publishing. A second run
+for the same year fails at once with a message naming the run that holds the year, instead of
+interleaving its writes. A retry of the same run (same run id) passes. A lease left by a run that
+died is cleared with ``rolindex unlock --year Y``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+class YearLockedError(RuntimeError):
+    """Another run holds the year."""
+
+
+def lock_path(out: Path, year: int) -> Path:
+    return out / ".locks" / f"year={year}.lock"
+
+
+def holder(out: Path, year: int) -> dict[str, Any] | None:
+    path = lock_path(out, year)
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+
+
+def acquire(out: Path, year: int, run_id: str) -> None:
+    path = lock_path(out, year)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lease = {"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
+             "since": datetime.now(UTC).isoformat(timespec="seconds")}
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        current = holder(out, year) or {}
+        if current.get("run_id") == run_id:
+            return  # a retry of the run that holds the year
+        raise YearLockedError(
+            f"year {year} in {out} is being built by run {current.get('run_id')!r} (since {current.get('since')}, "
+            f"host {current.get('host')}); wait for it, or if it died run: rolindex unlock --year {year} --out {out}"
+        ) from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(lease, fh)
+
+
+def check(out: Path, year: int, run_id: str) -> None:
+    current = holder(out, year)
+    if current is None or current.get("run_id") != run_id:
+        raise YearLockedError(f"run {run_id!r} no longer holds year {year} in {out} (held by "
+                              f"{(current or {}).get('run_id')!r}); stopping before writing anything")
+
+
+def release(out: Path, year: int, run_id: str) -> None:
+    current = holder(out, year)
+    if current is not None and current.get("run_id") == run_id:
+        lock_path(out, year).unlink(missing_ok=True)

@@ -13,17 +13,11 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from pipeline.ingest.errors import UnreadableFile
+
 SUPPORTED_EXTENSIONS = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
-
-
-class UnreadableFile(Exception):
-    """A file that cannot be turned into usable text; ``reason`` is a short code for reports."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -174,7 +168,19 @@ def read_docx(data: bytes, max_uncompressed: int = 200 * 1024 * 1024) -> Decoded
     return DecodedFile(text, "docx", "docx")
 
 
-def read_pdf(data: bytes) -> DecodedFile:
+PDF_TIMEOUT_SECONDS = 60.0
+PDF_MEMORY_BYTES = 1536 * 1024 * 1024
+
+
+def read_pdf(data: bytes, timeout: float = PDF_TIMEOUT_SECONDS, memory_bytes: int = PDF_MEMORY_BYTES) -> DecodedFile:
+    """The PDF's text layer, parsed in a child process with a time and memory limit."""
+    from pipeline.ingest.guard import run_limited
+
+    result: DecodedFile = run_limited(_read_pdf_unguarded, data, timeout, memory_bytes)
+    return result
+
+
+def _read_pdf_unguarded(data: bytes) -> DecodedFile:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 

@@ -11,13 +11,25 @@ from __future__ import annotations
 import multiprocessing
 import resource
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pipeline.ingest.errors import UnreadableFile
 
 
+def _virtual_bytes() -> int:
+    """This process's current virtual size (the forked child starts with its parent's)."""
+    try:
+        return int(Path("/proc/self/statm").read_text(encoding="ascii").split()[0]) * resource.getpagesize()
+    except OSError:
+        return 0
+
+
 def _child(conn: Any, func: Callable[[bytes], Any], data: bytes, memory_bytes: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # the cap is on top of what the child inherited: ``memory_bytes`` more for the parser
+    limit = _virtual_bytes() + memory_bytes
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     try:
         conn.send(("ok", func(data)))
     except UnreadableFile as exc:

@@ -27,6 +27,29 @@ def configure_airflow(home: Path | None = None) -> Path:
     return home
 
 
+UI_HOST = "127.0.0.1"
+
+
+def ui_environment(home: Path | None = None, port: int = 8080) -> dict[str, str]:
+    """Environment for the local Airflow UI: loopback only, authentication on (simple auth manager,
+    one ``admin`` user whose random password Airflow writes to ``$AIRFLOW_HOME/
+    simple_auth_manager_passwords.json.generated``, outside the repository), secrets from the
+    environment when given (``AIRFLOW__API_AUTH__JWT_SECRET``, ``AIRFLOW__CORE__FERNET_KEY``)."""
+    home = configure_airflow(home)
+    env = dict(os.environ)
+    env.update({
+        "AIRFLOW__API__HOST": UI_HOST,
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{UI_HOST}:{port}/execution/",
+        "AIRFLOW__CORE__AUTH_MANAGER":
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": os.environ.get("ROLINDEX_UI_USERS", "admin:admin"),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "simple_auth_manager_passwords.json.generated"),
+    })
+    return env
+
+
 def ensure_database() -> None:
     """Create or migrate the metadata database (idempotent)."""
     from airflow.utils import db

@@ -18,12 +18,16 @@ Only paths and counts travel through XCom. The work lives in the `pipeline` pack
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from pipeline.assets import PUBLISHED
+from pipeline.settings import retry_policy
 
 
 def _settings(lease: str = "check") -> Any:
@@ -38,6 +42,29 @@ def _settings(lease: str = "check") -> Any:
     return settings
 
 
+@contextmanager
+def _no_retry_for_permanent_errors() -> Iterator[None]:
+    """Turn failures a retry cannot fix into AirflowFailException (fail now, skip the retries)."""
+    from pipeline.errors import PermanentError
+
+    try:
+        yield
+    except PermanentError as error:
+        raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+
+
+def _release_lease(context: Any) -> None:
+    """DAG failure callback: a failed run gives the year back, so the next run is not locked out."""
+    from pipeline import locks
+    from pipeline.settings import RunSettings
+
+    params = context.get("params") or getattr(context.get("dag_run"), "conf", None) or {}
+    if "year" not in params:
+        return  # no task ran, so no lease was taken
+    settings = RunSettings.resolve(params["year"], params.get("inbox") or None, params.get("out") or None)
+    locks.release(settings.out, settings.year, context["run_id"])
+
+
 @dag(
     dag_id="rule_of_law_index",
     schedule=None,
@@ -50,47 +77,53 @@ def _settings(lease: str = "check") -> Any:
         "inbox": Param("", type="string", description="inbox folder for that year; empty = <inbox root>/<year>"),
         "out": Param("", type="string", description="output data root; empty = ROLINDEX_DATA_ROOT or outputs/"),
     },
-    default_args={"retries": 0},
+    default_args=retry_policy(),  # a dead worker is retried; PermanentError fails at once
     max_active_runs=1,
+    on_failure_callback=_release_lease,
 )
 def rule_of_law_index() -> None:
     @task
     def ingest() -> dict[str, Any]:
         from pipeline.ingest.stage import run_ingest
 
-        return run_ingest(_settings("acquire"))
+        with _no_retry_for_permanent_errors():
+            return run_ingest(_settings("acquire"))
 
     @task
     def normalise(_upstream: dict[str, Any]) -> dict[str, Any]:
         from pipeline.ingest.stage import run_normalise
 
-        return run_normalise(_settings())
+        with _no_retry_for_permanent_errors():
+            return run_normalise(_settings())
 
     @task
     def extract(_upstream: dict[str, Any]) -> dict[str, Any]:
         from pipeline.extract.stage import run_extract
 
-        return run_extract(_settings())
+        with _no_retry_for_permanent_errors():
+            return run_extract(_settings())
 
     @task
     def validate(_upstream: dict[str, Any]) -> dict[str, Any]:
         from pipeline.validate.stage import run_validate
 
-        return run_validate(_settings())
+        with _no_retry_for_permanent_errors():
+            return run_validate(_settings())
 
     @task
     def index(_upstream: dict[str, Any]) -> dict[str, Any]:
         from pipeline.index.stage import run_index
 
-        return run_index(_settings())
+        with _no_retry_for_permanent_errors():
+            return run_index(_settings())
 
     @task(outlets=list(PUBLISHED.values()))
     def publish(_upstream: dict[str, Any]) -> dict[str, Any]:
         from pipeline.publish.stage import run_publish
 
-        settings = _settings()
-        result = run_publish(settings)
-        _settings("release")
+        with _no_retry_for_permanent_errors():
+            result = run_publish(_settings())
+            _settings("release")
         # tell downstream DAGs which year and files this update is about
         outlet_events = get_current_context()["outlet_events"]
         for name, asset in PUBLISHED.items():

@@ -11,10 +11,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import PermanentError
 from pipeline.settings import CONFIG_DIR
 
 
-class ConfigError(ValueError):
+class ConfigError(PermanentError, ValueError):
     """A configuration file is missing, unparsable or breaks its schema."""
 
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.errors import PermanentError
+
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
@@ -103,7 +105,7 @@ def checksum_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.sha256")
 
 
-class IntegrityError(RuntimeError):
+class IntegrityError(PermanentError, RuntimeError):
     """A data file does not match the checksum recorded when it was written."""
 
 

@@ -3,8 +3,9 @@
 ``acquire`` creates ``<out>/.locks/year=<Y>.lock`` exclusively (O_EXCL) with the run id; every later
 task ``check``s that the lease is still its own; ``release`` removes it after publishing. A second run
 for the same year fails at once with a message naming the run that holds the year, instead of
-interleaving its writes. A retry of the same run (same run id) passes. A lease left by a run that
-died is cleared with ``rolindex unlock --year Y``.
+interleaving its writes. A retry of the same run (same run id) passes. A run that ends failed gives
+its lease back (the DAG's failure callback), and takes it again if it is cleared and resumed. A lease
+left by a run that died without its callback (a killed scheduler) is cleared with ``rolindex unlock --year Y``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import PermanentError
 
-class YearLockedError(RuntimeError):
+
+class YearLockedError(PermanentError, RuntimeError):
     """Another run holds the year."""
 
 
@@ -53,6 +56,10 @@ def acquire(out: Path, year: int, run_id: str) -> None:
 
 
 def check(out: Path, year: int, run_id: str) -> None:
+    """Pass when ``run_id`` holds the year; a resumed run whose lease was released on failure takes it
+    again (atomically, so two resumed runs cannot both win); fail when another run holds it."""
+    if holder(out, year) is None:
+        acquire(out, year, run_id)
     current = holder(out, year)
     if current is None or current.get("run_id") != run_id:
         raise YearLockedError(f"run {run_id!r} no longer holds year {year} in {out} (held by "

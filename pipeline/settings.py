@@ -6,12 +6,16 @@ No I/O happens at import. Environment variables:
 - ``ROLINDEX_INBOX_ROOT``: the folder or object-storage URL (``s3://bucket/inbox``) holding one inbox per
   year (``<root>/<year>/``); default the sample inbox.
 - ``ROLINDEX_MAX_FILE_BYTES``: the size limit for one submitted file; default 50 MB.
+- ``ROLINDEX_TASK_RETRIES`` / ``ROLINDEX_RETRY_DELAY_SECONDS``: how often Airflow retries a task whose
+  worker died or hit a transient error, and after how long; default 2 retries, 30 s apart. Failures a
+  retry cannot fix (``pipeline.errors.PermanentError``) are never retried.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +45,9 @@ class RunSettings:
         out_path = Path(out) if out else Path(os.environ.get("ROLINDEX_DATA_ROOT", PROJECT_ROOT / "outputs"))
         max_bytes = int(os.environ.get("ROLINDEX_MAX_FILE_BYTES", 50 * 1024 * 1024))
         return cls(year=int(year), inbox=inbox_location, out=out_path.resolve(), max_file_bytes=max_bytes)
+
+
+def retry_policy() -> dict[str, int | timedelta]:
+    """Airflow ``default_args`` for task retries, from the environment (see the module docstring)."""
+    return {"retries": int(os.environ.get("ROLINDEX_TASK_RETRIES", 2)),
+            "retry_delay": timedelta(seconds=float(os.environ.get("ROLINDEX_RETRY_DELAY_SECONDS", 30)))}

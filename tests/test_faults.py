@@ -128,3 +128,49 @@ def test_second_run_for_a_locked_year_stops_before_writing(airflow_db, tmp_path)
     assert main(["unlock", "--year", "2017", "--out", str(tmp_path)]) == 0
     run = load_dag().test(run_conf={"year": 2017, "inbox": str(SAMPLE_INBOX_ROOT / "2017"), "out": str(tmp_path)})
     assert str(run.state) == "success" and locks.holder(tmp_path, 2017) is None  # released after publishing
+
+
+@pytest.mark.e2e
+def test_worker_killed_mid_extract_is_retried_by_airflow(clean_run, airflow_db, tmp_path):
+    """The real thing: the DAG on Airflow's LocalExecutor (tasks in worker processes talking to a real
+    api-server); the extract worker is SIGKILLed after its first document, Airflow retries the task,
+    and the published files equal those of an uninterrupted run."""
+    import json
+
+    from conftest import api_server, free_port
+
+    from pipeline.runner import ui_environment
+
+    port = free_port()
+    env = ui_environment(airflow_db, port=port)
+    env.update({"AIRFLOW__CORE__EXECUTOR": "LocalExecutor", "AIRFLOW__CORE__PARALLELISM": "2",
+                "ROLINDEX_FAULT": "extract:1", "ROLINDEX_FAULT_ONCE": str(tmp_path / "fault-fired"),
+                "ROLINDEX_RETRY_DELAY_SECONDS": "0"})
+    out = tmp_path / "out"
+    conf = {"year": 2017, "inbox": str(SAMPLE_INBOX_ROOT / "2017"), "out": str(out)}
+    code = ("import json\nfrom pipeline.runner import load_dag\n"
+            f"run = load_dag().test(use_executor=True, run_conf={conf!r})\n"
+            "tries = {ti.task_id: ti.try_number for ti in run.get_task_instances()}\n"
+            "print('RESULT', json.dumps({'state': str(run.state), 'tries': tries}))\n")
+    with api_server(env, port):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                              env=env, timeout=600)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, (done.stdout[-2000:], done.stderr[-4000:])
+    result = json.loads(lines[-1].removeprefix("RESULT "))
+    assert (tmp_path / "fault-fired").exists()  # the worker really was killed once
+    assert result["state"] == "success", result
+    assert result["tries"]["extract"] == 2 and result["tries"]["ingest"] == 1, result
+    assert published_digests(out) == published_digests(clean_run)
+
+
+def test_permanent_error_is_not_retried_and_gives_the_lease_back(airflow_db, tmp_path):
+    """A missing inbox fails the same way every time: no retry, and the failed run releases the year."""
+    from pipeline import locks
+    from pipeline.runner import load_dag
+
+    run = load_dag().test(run_conf={"year": 2017, "inbox": str(tmp_path / "no-such-inbox"), "out": str(tmp_path)})
+    assert str(run.state) == "failed"
+    ingest = next(ti for ti in run.get_task_instances() if ti.task_id == "ingest")
+    assert str(ingest.state) == "failed" and ingest.try_number == 1 and ingest.max_tries >= 1
+    assert (tmp_path / ".locks").is_dir() and locks.holder(tmp_path, 2017) is None  # taken, then released

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
+from conftest import api_server, free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _non_loopback_address() -> str | None:
@@ -31,27 +22,14 @@ def _non_loopback_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
-def test_api_server_binds_loopback_and_requires_authentication(airflow_db, tmp_path):
+def test_api_server_binds_loopback_and_requires_authentication(airflow_db):
     from pipeline.runner import ui_environment
 
-    port = _free_port()
-    env = ui_environment(port=port)
-    server = subprocess.Popen([sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port",
-                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{base}/api/v2/monitor/health", timeout=2) as r:
-                    health = json.loads(r.read())
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.5)
-        else:
-            pytest.fail("api-server did not come up within 60 s")
+    port = free_port()
+    with api_server(ui_environment(airflow_db, port=port), port) as health:
         assert "metadatabase" in health
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(f"{base}/api/v2/dags", timeout=5)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/dags", timeout=5)
         assert refused.value.code in (401, 403)
         refused.value.close()
         other = _non_loopback_address()
@@ -59,6 +37,3 @@ def test_api_server_binds_loopback_and_requires_authentication(airflow_db, tmp_p
             with socket.socket() as s:
                 s.settimeout(2)
                 assert s.connect_ex((other, port)) != 0
-    finally:
-        server.terminate()
-        server.wait(20)

@@ -36,32 +36,34 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False) -> list[Extract
     sections = section_map(text)
     index = index_text(text)
     records: list[ExtractionRecord] = []
-    sentence_of: list[int] = []
+    same_sentence: list[ExtractionRecord] = []  # records of the sentence being read (text order)
+    sentence_start = -1
     for q in find_quantities(text):
         ctx = context_of(text, q, index)
         if not boundary_ok(text, q, ctx):
             continue
+        if ctx.sentence_start != sentence_start:
+            sentence_start, same_sentence = ctx.sentence_start, []
         indicator, score = map_indicator(text, q, ctx)
         scope, scope_rule = scope_of(text, q, ctx, sections, doc_is_plan)
         map_rule = "map." + indicator if indicator else "map.none"
-        earlier = [r for r, s_start in zip(records, sentence_of, strict=True) if s_start == ctx.sentence_start]
-        if indicator is None and scope == "delta" and earlier:
+        if indicator is None and scope == "delta" and same_sentence:
             # 受理79件，同比增长21.5% / 纠错率19.2%，较上年提高4.8个百分点: the change is about the
             # measure just named in the same sentence
-            previous = next((r for r in reversed(earlier) if r.indicator), None)
+            previous = next((r for r in reversed(same_sentence) if r.indicator), None)
             if previous is not None and previous.scope != "planned":
                 indicator, score, map_rule = previous.indicator, previous.score, "map.delta_of_previous"
         elif indicator is not None:
             # 清理规范性文件312件，其中废止27件: a part of a total already counted for this indicator
-            total = next((r for r in reversed(earlier) if r.indicator == indicator and r.scope == scope), None)
+            total = next((r for r in reversed(same_sentence) if r.indicator == indicator and r.scope == scope), None)
             if total is not None and part_cue.search(text, total.end, q.start):
                 indicator, score, map_rule = None, 0.0, f"map.part_of_{total.indicator}"
-        rule_id = f"qty.{q.kind}|{map_rule}|{scope_rule}"
-        records.append(ExtractionRecord(
+        record = ExtractionRecord(
             doc=doc, indicator=indicator, value=q.value, value_max=q.value_max, unit=q.unit, kind=q.kind,
             qualifier=q.qualifier, scope=scope, start=q.start, end=q.end,
             quote=_quote(text, ctx.sentence_start, ctx.sentence_end, q.start, q.end),
-            rule_id=rule_id, score=round(score, 3), extractor_version=version,
-        ))
-        sentence_of.append(ctx.sentence_start)
+            rule_id=f"qty.{q.kind}|{map_rule}|{scope_rule}", score=round(score, 3), extractor_version=version,
+        )
+        records.append(record)
+        same_sentence.append(record)
     return records

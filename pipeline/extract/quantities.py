@@ -57,7 +57,7 @@ def rules() -> dict[str, Any]:
         rf"|(?P<num>{number})(?:\s*(?P<range_sep>[-—–~～至到])\s*(?P<num2>{number}))?"
         rf"\s*(?P<mid>{approx_mid})\s*(?=[{unit_first}])(?P<unit>{unit_alt}))"
     )
-    blockers = {w: re.compile(f"^(?:{p})") for w, p in cfg["measure_word_blockers"].items()}
+    blockers = {w: re.compile(f"(?:{p})") for w, p in cfg["measure_word_blockers"].items()}  # .match(text, pos)
     return {
         "cfg": cfg,
         "pattern": pattern,
@@ -132,26 +132,28 @@ def find_quantities(text: str) -> list[Quantity]:
     """Every measuring number in ``text``, in order, with value, unit and qualifier."""
     r = rules()
     found: list[Quantity] = []
+    words, blockers, exclude_before = r["words"], r["blockers"], r["exclude_before"]
     for m in r["pattern"].finditer(text):
         start, end = m.span()
-        if m.group("pct_cn"):
-            value = parse_number(m.group("pct_num"))
+        pct_cn, pct_num, num, num2, mid, unit = m.group("pct_cn", "pct_num", "num", "num2", "mid", "unit")
+        if pct_cn:
+            value = parse_number(pct_num)
             if value is None:
                 continue
             found.append(Quantity(start, end, value, None, "%", "rate", _qualifier(text, start, end, ""),
                                   m.group(0)))
             continue
-        num, unit = m.group("num").strip(), m.group("unit")
-        info = r["words"][unit]
+        num = num.strip()
+        info = words[unit]
         # not a quantity: 2019年, 3月5日, 第3次, 〔2017〕3号, 十九大, 三项制度, 《…3项…》
         if _is_year_or_date(text, start, end, num):
             continue
-        if r["exclude_before"].search(text[max(0, start - 4):start]):
-            continue
         if start > 0 and text[start - 1] in _BAD_BEFORE:
             continue
-        blocker = r["blockers"].get(unit)
-        if blocker and blocker.match(text[end:end + 4]):
+        if exclude_before.search(text, max(0, start - 4), start):  # its ``$`` anchors at ``start``
+            continue
+        blocker = blockers.get(unit)
+        if blocker and blocker.match(text, end, end + 4):
             continue
         # (named concepts are made of Chinese numerals: skipped for Arabic numbers unless configured)
         if (r["named_may_have_digits"] or not num[0].isdigit()) and (
@@ -167,12 +169,12 @@ def find_quantities(text: str) -> list[Quantity]:
         value = parse_number(num)
         if value is None:
             continue
-        value_max = parse_number(m.group("num2").strip()) if m.group("num2") else None
+        value_max = parse_number(num2.strip()) if num2 else None
         if value_max is not None and value_max < value:
             value_max = None
         if info["kind"] == "rate" and unit == "%" and value > 1000:
             continue
-        qualifier = _qualifier(text, start, end, m.group("mid") or "")
+        qualifier = _qualifier(text, start, end, mid or "")
         if value_max is not None and qualifier == "exact":
             qualifier = "at_least"
         found.append(Quantity(start, end, value, value_max, info["canonical"], info["kind"], qualifier, m.group(0)))

@@ -19,12 +19,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline import storage
+from pipeline.errors import PermanentError
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.yaml", "manifest.yml")
 MAX_NAME_CHARS = 255
 
 
-class InboxError(ValueError):
+class InboxError(PermanentError, ValueError):
     """The inbox itself is unusable (missing folder, broken manifest)."""
 
 

@@ -11,8 +11,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.errors import PermanentError
 
-class SuiteLoadError(RuntimeError):
+
+class SuiteLoadError(PermanentError, RuntimeError):
     """GX silently dropped expectations from a suite file."""
 
 

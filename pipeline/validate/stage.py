@@ -16,6 +16,7 @@ from typing import Any
 from pipeline import io
 from pipeline.catalog import Catalog
 from pipeline.config import load_config
+from pipeline.errors import PermanentError
 from pipeline.settings import RunSettings
 from pipeline.validate.gx_runner import RuleOutcome, run_suite
 from pipeline.validate.suites import read_suite
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 TABLE_LEVEL = {"expect_table_columns_to_match_set", "expect_column_to_exist", "expect_table_row_count_to_be_between"}
 
 
-class ValidationGateError(RuntimeError):
+class ValidationGateError(PermanentError, RuntimeError):
     """A critical dataset-level rule failed; the run must not publish."""
 
 

@@ -3,14 +3,19 @@
 
 The yearly rule-of-law government index (法治政府建设指数), one run per report year.
 
-| stage | reads | writes |
+| task | reads | writes |
 |---|---|---|
-| ingest | `<inbox>/<year>/` (+ `manifest.csv`) | `raw/year=Y/` documents and decoded text |
-| normalise | `raw/year=Y/` | `text/year=Y/` clean text, offset maps, identification, duplicates |
-| extract | `text/year=Y/` | `extracted/year=Y/` records and per-unit panel |
+| plan_batches | `<inbox>/<year>/` (+ manifest) | `raw/year=Y/submissions.parquet`: every file, with its batch (~64 MB each) |
+| ingest (mapped, one per batch) | the batch's files | decoded text, `raw/year=Y/parts/documents-B.parquet` |
+| normalise (mapped) | the batch's decoded text | clean text, offset maps, identification, fingerprints per batch |
+| deduplicate | every batch's fingerprints | `text/year=Y/documents.parquet` (duplicates set aside across batches) |
+| extract (mapped) | the batch's accepted clean texts | `extracted/year=Y/parts/records-B.parquet`, outcomes |
+| assemble_records | the record parts | `extracted/year=Y/` records, outcomes and per-unit panel |
 | validate | `extracted/year=Y/` | `validated/year=Y/` accepted rows, quarantine, results (the gate) |
 | index | `validated/year=Y/` | `index/year=Y/` scores, indicators, build log |
 | publish | `index/`, `validated/` | `publish/year=Y/` parquet, CSV, charts, HTML report |
+
+Batches are sized by bytes (``ROLINDEX_BATCH_BYTES``), not one task per report.
 
 Params: `year` (required), `inbox` and `out` (empty = defaults from the environment, see README).
 Only paths and counts travel through XCom. The work lives in the `pipeline` package.
@@ -30,12 +35,15 @@ from pipeline.assets import PUBLISHED
 from pipeline.settings import retry_policy
 
 
-def _settings(lease: str = "check") -> Any:
-    """The run's settings; takes (``acquire``), checks or gives back (``release``) the year's lease."""
+def _settings(batch: int | None = None, lease: str = "check") -> Any:
+    """The run's settings; takes (``acquire``), checks or gives back (``release``) the year's lease.
+    A mapped task passes its ``batch``, shown as its name in the UI."""
     from pipeline import locks
     from pipeline.settings import RunSettings
 
     context = get_current_context()
+    if batch is not None:
+        context["batch_label"] = f"batch {batch}"  # type: ignore[typeddict-unknown-key]
     params = context["params"]
     settings = RunSettings.resolve(params["year"], params.get("inbox") or None, params.get("out") or None)
     getattr(locks, lease)(settings.out, settings.year, context["run_id"])
@@ -83,25 +91,46 @@ def _release_lease(context: Any) -> None:
 )
 def rule_of_law_index() -> None:
     @task
-    def ingest() -> dict[str, Any]:
-        from pipeline.ingest.stage import run_ingest
+    def plan_batches() -> list[int]:
+        from pipeline.ingest.stage import plan_ingest
 
         with _no_retry_for_permanent_errors():
-            return run_ingest(_settings("acquire"))
+            return plan_ingest(_settings(lease="acquire"))
+
+    @task(map_index_template="{{ batch_label }}")
+    def ingest(batch: int) -> int:
+        from pipeline.ingest.stage import ingest_batch
+
+        with _no_retry_for_permanent_errors():
+            return ingest_batch(_settings(batch), batch)
+
+    @task(map_index_template="{{ batch_label }}")
+    def normalise(batch: int) -> int:
+        from pipeline.ingest.stage import normalise_batch
+
+        with _no_retry_for_permanent_errors():
+            return normalise_batch(_settings(batch), batch)
 
     @task
-    def normalise(_upstream: dict[str, Any]) -> dict[str, Any]:
-        from pipeline.ingest.stage import run_normalise
+    def deduplicate(batches: list[int]) -> list[int]:
+        from pipeline.ingest.stage import deduplicate as run_deduplicate
 
         with _no_retry_for_permanent_errors():
-            return run_normalise(_settings())
+            return list(run_deduplicate(_settings(), sorted(batches))["batches"])
+
+    @task(map_index_template="{{ batch_label }}")
+    def extract(batch: int) -> int:
+        from pipeline.extract.stage import extract_batch
+
+        with _no_retry_for_permanent_errors():
+            return extract_batch(_settings(batch), batch)
 
     @task
-    def extract(_upstream: dict[str, Any]) -> dict[str, Any]:
-        from pipeline.extract.stage import run_extract
+    def assemble_records(batches: list[int]) -> dict[str, Any]:
+        from pipeline.extract.stage import assemble_records as run_assemble
 
         with _no_retry_for_permanent_errors():
-            return run_extract(_settings())
+            return run_assemble(_settings(), sorted(batches))
 
     @task
     def validate(_upstream: dict[str, Any]) -> dict[str, Any]:
@@ -123,14 +152,16 @@ def rule_of_law_index() -> None:
 
         with _no_retry_for_permanent_errors():
             result = run_publish(_settings())
-            _settings("release")
+            _settings(lease="release")
         # tell downstream DAGs which year and files this update is about
         outlet_events = get_current_context()["outlet_events"]
         for name, asset in PUBLISHED.items():
             outlet_events[asset].extra = {"year": result["year"], "path": f"{result['publish_dir']}/{name}.parquet"}
         return result
 
-    publish(index(validate(extract(normalise(ingest())))))
+    read = normalise.expand(batch=ingest.expand(batch=plan_batches()))
+    assembled = assemble_records(extract.expand(batch=deduplicate(read)))
+    publish(index(validate(assembled)))
 
 
 rule_of_law_index()

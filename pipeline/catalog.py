@@ -24,16 +24,32 @@ class Catalog:
             raise ValueError(f"unknown zone {name!r}; zones are {ZONES}")
         return self.out / name / f"year={self.year}"
 
+    def part(self, zone: str, name: str, batch: int) -> Path:
+        """One batch's share of a dataset (``<zone>/year=Y/parts/<name>-00003.parquet``)."""
+        return self.zone(zone) / "parts" / f"{name}-{batch:05d}.parquet"
+
     # ingest
     @property
-    def raw_documents(self) -> Path:
-        """One row per submitted file: provenance, status, reason (parquet)."""
-        return self.zone("raw") / "documents.parquet"
+    def submissions(self) -> Path:
+        """One row per submitted file as listed in the inbox, with the batch that reads it (parquet)."""
+        return self.zone("raw") / "submissions.parquet"
+
+    def raw_documents(self, batch: int) -> Path:
+        """One row per submitted file of a batch: provenance, status, reason (parquet)."""
+        return self.part("raw", "documents", batch)
 
     def raw_text(self, doc: str) -> Path:
         return self.zone("raw") / "text" / f"{doc}.txt"
 
     # normalise
+    def normalised_documents(self, batch: int) -> Path:
+        """A batch's documents after normalisation and identification, before de-duplication."""
+        return self.part("text", "documents", batch)
+
+    def fingerprints(self, batch: int) -> Path:
+        """A batch's de-duplication fingerprints (digest and MinHash signature per readable text)."""
+        return self.part("text", "fingerprints", batch)
+
     @property
     def documents(self) -> Path:
         """Raw documents plus normalisation flags, identification and de-duplication (parquet)."""
@@ -46,6 +62,12 @@ class Catalog:
         return self.zone("text") / "docs" / f"{doc}.offsets.npy"
 
     # extract
+    def batch_records(self, batch: int) -> Path:
+        return self.part("extracted", "records", batch)
+
+    def batch_outcomes(self, batch: int) -> Path:
+        return self.part("extracted", "outcomes", batch)
+
     @property
     def records(self) -> Path:
         return self.zone("extracted") / "records.parquet"

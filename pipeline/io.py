@@ -96,8 +96,13 @@ def write_parquet(target: Path, frame: pd.DataFrame, schema: pa.Schema | None = 
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
         digest = sha256_file(tmp)
-    write_bytes(checksum_path(target), f"{digest}  {target.name}\n".encode())
+    write_checksum(target, digest)
     return target
+
+
+def write_checksum(target: Path, digest: str) -> None:
+    """Record ``target``'s sha256 in its sidecar (after the file itself is in place)."""
+    write_bytes(checksum_path(target), f"{digest}  {target.name}\n".encode())
 
 
 def checksum_path(path: Path) -> Path:

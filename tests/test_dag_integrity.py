@@ -9,7 +9,8 @@ from itertools import pairwise
 
 from pipeline.settings import DAGS_DIR
 
-STAGES = ["ingest", "normalise", "extract", "validate", "index", "publish"]
+STAGES = ["plan_batches", "ingest", "normalise", "deduplicate", "extract", "assemble_records", "validate", "index",
+          "publish"]
 
 
 def test_dagbag_has_no_import_errors_and_expected_structure(airflow_db):

@@ -160,7 +160,7 @@ def test_worker_killed_mid_extract_is_retried_by_airflow(clean_run, airflow_db, 
     result = json.loads(lines[-1].removeprefix("RESULT "))
     assert (tmp_path / "fault-fired").exists()  # the worker really was killed once
     assert result["state"] == "success", result
-    assert result["tries"]["extract"] == 2 and result["tries"]["ingest"] == 1, result
+    assert result["tries"]["extract"] == 2 and result["tries"]["plan_batches"] == 1, result
     assert published_digests(out) == published_digests(clean_run)
 
 
@@ -171,6 +171,6 @@ def test_permanent_error_is_not_retried_and_gives_the_lease_back(airflow_db, tmp
 
     run = load_dag().test(run_conf={"year": 2017, "inbox": str(tmp_path / "no-such-inbox"), "out": str(tmp_path)})
     assert str(run.state) == "failed"
-    ingest = next(ti for ti in run.get_task_instances() if ti.task_id == "ingest")
+    ingest = next(ti for ti in run.get_task_instances() if ti.task_id == "plan_batches")
     assert str(ingest.state) == "failed" and ingest.try_number == 1 and ingest.max_tries >= 1
     assert (tmp_path / ".locks").is_dir() and locks.holder(tmp_path, 2017) is None  # taken, then released

@@ -17,13 +17,17 @@ from pipeline.settings import RunSettings
 log = logging.getLogger(__name__)
 
 
-def run_extract(settings: RunSettings) -> dict[str, Any]:
-    """Extract every accepted document of the year; write records and the per-unit panel."""
+OUTCOME_COLUMNS = ["doc", "n_records", "n_mapped", "outcome"]
+
+
+def extract_batch(settings: RunSettings, batch: int) -> int:
+    """Extract the accepted documents of one batch into its records and outcomes parts."""
     import pandas as pd
 
     catalog = Catalog(settings.out, settings.year)
     documents = io.read_parquet(catalog.documents)
-    accepted = documents[documents["disposition"] == "accepted"]
+    batch_docs = set(io.read_parquet(catalog.normalised_documents(batch))["doc"])
+    accepted = documents[(documents["disposition"] == "accepted") & documents["doc"].isin(batch_docs)]
     rows: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     expected_sha = dict(zip(accepted["doc"], accepted["text_sha256"], strict=True))
@@ -40,19 +44,62 @@ def run_extract(settings: RunSettings) -> dict[str, Any]:
         outcomes.append({"doc": doc, "n_records": len(found), "n_mapped": mapped,
                          "outcome": "indicators_found" if mapped else (
                              "no_indicator_found" if found else "no_quantity_found")})
-        if i % 200 == 0:
-            log.info("extract: %d/%d documents", i, len(accepted))
-    records = pd.DataFrame(rows, columns=list(RECORD_FIELDS))
-    io.write_parquet(catalog.extraction_outcomes,
-                     pd.DataFrame(outcomes, columns=["doc", "n_records", "n_mapped", "outcome"]).astype(
-                         {"n_records": "int64", "n_mapped": "int64"}))
-    io.write_parquet(catalog.records, records, schema=records_schema())
-    panel = build_panel(records, documents, settings.year)
+        if i % 1000 == 0:
+            log.info("extract batch %d: %d/%d documents", batch, i, len(accepted))
+    io.write_parquet(catalog.batch_outcomes(batch), pd.DataFrame(outcomes, columns=OUTCOME_COLUMNS).astype(
+        {"n_records": "int64", "n_mapped": "int64"}))
+    io.write_parquet(catalog.batch_records(batch), pd.DataFrame(rows, columns=list(RECORD_FIELDS)),
+                     schema=records_schema())
+    log.info("extract batch %d: %d documents, %d records", batch, len(accepted), len(rows))
+    return batch
+
+
+def assemble_records(settings: RunSettings, batches: list[int]) -> dict[str, Any]:
+    """Join the batches' parts into the year's ``records.parquet`` and ``outcomes.parquet`` (streamed,
+    one part at a time) and build the per-unit panel from the actual-scope mapped records."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    catalog = Catalog(settings.out, settings.year)
+    schema = records_schema()
+    n_records, n_mapped, panel_inputs = 0, 0, []
+    with io.atomic_path(catalog.records) as tmp:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for batch in batches:
+                part = io.read_parquet(catalog.batch_records(batch))
+                writer.write_table(pa_table(part, schema))
+                n_records += len(part)
+                n_mapped += int(part["indicator"].notna().sum())
+                panel_inputs.append(part[part["indicator"].notna()])
+        digest = io.sha256_file(tmp)
+    io.write_checksum(catalog.records, digest)
+    outcomes = pd.concat([io.read_parquet(catalog.batch_outcomes(b)) for b in batches], ignore_index=True) \
+        if batches else pd.DataFrame(columns=OUTCOME_COLUMNS)
+    io.write_parquet(catalog.extraction_outcomes, outcomes.astype({"n_records": "int64", "n_mapped": "int64"}))
+    mapped_records = pd.concat(panel_inputs, ignore_index=True) if panel_inputs else \
+        pd.DataFrame(columns=list(RECORD_FIELDS))
+    panel = build_panel(mapped_records, io.read_parquet(catalog.documents), settings.year)
     io.write_parquet(catalog.panel, panel)
-    mapped = int(records["indicator"].notna().sum()) if len(records) else 0
-    log.info("extract: %d records (%d mapped), panel %d values", len(records), mapped, len(panel))
-    return {"records": str(catalog.records), "panel": str(catalog.panel), "n_records": len(records),
-            "n_mapped": mapped, "n_panel": len(panel)}
+    log.info("extract: %d records (%d mapped), panel %d values", n_records, n_mapped, len(panel))
+    return {"records": str(catalog.records), "panel": str(catalog.panel), "n_records": n_records,
+            "n_mapped": n_mapped, "n_panel": len(panel)}
+
+
+def pa_table(frame: Any, schema: Any) -> Any:
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def run_extract(settings: RunSettings) -> dict[str, Any]:
+    """The whole extract stage in this process: every batch, then assembly."""
+    from pipeline.ingest.stage import batches_of
+
+    batches = batches_of(settings)
+    for batch in batches:
+        extract_batch(settings, batch)
+    return assemble_records(settings, batches)
 
 
 def extract_file(path: Path) -> list[dict[str, Any]]:

@@ -133,25 +133,73 @@ def _records_frame(records: list[DocumentRecord]) -> Any:
     return frame.sort_values("doc", kind="stable").reset_index(drop=True)
 
 
-def run_ingest(settings: RunSettings) -> dict[str, Any]:
-    """Read every submitted file of the year's inbox. Returns a small manifest for XCom."""
+SUBMISSION_COLUMNS = ["doc", "source_file", "location", "size", "manifest", "refused", "refused_message", "batch"]
+
+
+def plan_ingest(settings: RunSettings) -> list[int]:
+    """List the year's inbox and cut it into batches (``raw/year=Y/submissions.parquet``).
+
+    Parts left by an earlier run of the year are removed first. Returns the batch numbers."""
+    import json
+    import shutil
+
+    import pandas as pd
+
+    from pipeline.batches import assign_batches, batch_bytes
+
     catalog = Catalog(settings.out, settings.year)
     submissions = list_submissions(settings.inbox)
+    batches = assign_batches([s.size for s in submissions], batch_bytes())
+    frame = pd.DataFrame([{
+        "doc": s.doc, "source_file": s.source_file, "location": None if s.location is None else str(s.location),
+        "size": s.size, "manifest": json.dumps(s.manifest, ensure_ascii=False, sort_keys=True),
+        "refused": s.refused, "refused_message": s.refused_message, "batch": b,
+    } for s, b in zip(submissions, batches, strict=True)], columns=SUBMISSION_COLUMNS)
+    frame = frame.astype({"size": "Int64", "batch": "int64"})
+    for zone in ("raw", "text", "extracted"):
+        shutil.rmtree(catalog.zone(zone) / "parts", ignore_errors=True)
+    io.write_parquet(catalog.submissions, frame)
+    n_batches = (max(batches) + 1) if batches else 0
+    log.info("ingest: %d files submitted, %d batches of about %d MB", len(frame), n_batches, batch_bytes() >> 20)
+    return list(range(n_batches))
+
+
+def _batch_submissions(catalog: Catalog, batch: int) -> list[Submission]:
+    import json
+
+    frame = io.read_parquet(catalog.submissions)
+    rows = frame[frame["batch"] == batch]
+    return [Submission(doc=r["doc"], source_file=r["source_file"], location=r["location"],
+                       size=None if _isna(r["size"]) else int(r["size"]), manifest=json.loads(r["manifest"]),
+                       refused=None if _isna(r["refused"]) else r["refused"],
+                       refused_message=None if _isna(r["refused_message"]) else r["refused_message"])
+            for r in rows.to_dict("records")]
+
+
+def ingest_batch(settings: RunSettings, batch: int) -> int:
+    """Read one batch's files: decoded text to ``raw/year=Y/text/``, provenance rows to its part."""
+    catalog = Catalog(settings.out, settings.year)
     records = []
+    submissions = _batch_submissions(catalog, batch)
     for i, sub in enumerate(submissions, start=1):
         rec, text = _read_submission(sub, settings.max_file_bytes)
         if text is not None:
             io.write_text(catalog.raw_text(rec.doc), text)
         rec.flags.extend(f"manifest:{k}" for k in sorted(sub.manifest))
         records.append(rec)
-        if i % 500 == 0:
-            log.info("ingest: read %d/%d files", i, len(submissions))
-    frame = _records_frame(records)
-    io.write_parquet(catalog.raw_documents, frame)
-    counts = frame["disposition"].value_counts().to_dict()
-    log.info("ingest: %d submitted, %s", len(frame), counts)
-    return {"documents": str(catalog.raw_documents), "submitted": len(frame),
-            "readable": int((frame["status"] == "ok").sum())}
+        if i % 1000 == 0:
+            log.info("ingest batch %d: read %d/%d files", batch, i, len(submissions))
+    io.write_parquet(catalog.raw_documents(batch), _records_frame(records))
+    log.info("ingest batch %d: %d files", batch, len(records))
+    return batch
+
+
+def run_ingest(settings: RunSettings) -> dict[str, Any]:
+    """The whole ingest stage in this process: plan, then every batch. Returns a small summary."""
+    batches = plan_ingest(settings)
+    for batch in batches:
+        ingest_batch(settings, batch)
+    return {"batches": batches}
 
 
 def _normalise_one(rec: DocumentRecord, raw: str, manifest: dict[str, Any], run_year: int | None) -> tuple[
@@ -172,17 +220,18 @@ def _normalise_one(rec: DocumentRecord, raw: str, manifest: dict[str, Any], run_
     return rec, norm
 
 
-def run_normalise(settings: RunSettings) -> dict[str, Any]:
-    """Clean, identify and de-duplicate the year's readable documents."""
+def normalise_batch(settings: RunSettings, batch: int) -> int:
+    """Clean and identify one batch's readable documents: clean text and offset maps per document,
+    the batch's document rows and de-duplication fingerprints."""
     import pandas as pd
 
-    from pipeline.ingest.dedupe import find_duplicates
+    from pipeline.ingest.dedupe import fingerprint
 
     catalog = Catalog(settings.out, settings.year)
-    raw_docs = io.read_parquet(catalog.raw_documents)
-    manifests = {s.doc: s.manifest for s in list_submissions(settings.inbox)}
+    raw_docs = io.read_parquet(catalog.raw_documents(batch))
+    manifests = {s.doc: s.manifest for s in _batch_submissions(catalog, batch)}
     records: list[DocumentRecord] = []
-    texts: dict[str, str] = {}
+    prints: list[dict[str, Any]] = []
     for row in raw_docs.to_dict("records"):
         fields: dict[str, Any] = {k: (None if _isna(v) else v) for k, v in row.items() if k in DOCUMENT_COLUMNS}
         rec = DocumentRecord(**fields)
@@ -195,21 +244,63 @@ def run_normalise(settings: RunSettings) -> dict[str, Any]:
             with io.atomic_path(catalog.offsets(rec.doc)) as tmp, tmp.open("wb") as fh:
                 np.save(fh, norm.offsets.astype(np.int32))
             if rec.status == "ok":
-                texts[rec.doc] = norm.text
+                fp = fingerprint(norm.text)
+                prints.append({"doc": rec.doc, "digest": fp.digest, "minhash": fp.minhash.tobytes(),
+                               "n_flags": len(rec.flags), "n_chars": len(norm.text)})
         records.append(rec)
-    by_doc = {r.doc: r for r in records}
-    candidates = [(doc, text, (-len(by_doc[doc].flags), len(text), _neg(doc))) for doc, text in texts.items()]
-    for doc, (kept, reason) in find_duplicates(candidates).items():
-        rec = by_doc[doc]
-        rec.disposition, rec.status, rec.reason, rec.duplicate_of = "duplicate", "quarantined", reason, kept
-        rec.flags.append("duplicate")
-    frame = _records_frame(records)
+    io.write_parquet(catalog.fingerprints(batch),
+                     pd.DataFrame(prints, columns=["doc", "digest", "minhash", "n_flags", "n_chars"]).astype(
+                         {"n_flags": "int64", "n_chars": "int64"}))
+    io.write_parquet(catalog.normalised_documents(batch), _records_frame(records))
+    log.info("normalise batch %d: %d documents, %d readable", batch, len(records), len(prints))
+    return batch
+
+
+def deduplicate(settings: RunSettings, batches: list[int]) -> dict[str, Any]:
+    """Set duplicates aside across all batches and write the year's ``text/documents.parquet``."""
+    import pandas as pd
+
+    from pipeline.ingest.dedupe import Fingerprint, find_duplicates_by_fingerprint
+
+    catalog = Catalog(settings.out, settings.year)
+    frame = pd.concat([io.read_parquet(catalog.normalised_documents(b)) for b in batches], ignore_index=True) \
+        if batches else _records_frame([])
+    prints = pd.concat([io.read_parquet(catalog.fingerprints(b)) for b in batches], ignore_index=True) \
+        if batches else pd.DataFrame(columns=["doc", "digest", "minhash", "n_flags", "n_chars"])
+    entries = [(r.doc, Fingerprint(r.digest, np.frombuffer(r.minhash, dtype=np.uint64)),
+                (-r.n_flags, r.n_chars, _neg(r.doc))) for r in prints.itertuples(index=False)]
+    found = find_duplicates_by_fingerprint(
+        entries, lambda doc: catalog.text(doc).read_text(encoding="utf-8"))
+    if found:
+        position = {doc: i for i, doc in enumerate(frame["doc"])}
+        flags = frame["flags"].tolist()
+        for doc, (kept, reason) in found.items():
+            i = position[doc]
+            frame.loc[i, ["disposition", "status", "reason", "duplicate_of"]] = ["duplicate", "quarantined", reason, kept]
+            flags[i] = [*list(flags[i]), "duplicate"]
+        frame["flags"] = flags
+    frame = frame.sort_values("doc", kind="stable").reset_index(drop=True)
     io.write_parquet(catalog.documents, frame)
     counts = {k: int(v) for k, v in frame["disposition"].value_counts().items()}
     log.info("normalise: %s", counts)
     accepted = frame[frame["disposition"] == "accepted"]
     return {"documents": str(catalog.documents), "submitted": len(frame), **counts,
-            "accepted_docs": len(accepted), "units": int(pd.Series(accepted["unit_name"]).nunique())}
+            "accepted_docs": len(accepted), "units": int(pd.Series(accepted["unit_name"]).nunique()),
+            "batches": batches}
+
+
+def batches_of(settings: RunSettings) -> list[int]:
+    """The batch numbers planned for the year (from ``submissions.parquet``)."""
+    frame = io.read_parquet(Catalog(settings.out, settings.year).submissions)
+    return sorted(int(b) for b in frame["batch"].unique())
+
+
+def run_normalise(settings: RunSettings) -> dict[str, Any]:
+    """The whole normalise stage in this process: every batch, then de-duplication."""
+    batches = batches_of(settings)
+    for batch in batches:
+        normalise_batch(settings, batch)
+    return deduplicate(settings, batches)
 
 
 def _neg(doc: str) -> tuple[int, ...]:

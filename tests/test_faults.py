@@ -174,3 +174,37 @@ def test_permanent_error_is_not_retried_and_gives_the_lease_back(airflow_db, tmp
     ingest = next(ti for ti in run.get_task_instances() if ti.task_id == "plan_batches")
     assert str(ingest.state) == "failed" and ingest.try_number == 1 and ingest.max_tries >= 1
     assert (tmp_path / ".locks").is_dir() and locks.holder(tmp_path, 2017) is None  # taken, then released
+
+
+def _mount_tmpfs(path: Path, size_bytes: int) -> bool:
+    """Mount a tmpfs of ``size_bytes`` at ``path`` (needs root; False when not possible here)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_bytes}", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    return done.returncode == 0
+
+
+def test_full_tmpfs_fails_cleanly_and_leaves_the_previous_publication(clean_run, tmp_path):
+    """A real full disk: the data root on a tmpfs with room for less than one more publication."""
+    def size(folder: Path) -> int:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+    publish_bytes = size(clean_run / "publish")
+    # tmpfs counts whole pages per file: leave room for what is there, but not for a second publication
+    capacity = size(clean_run) + 4096 * sum(1 for p in clean_run.rglob("*")) + publish_bytes // 2
+    mount = tmp_path / "small-disk"
+    if not _mount_tmpfs(mount, capacity):
+        pytest.skip("cannot mount a tmpfs here (needs root); the RLIMIT_FSIZE test covers a full disk")
+    try:
+        out = mount / "out"
+        shutil.copytree(clean_run, out)
+        before = published_digests(out)
+        failed = run_stage("publish", out)
+        assert failed.returncode != 0 and any(m in failed.stderr for m in ("No space left", "Errno 28", "ENOSPC"))
+        assert published_digests(out) == before
+        assert sorted(p.name for p in (out / "publish").iterdir()) == ["year=2017"]  # no staging left behind
+        assert not list((out / "publish").rglob("*.tmp"))
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

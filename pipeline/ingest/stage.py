@@ -184,11 +184,12 @@ def ingest_batch(settings: RunSettings, batch: int) -> int:
     for i, sub in enumerate(submissions, start=1):
         rec, text = _read_submission(sub, settings.max_file_bytes)
         if text is not None:
-            io.write_text(catalog.raw_text(rec.doc), text)
+            io.write_text(catalog.raw_text(rec.doc), text, durable=False)
         rec.flags.extend(f"manifest:{k}" for k in sorted(sub.manifest))
         records.append(rec)
         if i % 1000 == 0:
             log.info("ingest batch %d: read %d/%d files", batch, i, len(submissions))
+    io.flush_all()  # the texts are on disk before the part that says the batch is done
     io.write_parquet(catalog.raw_documents(batch), _records_frame(records))
     log.info("ingest batch %d: %d files", batch, len(records))
     return batch
@@ -239,15 +240,16 @@ def normalise_batch(settings: RunSettings, batch: int) -> int:
         if rec.status == "ok":
             raw = catalog.raw_text(rec.doc).read_text(encoding="utf-8")
             rec, norm = _normalise_one(rec, raw, manifests.get(rec.doc, {}), settings.year)
-            io.write_text(catalog.text(rec.doc), norm.text)
+            io.write_text(catalog.text(rec.doc), norm.text, durable=False)
             rec.text_sha256 = io.sha256_bytes(norm.text.encode("utf-8"))
-            with io.atomic_path(catalog.offsets(rec.doc)) as tmp, tmp.open("wb") as fh:
+            with io.atomic_path(catalog.offsets(rec.doc), durable=False) as tmp, tmp.open("wb") as fh:
                 np.save(fh, norm.offsets.astype(np.int32))
             if rec.status == "ok":
                 fp = fingerprint(norm.text)
                 prints.append({"doc": rec.doc, "digest": fp.digest, "minhash": fp.minhash.tobytes(),
                                "n_flags": len(rec.flags), "n_chars": len(norm.text)})
         records.append(rec)
+    io.flush_all()  # the texts are on disk before the parts that say the batch is done
     io.write_parquet(catalog.fingerprints(batch),
                      pd.DataFrame(prints, columns=["doc", "digest", "minhash", "n_flags", "n_chars"]).astype(
                          {"n_flags": "int64", "n_chars": "int64"}))

@@ -145,11 +145,16 @@ def _rules() -> dict[str, Any]:
     }
 
 
+# Full-width ASCII and the ideographic space: NFKC maps each to one ASCII character that composes with
+# nothing, so a translation table gives the same text (and the same offsets) as NFKC, at C speed.
+_FULLWIDTH_TABLE = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in [0x3000, *range(0xFF01, 0xFF5F)]}
+
+
 @cache
 def _nfkc_changing_chars() -> re.Pattern[str]:
-    """A character class of every BMP character that NFKC changes (built once, lazily)."""
+    """A character class of every other BMP character that NFKC changes (built once, lazily)."""
     changing = [chr(cp) for cp in range(0x80, 0x10000) if not 0xD800 <= cp <= 0xDFFF
-                and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)]
+                and cp not in _FULLWIDTH_TABLE and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)]
     return re.compile("[" + "".join(re.escape(c) for c in changing) + "]+")
 
 
@@ -161,23 +166,29 @@ def _t2s() -> Any:
 
 
 def _nfkc(doc: TextWithOffsets) -> int:
-    return doc.sub(_nfkc_changing_chars(), lambda m: unicodedata.normalize("NFKC", m.group(0)))
+    """NFKC in place; returns how many places changed (full-width forms counted as one)."""
+    translated = doc.text.translate(_FULLWIDTH_TABLE)
+    changed = int(translated != doc.text)
+    doc.text = translated  # one character for one: the offsets stay as they are
+    return changed + doc.sub(_nfkc_changing_chars(), lambda m: unicodedata.normalize("NFKC", m.group(0)))
 
 
-_CJK_CHARS = re.compile(f"[{CJK}]")
+
+
+_NOT_CJK = re.compile(f"[^{CJK}]+")
 
 
 def traditional_share(text: str) -> float:
     """Share of CJK characters that OpenCC t2s would change (0 for simplified text)."""
-    cjk = _CJK_CHARS.findall(text)
-    if not cjk:
+    sample = _NOT_CJK.sub("", text)[:20000]
+    if not sample:
         return 0.0
-    sample = "".join(cjk[:20000])
     converted = _t2s().convert(sample)
     if len(converted) != len(sample):
         return 1.0
-    changed = sum(1 for a, b in zip(sample, converted, strict=True) if a != b)
-    return changed / len(sample)
+    before = np.frombuffer(sample.encode("utf-32-le"), dtype=np.uint32)
+    after = np.frombuffer(converted.encode("utf-32-le"), dtype=np.uint32)
+    return int(np.count_nonzero(before != after)) / len(sample)
 
 
 def _to_simplified(doc: TextWithOffsets) -> bool:
@@ -258,7 +269,9 @@ def _spam_spans(text: str) -> list[tuple[int, int]]:
     that ``365体育是正规的吗_bat365入口_365bet最新技巧人民政府2019年度`` keeps ``人民政府2019年度``.
     """
     rules = _rules()
-    spans = []
+    spans: list[tuple[int, int]] = []
+    if not rules["spam_term"].search(text):
+        return spans  # no spam term anywhere (most reports): no run can hold one
     for run in _SPAM_RUN.finditer(text):
         chunk = run.group(0)
         terms = list(rules["spam_term"].finditer(chunk))

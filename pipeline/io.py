@@ -36,6 +36,7 @@ def atomic_path(target: Path, durable: bool = True) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        tmp.chmod(0o644)  # mkstemp creates 0600; published and intermediate files are for readers too
         if durable:
             with tmp.open("rb+") as fh:
                 os.fsync(fh.fileno())
@@ -58,6 +59,7 @@ def atomic_directory(target: Path) -> Iterator[Path]:
 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp creates 0700; the published folder is for readers
     try:
         yield staging
         old = None

@@ -197,3 +197,29 @@ def test_html_summary_links_resolve_offline(published_2017):
     assert {"validation_report.html", "scores.csv", "rolindex_2017.xlsx", "charts/ranked_county.png"} <= targets
     assert all((published_2017 / t).is_file() for t in targets), [t for t in targets if not (published_2017 / t).is_file()]
     assert "丹东市振兴区人民政府" in html
+
+
+def test_published_files_are_readable_by_others(published_2017):
+    import stat
+
+    assert stat.S_IMODE(published_2017.stat().st_mode) & 0o005 == 0o005
+    for path in published_2017.rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o004, path  # planners read them as other users
+
+
+def test_a_table_too_big_for_a_sheet_stays_out_of_the_workbook_with_a_pointer(tmp_path):
+    import openpyxl
+    import pandas as pd
+    import pyarrow as pa
+
+    from pipeline.publish.package import MAX_SHEET_CELLS, write_workbook
+
+    small = pd.DataFrame({"unit": ["甲县", "乙县"], "score": [61.5, 48.0]})
+    big = pd.DataFrame({f"c{i}": range(MAX_SHEET_CELLS // 10 + 1) for i in range(10)})
+    schemas = {"scores": pa.schema([("unit", pa.string()), ("score", pa.float64())]),
+               "indicators": pa.schema([(f"c{i}", pa.int64()) for i in range(10)])}
+    target = write_workbook(tmp_path / "book.xlsx", {"scores": small, "indicators": big}, schemas, 2022, "1")
+    book = openpyxl.load_workbook(target, read_only=True)
+    assert book.sheetnames == ["README", "scores"]
+    readme = list(book["README"].iter_rows(values_only=True))
+    assert any(row[0] == "indicators" and "indicators.csv" in (row[2] or "") for row in readme)

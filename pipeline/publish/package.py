@@ -17,20 +17,27 @@ LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by
            "title": "Creative Commons Attribution 4.0"}
 FRICTIONLESS_TYPES = {"string": "string", "int64": "integer", "double": "number", "bool": "boolean",
                       "list<item: string>": "array", "list<element: string>": "array"}
-MAX_SHEET_ROWS = 1_048_575
+MAX_SHEET_CELLS = 1_000_000  # bigger tables stay in parquet/CSV: a sheet that size is slow to write
+                             # (openpyxl, ~15 s per million cells) and of little use in a spreadsheet
 
 
 def write_workbook(target: Path, tables: dict[str, Any], schemas: dict[str, Any], year: int,
                    method_version: str) -> Path:
-    """One XLSX with a README sheet and one sheet per table (lists joined with ';')."""
+    """One XLSX with a README sheet and one sheet per table (lists joined with ';'); a table of more
+    than MAX_SHEET_CELLS cells gets a README line pointing at its CSV and parquet instead of a sheet."""
     import pandas as pd
 
     readme = [["rolindex 法治政府建设指数", f"{year}年度", f"method_version {method_version}"], ["", "", ""],
               ["sheet / 工作表", "column / 字段", "说明 / description"]]
+    too_big = {name for name, frame in tables.items() if frame.size > MAX_SHEET_CELLS}
     for name, schema in schemas.items():
         meta = schema.metadata or {}
         readme.append([name, "", f"{meta.get(b'description_zh', b'').decode()} / "
                                  f"{meta.get(b'description_en', b'').decode()}"])
+        if name in too_big:
+            readme.append([name, "", f"数据量过大({len(tables[name])}行),未放入本工作簿,请使用 {name}.csv 或 "
+                                     f"{name}.parquet / too large for a sheet ({len(tables[name])} rows): "
+                                     f"see {name}.csv or {name}.parquet"])
         for field in schema:
             fm = field.metadata or {}
             readme.append(["", field.name, f"{fm.get(b'description_zh', b'').decode()} / "
@@ -38,7 +45,9 @@ def write_workbook(target: Path, tables: dict[str, Any], schemas: dict[str, Any]
     with io.atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         pd.DataFrame(readme).to_excel(writer, sheet_name="README", index=False, header=False)
         for name, frame in tables.items():
-            flat = frame.head(MAX_SHEET_ROWS).copy()
+            if name in too_big:
+                continue
+            flat = frame.copy()
             for column in flat.columns:
                 if flat[column].map(lambda v: isinstance(v, list)).any():
                     flat[column] = flat[column].map(lambda v: ";".join(v) if isinstance(v, list) else v)

@@ -473,3 +473,43 @@ def test_accounting_requires_an_extraction_outcome_for_every_accepted_document()
     assert full["balanced"] and full["extraction_outcomes"] == {"indicators_found": 1, "no_indicator_found": 1}
     short = accounting(documents, 3, outcomes.head(1))
     assert not short["balanced"] and short["accepted_without_outcome"] == ["b"]
+
+
+def test_records_validated_in_chunks_give_the_same_results_as_one_chunk(tmp_path, sample_files, monkeypatch):
+    """Bounded-memory validation: 3-row chunks quarantine, flag and number rows exactly as one chunk does."""
+    import pandas as pd
+
+    from pipeline import io
+    from pipeline.catalog import Catalog
+    from pipeline.extract.stage import run_extract
+    from pipeline.ingest.stage import run_ingest, run_normalise
+    from pipeline.settings import RunSettings
+    from pipeline.validate import stage
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "report.txt").write_bytes(sample_files["zhenxing-district"].read_bytes())
+    settings = RunSettings(year=2017, inbox=inbox, out=tmp_path / "out")
+    run_ingest(settings)
+    run_normalise(settings)
+    run_extract(settings)
+    catalog = Catalog(settings.out, 2017)
+    records = io.read_parquet(catalog.records)
+    assert len(records) >= 8
+    broken = records.copy()
+    broken.loc[[1, 4, 7], "value"] = -5.0  # critical: quarantined, in three different chunks
+    broken.loc[[5], "qualifier"] = "roughly"
+    io.write_parquet(catalog.records, broken)
+
+    def run(chunk_rows: int) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+        monkeypatch.setattr(stage, "RECORD_CHUNK_ROWS", chunk_rows)
+        stage.run_validate(settings)
+        results = io.read_json(catalog.validation_results)
+        return results, io.read_parquet(catalog.quarantine), io.read_parquet(catalog.accepted_records)
+
+    whole, chunked = run(1_000_000), run(3)
+    assert chunked[0]["records_counts"] == whole[0]["records_counts"]
+    assert chunked[0]["rules"] == whole[0]["rules"]
+    pd.testing.assert_frame_equal(chunked[1], whole[1])
+    pd.testing.assert_frame_equal(chunked[2], whole[2])
+    assert sorted(chunked[1].loc[chunked[1]["dataset"] == "records", "row"]) == [1, 4, 5, 7]

@@ -67,17 +67,20 @@ def rule_summaries(name: str, outcomes: list[RuleOutcome]) -> list[dict[str, Any
             for o in outcomes]
 
 
-def _apply_outcomes(name: str, frame: Any, outcomes: list[RuleOutcome]) -> tuple[Any, list[dict[str, Any]],
-                                                                                 list[str], list[dict[str, Any]]]:
-    """Split a frame into (accepted rows, quarantine rows, gate failures, rule summaries)."""
+def _apply_outcomes(name: str, frame: Any, outcomes: list[RuleOutcome], row_offset: int = 0) -> tuple[
+        Any, list[dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """Split a frame into (accepted rows, quarantine rows, gate failures, rule summaries); reported row
+    numbers are positions in the frame plus ``row_offset`` (the frame's start in its dataset)."""
     quarantine: dict[int, list[str]] = {}
     flags: dict[int, list[str]] = {}
     gate: list[str] = []
     rules = rule_summaries(name, outcomes)
     for summary, o in zip(rules, outcomes, strict=True):
         # the failing rows themselves, with their evidence, for the auditor's report
-        summary["rows"] = [{"row": i, **{c: _jsonable(frame.iloc[i][c]) for c in EVIDENCE_COLUMNS if c in frame}}
+        summary["rows"] = [{"row": i + row_offset,
+                            **{c: _jsonable(frame.iloc[i][c]) for c in EVIDENCE_COLUMNS if c in frame}}
                            for i in o.failing_rows[:MAX_EXAMPLE_ROWS] if i < len(frame)]
+        summary["failing_rows"] = [i + row_offset for i in summary["failing_rows"]]
     for o in outcomes:
         if o.success:
             continue
@@ -94,7 +97,7 @@ def _apply_outcomes(name: str, frame: Any, outcomes: list[RuleOutcome]) -> tuple
     rejected = []
     for i in bad:
         row = frame.iloc[i]
-        rejected.append({"dataset": name, "row": i, "rules": ";".join(sorted(set(quarantine[i]))),
+        rejected.append({"dataset": name, "row": i + row_offset, "rules": ";".join(sorted(set(quarantine[i]))),
                          "severity": "critical", "doc": row.get("doc"), "indicator": row.get("indicator"),
                          "value": row.get("value"), "unit": row.get("unit"), "quote": row.get("quote"),
                          "record": json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False)})
@@ -130,6 +133,65 @@ def cross_year_checks(panel: Any, previous: Any, jump_factor: float) -> list[dic
     return warnings
 
 
+RECORD_CHUNK_ROWS = 250_000  # rows of records.parquet validated at a time (about 0.5 GB of GX working memory)
+
+
+def _merge_rule_summaries(merged: list[dict[str, Any]], chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Combine the per-chunk summaries of the same suite, rule by rule."""
+    if not merged:
+        return chunk
+    for total, part in zip(merged, chunk, strict=True):
+        if total["success"] and not part["success"]:
+            total["observed"] = part["observed"]
+        total["success"] = total["success"] and part["success"]
+        total["n_failing_rows"] += part["n_failing_rows"]
+        total["failing_rows"] = (total["failing_rows"] + part["failing_rows"])[:200]
+        total["rows"] = (total["rows"] + part["rows"])[:MAX_EXAMPLE_ROWS]
+    return merged
+
+
+def _validate_records_in_chunks(catalog: Catalog) -> tuple[dict[str, int], list[dict[str, Any]], list[str],
+                                                           list[dict[str, Any]]]:
+    """Run the records suite on ``records.parquet`` RECORD_CHUNK_ROWS rows at a time; write the accepted rows
+    (with their flags) to ``validated/records.parquet`` as they come. Returns (counts, quarantined rows,
+    gate failures, rule summaries); row numbers are positions in ``records.parquet``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.extract.records import records_schema
+
+    io.verify(catalog.records)
+    source = pq.ParquetFile(catalog.records)
+    schema = records_schema().append(pa.field("validation_flags", pa.list_(pa.string())))
+    suite = read_suite("records")
+    counts = {"rows": 0, "accepted": 0, "quarantined": 0, "flagged": 0}
+    quarantined: list[dict[str, Any]] = []
+    gate: list[str] = []
+    rules: list[dict[str, Any]] = []
+    chunks = source.iter_batches(batch_size=RECORD_CHUNK_ROWS)
+    first = next(chunks, None)
+    with io.atomic_path(catalog.accepted_records) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as out:
+        batch = first if first is not None else source.schema_arrow.empty_table()
+        while batch is not None:
+            frame = batch.to_pandas()
+            accepted, rejected, failures, chunk_rules = _apply_outcomes("records", frame, run_suite(suite, frame),
+                                                                        row_offset=counts["rows"])
+            out.write_table(pa.Table.from_pandas(accepted, schema=schema, preserve_index=False)
+                            .replace_schema_metadata(None))
+            counts["rows"] += len(frame)
+            counts["accepted"] += len(accepted)
+            counts["quarantined"] += len(rejected)
+            counts["flagged"] += int(sum(bool(f) for f in accepted["validation_flags"]))
+            quarantined.extend(rejected)
+            gate.extend(f for f in failures if f not in gate)
+            rules = _merge_rule_summaries(rules, chunk_rules)
+            batch = next(chunks, None)
+        out.close()
+        digest = io.sha256_file(tmp)
+    io.write_checksum(catalog.accepted_records, digest)
+    return counts, quarantined, gate, rules
+
+
 def run_validate(settings: RunSettings) -> dict[str, Any]:
     """Run the suites and the gate for one year. Raises ValidationGateError on critical failures."""
     import pandas as pd
@@ -139,7 +201,6 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
     cfg = load_config("validation")
     catalog = Catalog(settings.out, settings.year)
     documents = io.read_parquet(catalog.documents)
-    records = io.read_parquet(catalog.records)
     panel = io.read_parquet(catalog.panel)
     outcomes = io.read_parquet(catalog.extraction_outcomes)
     account = accounting(documents, len(list_submissions(settings.inbox)), outcomes)
@@ -152,16 +213,23 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
     results: dict[str, Any] = {"year": settings.year, "accounting": account, "rules": [], "gate_failures": gate}
     quarantined: list[dict[str, Any]] = []
     accepted_frames = {}
-    for name, frame in (("records", records), ("panel", panel)):
-        outcomes = run_suite(read_suite(name), frame)
-        accepted, rejected, failures, rules = _apply_outcomes(name, frame, outcomes)
-        accepted_frames[name] = accepted
-        quarantined.extend(rejected)
-        gate.extend(failures)
-        results["rules"].extend(rules)
-        share = len(rejected) / len(frame) if len(frame) else 0.0
-        results[f"{name}_counts"] = {"rows": len(frame), "accepted": len(accepted), "quarantined": len(rejected),
-                                     "flagged": int(sum(bool(f) for f in accepted["validation_flags"]))}
+    # records: validated chunk by chunk and streamed to validated/records.parquet (bounded memory)
+    counts, rejected, failures, rules = _validate_records_in_chunks(catalog)
+    results["records_counts"] = counts
+    quarantined.extend(rejected)
+    gate.extend(failures)
+    results["rules"].extend(rules)
+    outcomes = run_suite(read_suite("panel"), panel)
+    accepted_panel, rejected, failures, rules = _apply_outcomes("panel", panel, outcomes)
+    accepted_frames["panel"] = accepted_panel
+    quarantined.extend(rejected)
+    gate.extend(failures)
+    results["rules"].extend(rules)
+    results["panel_counts"] = {"rows": len(panel), "accepted": len(accepted_panel), "quarantined": len(rejected),
+                               "flagged": int(sum(bool(f) for f in accepted_panel["validation_flags"]))}
+    for name in ("records", "panel"):
+        c = results[f"{name}_counts"]
+        share = c["quarantined"] / c["rows"] if c["rows"] else 0.0
         if share > float(cfg["max_quarantine_share"]):
             gate.append(f"{name}: {share:.0%} of rows quarantined (limit {cfg['max_quarantine_share']:.0%})")
     previous_path = Catalog(settings.out, settings.year - 1).publish_dir / "indicators.parquet"
@@ -174,7 +242,6 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
                                                     "value", "unit", "quote", "record"])
     quarantine = quarantine.astype({"value": "float64", "row": "int64"})
     io.write_parquet(catalog.quarantine, quarantine)
-    io.write_parquet(catalog.accepted_records, accepted_frames["records"])
     io.write_parquet(catalog.accepted_panel, accepted_frames["panel"])
     results["passed"] = not gate
     io.write_json(catalog.validation_results, results)

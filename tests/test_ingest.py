@@ -255,3 +255,20 @@ def test_object_storage_inbox_through_fsspec(tmp_path: Path, sample_files):
         sample_files["zhenxing-district"].read_bytes()).hexdigest()
     assert result["submitted"] == 4 == result["accepted"] + result["quarantined"] + result.get("duplicate", 0)
     fs.rm("/rolindex-test-inbox", recursive=True)
+
+
+@pytest.mark.parametrize(("text", "unit_name", "level", "year"), [
+    # a 地区's government is its 行政公署, not a department
+    ("和田地区行政公署关于2022年度法治政府建设情况的报告\n\n2022年，和田地区行政公署坚持以习近平新时代中国特色社会主义思想为指导，"
+     "深入推进依法行政。" + "全面推进法治政府建设各项工作。" * 20, "和田地区行政公署", "prefecture", 2022),
+    # no title: the opening sentence names a long unit before 坚持 (more than 12 characters)
+    ("2022年,六盘水市六枝特区市场监督管理局坚持以习近平法治思想为指导，全面推进法治政府建设。\n"
+     "一、主要工作\n完成“十四五”规划(2021-2025年)中期评估。" + "依法履行市场监管职责。" * 20, None, None, 2022),
+])
+def test_identification_of_prefecture_governments_and_long_opening_units(text, unit_name, level, year):
+    from pipeline.ingest.identify import identify
+
+    found = identify(normalise_text(text).text, None)
+    assert found.report_year == year
+    if unit_name:
+        assert (found.unit_name, found.admin_level) == (unit_name, level)

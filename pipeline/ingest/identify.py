@@ -136,7 +136,7 @@ def identify_year(title: str | None, text: str, publish_date: str | None, kind: 
             if years:
                 return years[-1] if kind == "work_plan" else years[0], "title"
     head = text[:1500]
-    opening = re.search(rf"(?:^|\n)\s*{_YEAR}(?:度)?(?:以来)?\s*[,，]?\s*(?:我|全|本|在|.{{0,12}}(?:认真|坚持|深入|紧紧))", head)
+    opening = re.search(rf"(?:^|\n)\s*{_YEAR}(?:度)?(?:以来)?\s*[,，]?\s*(?:我|全|本|在|.{{0,30}}(?:认真|坚持|深入|紧紧))", head)
     if opening:
         return parse_year(opening.group(1)), "opening_sentence"
     if publish_date:

@@ -272,3 +272,15 @@ def test_identification_of_prefecture_governments_and_long_opening_units(text, u
     assert found.report_year == year
     if unit_name:
         assert (found.unit_name, found.admin_level) == (unit_name, level)
+
+
+def test_a_numbered_section_heading_is_not_taken_for_the_title():
+    """A report without a title: its 二、2023年…工作安排 heading must not make it a work plan."""
+    from pipeline.ingest.identify import identify
+
+    text = ("2022年，黔西县人民政府坚持以习近平法治思想为指导，全面推进法治政府建设。\n"
+            "一、2022年法治政府建设主要工作\n全年审查规范性文件12件，办理行政复议案件35件。\n"
+            "二、2023年法治政府建设工作安排\n持续深化行政执法体制改革。\n" + "严格规范公正文明执法。" * 30)
+    found = identify(normalise_text(text).text, None)
+    assert found.title is None or not found.title.startswith("二、")
+    assert (found.doc_kind, found.report_year) == ("annual_report", 2022)

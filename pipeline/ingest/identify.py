@@ -51,6 +51,7 @@ def _rules() -> dict[str, Any]:
         **cfg,
         "title_subject_re": re.compile(cfg["title_subject"]),
         "navigation_re": re.compile(cfg["navigation_line"]),
+        "section_heading_re": re.compile(cfg["section_heading"]),
         "short_name_stop_chars": frozenset(cfg["short_name_stop_chars"]),
         "other_title_re": re.compile(cfg["other_title"]),
         "report_heading_re": re.compile(cfg["report_heading"]),
@@ -77,7 +78,8 @@ def find_title(text: str) -> str | None:
     lines = lines[: rules["title_search_lines"]]
 
     def is_title(cand: str) -> bool:
-        return (len(cand) <= 80 and "。" not in cand and bool(rules["title_subject_re"].search(cand))
+        return (len(cand) <= 80 and "。" not in cand and not rules["section_heading_re"].match(cand)
+                and bool(rules["title_subject_re"].search(cand))
                 and any(p.search(cand) for p in rules["kind_title_re"].values()))
 
     for i, line in enumerate(lines):

@@ -284,3 +284,11 @@ def test_a_numbered_section_heading_is_not_taken_for_the_title():
     found = identify(normalise_text(text).text, None)
     assert found.title is None or not found.title.startswith("二、")
     assert (found.doc_kind, found.report_year) == ("annual_report", 2022)
+
+
+def test_the_end_of_a_plan_period_is_not_counted_as_the_report_year():
+    from pipeline.ingest.identify import identify_year
+
+    text = ("一、主要工作\n落实《法治政府建设实施纲要(2021-2025年)》，编制“十四五”规划(2021—2025年)，"
+            "对照(2021至2025年)目标推进。2022年完成年度任务，2022年全面推进依法行政。")
+    assert identify_year(None, text, None, "annual_report") == (2022, "most_frequent_year")

@@ -23,6 +23,7 @@ OPENING_CHARS = 400  # the opening paragraph, where a report names its author
 _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
               "六": "6", "七": "7", "八": "8", "九": "9"}
 _YEAR = r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年"
+_RANGE_BEFORE = re.compile(r"\d{4}\s*年?\s*[-—–~～至到]\s*$")
 
 
 @dataclass
@@ -144,7 +145,9 @@ def identify_year(title: str | None, text: str, publish_date: str | None, kind: 
     if publish_date:
         year, month = int(publish_date[:4]), int(publish_date[5:7])
         return (year - 1 if month <= 6 else year), "publish_date"
-    counts = Counter(parse_year(m.group(1)) for m in re.finditer(_YEAR, text[:20000]))
+    # the end of a span ("十四五"规划(2021-2025年)) names a plan period, not the year reported on
+    counts = Counter(parse_year(m.group(1)) for m in re.finditer(_YEAR, text[:20000])
+                     if not _RANGE_BEFORE.search(text, max(0, m.start() - 8), m.start()))
     if counts:
         return counts.most_common(1)[0][0], "most_frequent_year"
     return None, "none"

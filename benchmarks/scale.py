@@ -38,12 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2022
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def corpus(work: Path, reports: int, seed: int) -> tuple[Path, float]:
     """The generated inbox for N reports (made once) and its size in MB."""
     out = work / f"corpus-{reports}"
@@ -97,7 +91,7 @@ print("RESULT " + json.dumps({"state": str(run.state), "tasks": tis}))
 def run_dag(work: Path, reports: int, inbox: Path) -> dict:
     """One DAG run on the LocalExecutor; returns task instances, wall time and peak memory."""
     sys.path.insert(0, str(ROOT))
-    from pipeline.runner import ui_environment
+    from pipeline.runner import free_port, ui_environment
 
     home = work / f"airflow-{reports}"
     out = work / f"out-{reports}"

@@ -41,10 +41,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.runner import UI_HOST, free_port, loopback_api_settings
 from pipeline.settings import DAGS_DIR, PROJECT_ROOT
 
 DAG_ID = "rule_of_law_index"
-HOST = "127.0.0.1"
+HOST = UI_HOST
 DB_NAME = "airflow"
 DB_USER = "airflow"
 AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -53,7 +54,6 @@ AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 STOP_STAGES = (("scheduler",), ("worker", "triggerer", "dag-processor"), ("api-server",), ("redis", "postgres"))
 STOP_ORDER = tuple(name for stage in STOP_STAGES for name in stage)
 EX_UNAVAILABLE = 75  # exit code when PostgreSQL or Redis cannot be installed or started (EX_TEMPFAIL)
-AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 
 Echo = Callable[[str], None]
 
@@ -178,7 +178,7 @@ def airflow_environment(layout: Layout, profile: Profile, secrets: dict[str, str
                         base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of every Airflow process of the profile: ``base`` (default: this process's
     environment, so ``ROLINDEX_*`` settings reach the workers) plus CeleryExecutor, PostgreSQL, Redis,
-    the api-server on 127.0.0.1 with authentication on (as ``pipeline.runner.ui_environment``), and
+    the api-server on 127.0.0.1 with authentication on (``pipeline.runner.loopback_api_settings``), and
     the shared secrets."""
     env = dict(os.environ if base is None else base)
     env.pop("AIRFLOW_CONFIG", None)
@@ -193,15 +193,9 @@ def airflow_environment(layout: Layout, profile: Profile, secrets: dict[str, str
         "AIRFLOW__CELERY__BROKER_URL": broker_url(profile, secrets),
         "AIRFLOW__CELERY__RESULT_BACKEND": database_url(profile, secrets, "db+postgresql"),
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(profile.concurrency),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{profile.api_url}/execution/",
-        "AIRFLOW__API__HOST": HOST,
-        "AIRFLOW__API__PORT": str(profile.api_port),
+        **loopback_api_settings(profile.api_port, layout.passwords_file, env.get("ROLINDEX_UI_USERS", "admin:admin")),
         "AIRFLOW__API__SECRET_KEY": secrets["api_secret_key"],
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets["jwt_secret"],
-        "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGER,
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": env.get("ROLINDEX_UI_USERS", "admin:admin"),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(layout.passwords_file),
         "GX_ANALYTICS_ENABLED": env.get("GX_ANALYTICS_ENABLED", "False"),
     })
     return env
@@ -251,13 +245,6 @@ def shell_exports(env: dict[str, str], prefixes: Iterable[str] = ("AIRFLOW", "RO
 
 # ---------------------------------------------------------------------------------------------------
 # state files
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def port_is_free(port: int) -> bool:

@@ -28,25 +28,42 @@ def configure_airflow(home: Path | None = None) -> Path:
 
 
 UI_HOST = "127.0.0.1"
+AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((UI_HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def loopback_api_settings(port: int, passwords_file: Path, users: str) -> dict[str, str]:
+    """Airflow settings for an api-server on 127.0.0.1 only, authentication on (simple auth manager,
+    ``users`` as ``name:role,...``, generated passwords in ``passwords_file``), and workers calling
+    its execution API there. Shared by the local UI and the distributed profile."""
+    return {
+        "AIRFLOW__API__HOST": UI_HOST,
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{UI_HOST}:{port}/execution/",
+        "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGER,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": users,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
+    }
 
 
 def ui_environment(home: Path | None = None, port: int = 8080) -> dict[str, str]:
-    """Environment for the local Airflow UI: loopback only, authentication on (simple auth manager,
-    one ``admin`` user whose random password Airflow writes to ``$AIRFLOW_HOME/
+    """Environment for the local Airflow UI: loopback only, authentication on (users from
+    ``ROLINDEX_UI_USERS``, default ``admin``, whose random password Airflow writes to ``$AIRFLOW_HOME/
     simple_auth_manager_passwords.json.generated``, outside the repository), secrets from the
     environment when given (``AIRFLOW__API_AUTH__JWT_SECRET``, ``AIRFLOW__CORE__FERNET_KEY``)."""
     home = configure_airflow(home)
     env = dict(os.environ)
-    env.update({
-        "AIRFLOW__API__HOST": UI_HOST,
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{UI_HOST}:{port}/execution/",
-        "AIRFLOW__CORE__AUTH_MANAGER":
-            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": os.environ.get("ROLINDEX_UI_USERS", "admin:admin"),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "simple_auth_manager_passwords.json.generated"),
-    })
+    env.update(loopback_api_settings(port, home / "simple_auth_manager_passwords.json.generated",
+                                     os.environ.get("ROLINDEX_UI_USERS", "admin:admin")))
     return env
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,12 +39,6 @@ def sample_files() -> dict[str, Path]:
     files = {p.name.split("_")[1]: p for p in SAMPLE_INBOX_ROOT.glob("*/*.txt")}
     assert len(files) == 5, files
     return files
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

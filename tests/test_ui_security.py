@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import api_server, free_port
+from conftest import api_server
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +23,7 @@ def _non_loopback_address() -> str | None:
 
 
 def test_api_server_binds_loopback_and_requires_authentication(airflow_db):
-    from pipeline.runner import ui_environment
+    from pipeline.runner import free_port, ui_environment
 
     port = free_port()
     with api_server(ui_environment(airflow_db, port=port), port) as health:

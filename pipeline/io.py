@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,18 +98,36 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def write_parquet(target: Path, frame: pd.DataFrame, schema: pa.Schema | None = None) -> Path:
-    """Write a DataFrame as one parquet file, deterministically (no pandas index, fixed schema)."""
+def _arrow_table(frame: pd.DataFrame, schema: pa.Schema | None) -> pa.Table:
+    """The frame as an Arrow table: no pandas index, no pandas metadata (deterministic bytes)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    table = table.replace_schema_metadata({k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"})
+    return table.replace_schema_metadata({k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"})
+
+
+def write_parquet(target: Path, frame: pd.DataFrame, schema: pa.Schema | None = None) -> Path:
+    """Write a DataFrame as one parquet file, deterministically (no pandas index, fixed schema)."""
+    import pyarrow.parquet as pq
+
     with atomic_path(target) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(_arrow_table(frame, schema), tmp, compression="zstd")
         digest = sha256_file(tmp)
     write_checksum(target, digest)
     return target
+
+
+@contextmanager
+def parquet_writer(target: Path, schema: pa.Schema) -> Iterator[Callable[[pd.DataFrame], None]]:
+    """Write one parquet file frame by frame (memory bounded by one frame): yields ``write(frame)``;
+    atomic like ``write_parquet``, and the checksum sidecar is written once the file is in place."""
+    import pyarrow.parquet as pq
+
+    with atomic_path(target) as tmp:
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            yield lambda frame: writer.write_table(_arrow_table(frame, schema))
+        digest = sha256_file(tmp)
+    write_checksum(target, digest)
 
 
 def write_checksum(target: Path, digest: str) -> None:

@@ -58,21 +58,16 @@ def assemble_records(settings: RunSettings, batches: list[int]) -> dict[str, Any
     """Join the batches' parts into the year's ``records.parquet`` and ``outcomes.parquet`` (streamed,
     one part at a time) and build the per-unit panel from the actual-scope mapped records."""
     import pandas as pd
-    import pyarrow.parquet as pq
 
     catalog = Catalog(settings.out, settings.year)
-    schema = records_schema()
     n_records, n_mapped, panel_inputs = 0, 0, []
-    with io.atomic_path(catalog.records) as tmp:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            for batch in batches:
-                part = io.read_parquet(catalog.batch_records(batch))
-                writer.write_table(pa_table(part, schema))
-                n_records += len(part)
-                n_mapped += int(part["indicator"].notna().sum())
-                panel_inputs.append(part[part["indicator"].notna()])
-        digest = io.sha256_file(tmp)
-    io.write_checksum(catalog.records, digest)
+    with io.parquet_writer(catalog.records, records_schema()) as write:
+        for batch in batches:
+            part = io.read_parquet(catalog.batch_records(batch))
+            write(part)
+            n_records += len(part)
+            n_mapped += int(part["indicator"].notna().sum())
+            panel_inputs.append(part[part["indicator"].notna()])
     outcomes = pd.concat([io.read_parquet(catalog.batch_outcomes(b)) for b in batches], ignore_index=True) \
         if batches else pd.DataFrame(columns=OUTCOME_COLUMNS)
     io.write_parquet(catalog.extraction_outcomes, outcomes.astype({"n_records": "int64", "n_mapped": "int64"}))
@@ -83,13 +78,6 @@ def assemble_records(settings: RunSettings, batches: list[int]) -> dict[str, Any
     log.info("extract: %d records (%d mapped), panel %d values", n_records, n_mapped, len(panel))
     return {"records": str(catalog.records), "panel": str(catalog.panel), "n_records": n_records,
             "n_mapped": n_mapped, "n_panel": len(panel)}
-
-
-def pa_table(frame: Any, schema: Any) -> Any:
-    import pyarrow as pa
-
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    return table.replace_schema_metadata(None)
 
 
 def run_extract(settings: RunSettings) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from itertools import chain
 from typing import Any
 
 from pipeline import io
@@ -169,15 +170,13 @@ def _validate_records_in_chunks(catalog: Catalog) -> tuple[dict[str, int], list[
     gate: list[str] = []
     rules: list[dict[str, Any]] = []
     chunks = source.iter_batches(batch_size=RECORD_CHUNK_ROWS)
-    first = next(chunks, None)
-    with io.atomic_path(catalog.accepted_records) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as out:
-        batch = first if first is not None else source.schema_arrow.empty_table()
-        while batch is not None:
+    first = next(chunks, None)  # an empty file is still validated once (its columns, its row count)
+    with io.parquet_writer(catalog.accepted_records, schema) as write:
+        for batch in chain([first if first is not None else source.schema_arrow.empty_table()], chunks):
             frame = batch.to_pandas()
             accepted, rejected, failures, chunk_rules = _apply_outcomes("records", frame, run_suite(suite, frame),
                                                                         row_offset=counts["rows"])
-            out.write_table(pa.Table.from_pandas(accepted, schema=schema, preserve_index=False)
-                            .replace_schema_metadata(None))
+            write(accepted)
             counts["rows"] += len(frame)
             counts["accepted"] += len(accepted)
             counts["quarantined"] += len(rejected)
@@ -185,10 +184,6 @@ def _validate_records_in_chunks(catalog: Catalog) -> tuple[dict[str, int], list[
             quarantined.extend(rejected)
             gate.extend(f for f in failures if f not in gate)
             rules = _merge_rule_summaries(rules, chunk_rules)
-            batch = next(chunks, None)
-        out.close()
-        digest = io.sha256_file(tmp)
-    io.write_checksum(catalog.accepted_records, digest)
     return counts, quarantined, gate, rules
 
 

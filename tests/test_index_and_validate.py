@@ -162,14 +162,13 @@ def test_report_escapes_report_text_and_file_names():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_share_of_quarantined_rows_over_the_limit_fails_the_gate(tmp_path, sample_files):
-    """A real ingest/extract of one report, then every record broken: the validate task must refuse."""
+def _one_report_extracted(tmp_path, sample_files):
+    """A real ingest, normalise and extract of one sample report: (settings, catalog, records)."""
     from pipeline import io
     from pipeline.catalog import Catalog
     from pipeline.extract.stage import run_extract
     from pipeline.ingest.stage import run_ingest, run_normalise
     from pipeline.settings import RunSettings
-    from pipeline.validate.stage import ValidationGateError, run_validate
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -179,7 +178,15 @@ def test_share_of_quarantined_rows_over_the_limit_fails_the_gate(tmp_path, sampl
     run_normalise(settings)
     run_extract(settings)
     catalog = Catalog(settings.out, 2017)
-    records = io.read_parquet(catalog.records)
+    return settings, catalog, io.read_parquet(catalog.records)
+
+
+def test_share_of_quarantined_rows_over_the_limit_fails_the_gate(tmp_path, sample_files):
+    """A real ingest/extract of one report, then every record broken: the validate task must refuse."""
+    from pipeline import io
+    from pipeline.validate.stage import ValidationGateError, run_validate
+
+    settings, catalog, records = _one_report_extracted(tmp_path, sample_files)
     assert len(records) >= 5
     io.write_parquet(catalog.records, records.assign(value=-1.0))  # every value impossible
     with pytest.raises(ValidationGateError, match=r"records: 100% of rows quarantined"):
@@ -480,21 +487,9 @@ def test_records_validated_in_chunks_give_the_same_results_as_one_chunk(tmp_path
     import pandas as pd
 
     from pipeline import io
-    from pipeline.catalog import Catalog
-    from pipeline.extract.stage import run_extract
-    from pipeline.ingest.stage import run_ingest, run_normalise
-    from pipeline.settings import RunSettings
     from pipeline.validate import stage
 
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "report.txt").write_bytes(sample_files["zhenxing-district"].read_bytes())
-    settings = RunSettings(year=2017, inbox=inbox, out=tmp_path / "out")
-    run_ingest(settings)
-    run_normalise(settings)
-    run_extract(settings)
-    catalog = Catalog(settings.out, 2017)
-    records = io.read_parquet(catalog.records)
+    settings, catalog, records = _one_report_extracted(tmp_path, sample_files)
     assert len(records) >= 8
     broken = records.copy()
     broken.loc[[1, 4, 7], "value"] = -5.0  # critical: quarantined, in three different chunks

@@ -35,17 +35,22 @@ from pipeline.assets import PUBLISHED
 from pipeline.settings import retry_policy
 
 
+def _resolve(params: Any) -> Any:
+    """The run's settings from the DAG params (empty inbox/out = defaults)."""
+    from pipeline.settings import RunSettings
+
+    return RunSettings.resolve(params["year"], params.get("inbox") or None, params.get("out") or None)
+
+
 def _settings(batch: int | None = None, lease: str = "check") -> Any:
     """The run's settings; takes (``acquire``), checks or gives back (``release``) the year's lease.
     A mapped task passes its ``batch``, shown as its name in the UI."""
     from pipeline import locks
-    from pipeline.settings import RunSettings
 
     context = get_current_context()
     if batch is not None:
         context["batch_label"] = f"batch {batch}"  # type: ignore[typeddict-unknown-key]
-    params = context["params"]
-    settings = RunSettings.resolve(params["year"], params.get("inbox") or None, params.get("out") or None)
+    settings = _resolve(context["params"])
     getattr(locks, lease)(settings.out, settings.year, context["run_id"])
     return settings
 
@@ -64,12 +69,11 @@ def _no_retry_for_permanent_errors() -> Iterator[None]:
 def _release_lease(context: Any) -> None:
     """DAG failure callback: a failed run gives the year back, so the next run is not locked out."""
     from pipeline import locks
-    from pipeline.settings import RunSettings
 
     params = context.get("params") or getattr(context.get("dag_run"), "conf", None) or {}
     if "year" not in params:
         return  # no task ran, so no lease was taken
-    settings = RunSettings.resolve(params["year"], params.get("inbox") or None, params.get("out") or None)
+    settings = _resolve(params)
     locks.release(settings.out, settings.year, context["run_id"])
 
 

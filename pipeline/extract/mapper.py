@@ -24,9 +24,8 @@ from pipeline.extract.catalogue import Indicator, load_catalogue
 from pipeline.extract.quantities import Quantity
 from pipeline.settings import CONFIG_DIR
 
-_SENTENCE_CHARS = "。；;!?！？\n"
-SENTENCE_END = re.compile(f"[{_SENTENCE_CHARS}]")
-CLAUSE_END = re.compile(r"[。；;!?！？\n,，、:：]")
+_SENTENCE_CHARS = "。；;!?！？\n"  # end a sentence
+_CLAUSE_CHARS = _SENTENCE_CHARS + ",，、:："  # end a clause
 _TITLES = re.compile(r"《[^》\n]{0,80}》")
 POST_WINDOW = 12
 PARAGRAPH_WINDOW = 160  # earlier sentences of the paragraph that can set the topic
@@ -52,7 +51,7 @@ class TextIndex:
     clause_breaks: list[int]
 
 
-_CLAUSE_CODES = np.array([ord(c) for c in "。；;!?！？\n,，、:："], dtype=np.uint32)  # CLAUSE_END's characters
+_CLAUSE_CODES = np.array([ord(c) for c in _CLAUSE_CHARS], dtype=np.uint32)
 _SENTENCE_CODES = np.array([ord(c) for c in _SENTENCE_CHARS], dtype=np.uint32)
 
 

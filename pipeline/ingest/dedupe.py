@@ -112,10 +112,3 @@ def find_duplicates_by_fingerprint(entries: Sequence[tuple[str, Fingerprint, tup
             continue
         lsh.insert(doc, minhash)
     return duplicates
-
-
-def find_duplicates(docs: Sequence[tuple[str, str, tuple[Any, ...]]]) -> dict[str, tuple[str, str]]:
-    """The same on texts in memory: ``(doc, text, preference)`` in, ``{doc: (kept_doc, reason)}`` out."""
-    texts = {doc: text for doc, text, _ in docs}
-    return find_duplicates_by_fingerprint([(doc, fingerprint(text), pref) for doc, text, pref in docs],
-                                          texts.__getitem__)

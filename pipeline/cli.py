@@ -37,9 +37,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(f"rolindex: run {state}. Published files in {publish}:", file=sys.stderr)
-    for path in sorted(publish.rglob("*")):
-        if path.is_file():
-            print(f"  {path}")
+    for path in sorted(storage.list_tree(publish), key=str):
+        print(f"  {path}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """One run at a time per (data root, year): a lease file that a run takes in its first task.
 
-``acquire`` creates ``<out>/.locks/year=<Y>.lock`` exclusively (O_EXCL) with the run id; every later
+``acquire`` creates ``<out>/.locks/year=<Y>.lock`` exclusively with the run id (``O_EXCL`` on a local or
+shared POSIX volume; a conditional PUT, ``If-None-Match: *``, on S3 through s3fs); every later
 task ``check``s that the lease is still its own; ``release`` removes it after publishing. A second run
 for the same year fails at once with a message naming the run that holds the year, instead of
 interleaving its writes. A retry of the same run (same run id) passes. A run that ends failed gives
@@ -14,21 +15,21 @@ import json
 import os
 import socket
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PermanentError
+from pipeline.storage import Location
 
 
 class YearLockedError(PermanentError, RuntimeError):
     """Another run holds the year."""
 
 
-def lock_path(out: Path, year: int) -> Path:
+def lock_path(out: Location, year: int) -> Location:
     return out / ".locks" / f"year={year}.lock"
 
 
-def holder(out: Path, year: int) -> dict[str, Any] | None:
+def holder(out: Location, year: int) -> dict[str, Any] | None:
     path = lock_path(out, year)
     try:
         return dict(json.loads(path.read_text(encoding="utf-8")))
@@ -36,13 +37,14 @@ def holder(out: Path, year: int) -> dict[str, Any] | None:
         return None
 
 
-def acquire(out: Path, year: int, run_id: str) -> None:
+def acquire(out: Location, year: int, run_id: str) -> None:
     path = lock_path(out, year)
     path.parent.mkdir(parents=True, exist_ok=True)
     lease = {"run_id": run_id, "pid": os.getpid(), "host": socket.gethostname(),
              "since": datetime.now(UTC).isoformat(timespec="seconds")}
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        with path.open("xb") as handle:  # exclusive create (on S3 the check happens at upload, on close)
+            handle.write(json.dumps(lease).encode("utf-8"))
     except FileExistsError:
         current = holder(out, year) or {}
         if current.get("run_id") == run_id:
@@ -51,11 +53,9 @@ def acquire(out: Path, year: int, run_id: str) -> None:
             f"year {year} in {out} is being built by run {current.get('run_id')!r} (since {current.get('since')}, "
             f"host {current.get('host')}); wait for it, or if it died run: rolindex unlock --year {year} --out {out}"
         ) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(lease, fh)
 
 
-def check(out: Path, year: int, run_id: str) -> None:
+def check(out: Location, year: int, run_id: str) -> None:
     """Pass when ``run_id`` holds the year; a resumed run whose lease was released on failure takes it
     again (atomically, so two resumed runs cannot both win); fail when another run holds it."""
     if holder(out, year) is None:
@@ -66,7 +66,7 @@ def check(out: Path, year: int, run_id: str) -> None:
                               f"{(current or {}).get('run_id')!r}); stopping before writing anything")
 
 
-def release(out: Path, year: int, run_id: str) -> None:
+def release(out: Location, year: int, run_id: str) -> None:
     current = holder(out, year)
     if current is not None and current.get("run_id") == run_id:
         lock_path(out, year).unlink(missing_ok=True)

@@ -2,7 +2,8 @@
 
 No I/O happens at import. Environment variables:
 
-- ``ROLINDEX_DATA_ROOT``: where zones (raw, text, extracted, ..., publish) are written; default ``outputs/``.
+- ``ROLINDEX_DATA_ROOT``: the folder or object-storage URL (``s3://bucket/rolindex``) where zones (raw, text,
+  extracted, ..., publish) are written; default ``outputs/``. Workers on several hosts share it.
 - ``ROLINDEX_INBOX_ROOT``: the folder or object-storage URL (``s3://bucket/inbox``) holding one inbox per
   year (``<root>/<year>/``); default the sample inbox.
 - ``ROLINDEX_MAX_FILE_BYTES``: the size limit for one submitted file; default 50 MB.
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from pipeline.storage import Location
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "configs"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -31,7 +34,7 @@ class RunSettings:
 
     year: int
     inbox: str | Path  # a local folder, or an fsspec URL for an object-storage prefix
-    out: Path
+    out: Location  # a local folder, or a UPath for an object-storage URL
     max_file_bytes: int = 50 * 1024 * 1024
 
     @classmethod
@@ -42,9 +45,9 @@ class RunSettings:
         inbox_root = os.environ.get("ROLINDEX_INBOX_ROOT") or str(SAMPLE_INBOX_ROOT)
         location = str(inbox) if inbox else str(storage.join(inbox_root, str(year)))
         inbox_location: str | Path = location if storage.is_url(location) else storage.local_path(location).resolve()
-        out_path = Path(out) if out else Path(os.environ.get("ROLINDEX_DATA_ROOT", PROJECT_ROOT / "outputs"))
+        out_location = storage.location(out or os.environ.get("ROLINDEX_DATA_ROOT") or PROJECT_ROOT / "outputs")
         max_bytes = int(os.environ.get("ROLINDEX_MAX_FILE_BYTES", 50 * 1024 * 1024))
-        return cls(year=int(year), inbox=inbox_location, out=out_path.resolve(), max_file_bytes=max_bytes)
+        return cls(year=int(year), inbox=inbox_location, out=out_location, max_file_bytes=max_bytes)
 
 
 def retry_policy() -> dict[str, int | timedelta]:

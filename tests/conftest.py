@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -60,6 +61,47 @@ def api_server(env: dict[str, str], port: int) -> Iterator[dict]:
     finally:
         server.terminate()
         server.wait(20)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API on 127.0.0.1 (moto's server, the one s3fs's own tests use; no AWS account is reachable
+    here). The ``AWS_*`` variables point this process and every process it starts (Airflow workers) at it."""
+    from moto.server import ThreadedMotoServer
+
+    from pipeline.runner import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    settings = {"AWS_ACCESS_KEY_ID": "rolindex-test", "AWS_SECRET_ACCESS_KEY": "rolindex-test-secret",
+                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+    saved = {key: os.environ.get(key) for key in settings}
+    os.environ.update(settings)
+    try:
+        yield settings["AWS_ENDPOINT_URL"]
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, request) -> str:
+    """A new, empty bucket on the test S3 server; returns its ``s3://`` URL."""
+    import re
+
+    import fsspec
+
+    name = "rolindex-" + re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:40].strip("-")
+    fs = fsspec.filesystem("s3")
+    if fs.exists(name):
+        fs.rm(name, recursive=True)
+    fs.mkdir(name)
+    return f"s3://{name}"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

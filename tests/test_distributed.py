@@ -1,7 +1,9 @@
 """The distributed profile end to end: a real PostgreSQL, a real Redis and two real Celery workers
 (``scripts/distributed``, i.e. ``python -m pipeline.distributed``) run the DAG for 2017 on the sample
-inbox; the published parquet and CSV files must be byte-identical to the embedded profile's
-(``dag.test()`` on SQLite), and nothing of the profile may be left running afterwards."""
+inbox, once with a local data root and once with an ``s3://`` data root (a real S3 API on loopback,
+so the workers share no folder for data); the published parquet and CSV files must be byte-identical
+to the embedded profile's (``dag.test()`` on SQLite), and nothing of the profile may be left running
+afterwards."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import distributed
+from pipeline import distributed, storage
 from pipeline.settings import PROJECT_ROOT, SAMPLE_INBOX_ROOT
 
 YEAR = 2017
@@ -29,9 +31,9 @@ def _cli(home: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[
                           capture_output=True, text=True, timeout=timeout)
 
 
-def _published(out: Path) -> dict[str, str]:
+def _published(out: storage.Location) -> dict[str, str]:
     folder = out / "publish" / f"year={YEAR}"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in storage.list_tree(folder)
             if p.suffix in (".parquet", ".csv")}
 
 
@@ -66,11 +68,11 @@ def test_profile_configuration_is_loopback_authenticated_and_sized_for_the_cores
 
 
 @pytest.mark.distributed
-def test_celery_profile_publishes_the_same_bytes_as_the_embedded_profile(airflow_db, tmp_path):
+def test_celery_profile_publishes_the_same_bytes_as_the_embedded_profile(airflow_db, s3_bucket, tmp_path):
     from pipeline.runner import load_dag
 
     inbox = SAMPLE_INBOX_ROOT / str(YEAR)
-    embedded_out, celery_out = tmp_path / "embedded", tmp_path / "celery"
+    embedded_out, celery_out, s3_out = tmp_path / "embedded", tmp_path / "celery", f"{s3_bucket}/celery"
     run = load_dag().test(run_conf={"year": YEAR, "inbox": str(inbox), "out": str(embedded_out)})
     assert str(run.state) == "success"
 
@@ -100,6 +102,11 @@ def test_celery_profile_publishes_the_same_bytes_as_the_embedded_profile(airflow
                  errors="replace"))) for name in ("worker-1", "worker-2")}
         assert sum(taken.values()) == len(finished) >= 6, (taken, ran.stdout)
         assert all(taken.values()), taken
+
+        began = time.monotonic()  # the same on object storage: the workers inherited the AWS_* settings
+        ran_s3 = _cli(layout.home, "run", str(YEAR), "--inbox", str(inbox), "--out", s3_out, timeout=900)
+        timings["run_s3"] = time.monotonic() - began
+        assert ran_s3.returncode == 0, (ran_s3.stdout[-3000:], ran_s3.stderr[-3000:], _logs(layout))
     finally:
         began = time.monotonic()
         stopped = _cli(layout.home, "stop", timeout=600)
@@ -114,5 +121,5 @@ def test_celery_profile_publishes_the_same_bytes_as_the_embedded_profile(airflow
     assert str(layout.home) not in ps, ps
     assert distributed.status(layout, echo=lambda _m: None) == 3  # nothing running
 
-    assert _published(celery_out) == _published(embedded_out)
+    assert _published(celery_out) == _published(embedded_out) == _published(storage.location(s3_out))
     assert {Path(n).suffix for n in _published(celery_out)} == {".parquet", ".csv"}

@@ -129,15 +129,15 @@ def replay(build_log_path: Any) -> tuple[Any, Any]:
 
     Raises ValueError when an input file changed since the build (its sha256 differs from the log).
     """
-    from pathlib import Path
+    from pipeline.storage import location
 
-    logged = io.read_json(Path(build_log_path))
+    logged = io.read_json(location(build_log_path))
     for name in ("panel", "documents"):
-        path = Path(logged["inputs"][name])
+        path = location(logged["inputs"][name])
         if io.sha256_file(path) != logged["inputs"][f"{name}_sha256"]:
             raise ValueError(f"{path} changed since the build (sha256 differs from the build log)")
-    panel = io.read_parquet(Path(logged["inputs"]["panel"]))
-    units = accepted_units(io.read_parquet(Path(logged["inputs"]["documents"])))
+    panel = io.read_parquet(location(logged["inputs"]["panel"]))
+    units = accepted_units(io.read_parquet(location(logged["inputs"]["documents"])))
     return build_index(panel, units, logged["spec"], int(logged["year"]), logged["framework"])
 
 

@@ -141,7 +141,6 @@ def plan_ingest(settings: RunSettings) -> list[int]:
 
     Parts left by an earlier run of the year are removed first. Returns the batch numbers."""
     import json
-    import shutil
 
     import pandas as pd
 
@@ -157,7 +156,7 @@ def plan_ingest(settings: RunSettings) -> list[int]:
     } for s, b in zip(submissions, batches, strict=True)], columns=SUBMISSION_COLUMNS)
     frame = frame.astype({"size": "Int64", "batch": "int64"})
     for zone in ("raw", "text", "extracted"):
-        shutil.rmtree(catalog.zone(zone) / "parts", ignore_errors=True)
+        storage.remove_tree(catalog.zone(zone) / "parts")
     io.write_parquet(catalog.submissions, frame)
     n_batches = (max(batches) + 1) if batches else 0
     log.info("ingest: %d files submitted, %d batches of about %d MB", len(frame), n_batches, batch_bytes() >> 20)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ def run_publish(settings: RunSettings) -> dict[str, Any]:
     """Write every published file of the year into a staging folder, then swap it in by rename:
     a failure (disk full, a killed worker) leaves the previous publication untouched."""
     catalog = Catalog(settings.out, settings.year)
-    with io.atomic_directory(catalog.publish_dir) as staging:
+    with io.atomic_directory(catalog.publish_dir, manifest="datapackage.json") as staging:
         result = _publish_into(staging, settings, catalog)
     final = catalog.publish_dir
     result["charts"] = [str(final / Path(c).relative_to(staging)) for c in result["charts"]]
@@ -65,8 +64,7 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
     write_workbook(out / f"rolindex_{settings.year}.xlsx", conformed, schemas, settings.year, method_version)
     io.write_text(out / "validation_report.html", render_report(results, documents, quarantine, scores, audit, yoy,
                                                                     missing))
-    shutil.copyfile(catalog.validation_results, out / ".validation_results.json.tmp")
-    (out / ".validation_results.json.tmp").replace(out / "validation_results.json")
+    io.write_bytes(out / "validation_results.json", catalog.validation_results.read_bytes())
     charts: list[str] = []
     for level in sorted(scores.loc[scores["score"].notna(), "admin_level"].unique()):
         charts += map(str, save_chart(ranked_bar(scores, level, settings.year, method_version),

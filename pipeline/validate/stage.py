@@ -157,12 +157,10 @@ def _validate_records_in_chunks(catalog: Catalog) -> tuple[dict[str, int], list[
     (with their flags) to ``validated/records.parquet`` as they come. Returns (counts, quarantined rows,
     gate failures, rule summaries); row numbers are positions in ``records.parquet``."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     from pipeline.extract.records import records_schema
 
-    io.verify(catalog.records)
-    source = pq.ParquetFile(catalog.records)
+    source = io.open_parquet(catalog.records)
     schema = records_schema().append(pa.field("validation_flags", pa.list_(pa.string())))
     suite = read_suite("records")
     counts = {"rows": 0, "accepted": 0, "quarantined": 0, "flagged": 0}
@@ -228,7 +226,7 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
         if share > float(cfg["max_quarantine_share"]):
             gate.append(f"{name}: {share:.0%} of rows quarantined (limit {cfg['max_quarantine_share']:.0%})")
     previous_path = Catalog(settings.out, settings.year - 1).publish_dir / "indicators.parquet"
-    previous = pd.read_parquet(previous_path) if previous_path.exists() else None
+    previous = io.read_parquet(previous_path) if previous_path.exists() else None
     results["cross_year"] = cross_year_checks(accepted_frames["panel"], previous, float(cfg["cross_year_jump_factor"]))
     results["previous_year_available"] = previous is not None
     results["documents_set_aside"] = documents[documents["disposition"] != "accepted"][

@@ -25,7 +25,6 @@ import itertools
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import threading
@@ -91,7 +90,7 @@ print("RESULT " + json.dumps({"state": str(run.state), "tasks": tis}))
 def run_dag(work: Path, reports: int, inbox: Path) -> dict:
     """One DAG run on the LocalExecutor; returns task instances, wall time and peak memory."""
     sys.path.insert(0, str(ROOT))
-    from pipeline.runner import free_port, ui_environment
+    from pipeline.runner import api_server, free_port, ui_environment
 
     home = work / f"airflow-{reports}"
     out = work / f"out-{reports}"
@@ -102,15 +101,7 @@ def run_dag(work: Path, reports: int, inbox: Path) -> dict:
                 "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING", "ROLINDEX_TASK_RETRIES": "0"})
     subprocess.run([sys.executable, "-c", "from pipeline.runner import ensure_database; ensure_database()"],
                    env=env, cwd=ROOT, check=True, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port",
-                               str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(240):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with api_server(env, port):
         conf = {"year": YEAR, "inbox": str(inbox), "out": str(out)}
         log = (work / f"run-{reports}.log").open("w")
         t0 = time.perf_counter()
@@ -122,9 +113,6 @@ def run_dag(work: Path, reports: int, inbox: Path) -> dict:
         wall = time.perf_counter() - t0
         sampler.stop_event.set()
         sampler.join()
-    finally:
-        server.terminate()
-        server.wait(30)
     lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
     if not lines:
         raise SystemExit(f"the DAG run printed no result; see {work / f'run-{reports}.log'}")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,39 @@ def ui_environment(home: Path | None = None, port: int = 8080) -> dict[str, str]
     env.update(loopback_api_settings(port, home / "simple_auth_manager_passwords.json.generated",
                                      os.environ.get("ROLINDEX_UI_USERS", "admin:admin")))
     return env
+
+
+@contextmanager
+def api_server(env: dict[str, str], port: int, timeout: float = 120) -> Iterator[dict[str, Any]]:
+    """A real ``airflow api-server`` on 127.0.0.1:port with the given environment, for workers and the
+    UI; yields its health answer once it answers, and stops it afterwards. Raises TimeoutError when it
+    does not come up within ``timeout`` seconds."""
+    import json
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    server = subprocess.Popen([sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port",
+                               str(port)], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as answer:
+                    health: dict[str, Any] = json.loads(answer.read())
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise TimeoutError(f"the api-server on port {port} did not come up within {timeout:.0f} s "
+                                       f"(exit code {server.poll()})") from None
+                time.sleep(0.5)
+        yield health
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 def ensure_database() -> None:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,27 +33,6 @@ def sample_files() -> dict[str, Path]:
     files = {p.name.split("_")[1]: p for p in SAMPLE_INBOX_ROOT.glob("*/*.txt")}
     assert len(files) == 5, files
     return files
-
-
-@contextmanager
-def api_server(env: dict[str, str], port: int) -> Iterator[dict]:
-    """A real ``airflow api-server`` on 127.0.0.1:port; yields its health answer, stops it after."""
-    server = subprocess.Popen([sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port",
-                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as r:
-                    health = json.loads(r.read())
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.5)
-        else:
-            pytest.fail("api-server did not come up within 60 s")
-        yield health
-    finally:
-        server.terminate()
-        server.wait(20)
 
 
 @pytest.fixture(scope="session")

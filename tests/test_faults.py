@@ -137,9 +137,7 @@ def test_worker_killed_mid_extract_is_retried_by_airflow(clean_run, airflow_db, 
     and the published files equal those of an uninterrupted run."""
     import json
 
-    from conftest import api_server
-
-    from pipeline.runner import free_port, ui_environment
+    from pipeline.runner import api_server, free_port, ui_environment
 
     port = free_port()
     env = ui_environment(airflow_db, port=port)

@@ -7,7 +7,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import api_server
+
+from pipeline.runner import api_server
 
 pytestmark = pytest.mark.e2e
 

@@ -30,11 +30,15 @@ def lock_path(out: Location, year: int) -> Location:
 
 
 def holder(out: Location, year: int) -> dict[str, Any] | None:
+    """The lease on the year (run_id, pid, host, since), or None when the year is free. A lease file
+    left empty or damaged by a process killed while writing it counts as held by an unknown run."""
     path = lock_path(out, year)
     try:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         return None
+    except (ValueError, TypeError):
+        return {"run_id": None, "since": None, "host": None, "damaged": True}
 
 
 def acquire(out: Location, year: int, run_id: str) -> None:

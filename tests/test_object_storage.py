@@ -125,3 +125,19 @@ def test_manifest_is_the_last_file_uploaded(s3_bucket, monkeypatch):
         (staging / "b.csv").write_text("2\n")
         (staging / "datapackage.json").write_text("{}\n")
     assert events == ["rm datapackage.json", "put b.csv", "rm a.csv", "put datapackage.json"]
+
+
+def test_a_damaged_lease_holds_the_year_until_unlocked(tmp_path):
+    """A process killed between creating the lease file and writing it leaves it empty: the year stays
+    held (by an unknown run) and the message says how to clear it, instead of a JSON traceback."""
+    from pipeline.cli import main
+
+    path = locks.lock_path(tmp_path, YEAR)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"")
+    assert locks.holder(tmp_path, YEAR) == {"run_id": None, "since": None, "host": None, "damaged": True}
+    with pytest.raises(locks.YearLockedError, match="rolindex unlock --year 2017"):
+        locks.acquire(tmp_path, YEAR, "run-a")
+    assert main(["unlock", "--year", str(YEAR), "--out", str(tmp_path)]) == 0
+    locks.acquire(tmp_path, YEAR, "run-a")
+    assert locks.holder(tmp_path, YEAR)["run_id"] == "run-a"

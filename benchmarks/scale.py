@@ -3,6 +3,7 @@
 Usage (from the project root):
 
     uv run python benchmarks/scale.py --reports 1000 10000 [100000] [--work /tmp/rolindex-scale]
+    uv run python benchmarks/scale.py --reports 1000 --s3-loopback    # data root on a loopback S3 API
 
 For each N: generates (once, seeded) a national year of N reports with ``benchmarks/generate_corpus.py``,
 starts a private Airflow (SQLite metadata, api-server on 127.0.0.1, LocalExecutor with parallelism 2 =
@@ -15,6 +16,10 @@ input throughput (MB/s and reports/s over the task's wall time); then the run's 
 peak RSS (sum over all processes, and the largest single process), and how cost grows with N.
 Results are also written to ``<work>/scale-<N>.json``. Figures, not assertions: nothing here is timed
 in the test suite.
+
+``--data-root URL`` writes the zones under that URL instead of ``<work>/out-N`` (credentials from the
+``AWS_*`` environment); ``--s3-loopback`` starts moto's S3 server on 127.0.0.1 for it, an in-memory
+emulator in this process: it shows the per-object cost of the storage layer, not a real store's speed.
 """
 
 from __future__ import annotations
@@ -87,13 +92,13 @@ print("RESULT " + json.dumps({"state": str(run.state), "tasks": tis}))
 """
 
 
-def run_dag(work: Path, reports: int, inbox: Path) -> dict:
+def run_dag(work: Path, reports: int, inbox: Path, data_root: str | None = None) -> dict:
     """One DAG run on the LocalExecutor; returns task instances, wall time and peak memory."""
     sys.path.insert(0, str(ROOT))
     from pipeline.runner import api_server, free_port, ui_environment
 
     home = work / f"airflow-{reports}"
-    out = work / f"out-{reports}"
+    out = f"{data_root.rstrip('/')}/out-{reports}" if data_root else work / f"out-{reports}"
     port = free_port()
     env = ui_environment(home, port=port)
     env.update({"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
@@ -138,12 +143,33 @@ def per_task(result: dict, mb: float, reports: int) -> list[dict]:
     return rows
 
 
+def start_loopback_s3() -> str:
+    """Start moto's S3 server on 127.0.0.1 (lives as long as this process), point the ``AWS_*``
+    variables of this process and its children at it, and return a new bucket's URL."""
+    import fsspec
+    from moto.server import ThreadedMotoServer
+
+    sys.path.insert(0, str(ROOT))
+    from pipeline.runner import free_port
+
+    port = free_port()
+    ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
+    os.environ.update({"AWS_ACCESS_KEY_ID": "scale", "AWS_SECRET_ACCESS_KEY": "scale-secret",
+                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"})
+    fsspec.filesystem("s3").mkdir("rolindex-scale")
+    return "s3://rolindex-scale"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--work", type=Path, default=Path("/tmp/rolindex-scale"))
     parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--data-root", help="output data root URL (default: <work>/out-N)")
+    parser.add_argument("--s3-loopback", action="store_true", help="start a loopback S3 API for the data root")
     args = parser.parse_args()
+    if args.s3_loopback:
+        args.data_root = start_loopback_s3()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}")
@@ -151,7 +177,7 @@ def main() -> None:
     for n in args.reports:
         inbox, mb = corpus(args.work, n, args.seed)
         print(f"\n== {n} reports, {mb:.0f} MB in {inbox}")
-        result = run_dag(args.work, n, inbox)
+        result = run_dag(args.work, n, inbox, args.data_root)
         rows = per_task(result, mb, n)
         print(f"{'task':18s} {'n':>4s} {'wall s':>8s} {'task s':>8s} {'MB/s':>7s} {'reports/s':>10s}")
         for r in rows:

@@ -3,11 +3,15 @@ finder, and every offset maps back into the raw text."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.config import load_config
 from pipeline.extract.extractor import extract_text
 from pipeline.extract.quantities import find_quantities
+from pipeline.extract.regex_filter import with_start_filter
 from pipeline.ingest.normalise import normalise_text
 
 # report-like text: CJK, digits, Chinese numerals, measure words, punctuation, pinyin, chrome, plus anything
@@ -38,3 +42,23 @@ def test_quantity_finder_and_extractor_never_crash_and_spans_are_inside(text):
     for r in extract_text("d", text):
         assert text[r.start:r.end] in r.quote or len(r.quote) >= 150
         assert r.scope in ("actual", "cumulative", "delta", "planned")
+
+
+# configured cue patterns searched with a start filter, and patterns that exercise every branch of it
+_FILTER_CASES = [
+    load_config("extraction")["scope"]["cumulative"], load_config("extraction")["planned_headings"],
+    "|".join(f"(?:{p})$" for p in load_config("extraction")["qualifier_prefix"].values()),
+    r"(?<!今年)以来|\d{4}\s*年", r"(?:第|No\.)?\d+项", r"(?>[一二]+)?件|(?:x|y)*z", r"[^件]项", r"件*", r"\b\w+年",
+    r"(?i)no\.\d", r"(?i:no)\.\d", r"(十[二三四]五)(期间|\1)",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_start_filter_never_changes_what_a_pattern_finds(text):
+    for source in _FILTER_CASES:
+        pattern = re.compile(source)
+        filtered = with_start_filter(pattern)
+        assert [m.span() for m in filtered.finditer(text)] == [m.span() for m in pattern.finditer(text)], source
+        for end in range(0, len(text), 7):  # search with an end position, as the extractor does on prefixes
+            assert bool(filtered.search(text, 0, end)) == bool(pattern.search(text, 0, end)), source

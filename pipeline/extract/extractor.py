@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from pipeline.config import load_config
-from pipeline.extract.mapper import boundary_ok, context_of, index_text, map_indicator
+from pipeline.extract.mapper import boundary_ok, index_text, map_indicator
 from pipeline.extract.quantities import find_quantities
 from pipeline.extract.records import ExtractionRecord
 from pipeline.extract.scope import scope_of, section_map
@@ -39,13 +39,14 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False) -> list[Extract
     same_sentence: list[ExtractionRecord] = []  # records of the sentence being read (text order)
     sentence_start = -1
     for q in find_quantities(text):
-        ctx = context_of(text, q, index)
+        ctx = index.context(q)
         if not boundary_ok(text, q, ctx):
             continue
-        if ctx.sentence_start != sentence_start:
-            sentence_start, same_sentence = ctx.sentence_start, []
-        indicator, score = map_indicator(text, q, ctx)
-        scope, scope_rule = scope_of(text, q, ctx, sections, doc_is_plan)
+        sentence = ctx.sentence
+        if sentence.start != sentence_start:
+            sentence_start, same_sentence = sentence.start, []
+        indicator, score = map_indicator(q, ctx)
+        scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan)
         map_rule = "map." + indicator if indicator else "map.none"
         if indicator is None and scope == "delta" and same_sentence:
             # 受理79件，同比增长21.5% / 纠错率19.2%，较上年提高4.8个百分点: the change is about the
@@ -58,11 +59,10 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False) -> list[Extract
             total = next((r for r in reversed(same_sentence) if r.indicator == indicator and r.scope == scope), None)
             if total is not None and part_cue.search(text, total.end, q.start):
                 indicator, score, map_rule = None, 0.0, f"map.part_of_{total.indicator}"
-        record = ExtractionRecord(
-            doc=doc, indicator=indicator, value=q.value, value_max=q.value_max, unit=q.unit, kind=q.kind,
-            qualifier=q.qualifier, scope=scope, start=q.start, end=q.end,
-            quote=_quote(text, ctx.sentence_start, ctx.sentence_end, q.start, q.end),
-            rule_id=f"qty.{q.kind}|{map_rule}|{scope_rule}", score=round(score, 3), extractor_version=version,
+        record = ExtractionRecord(  # positional (field order of RECORD_FIELDS): keywords cost twice as much
+            doc, indicator, q.value, q.value_max, q.unit, q.kind, q.qualifier, scope, q.start, q.end,
+            _quote(text, sentence.start, sentence.end, q.start, q.end),
+            f"qty.{q.kind}|{map_rule}|{scope_rule}", round(score, 3), version,
         )
         records.append(record)
         same_sentence.append(record)

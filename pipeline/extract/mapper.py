@@ -6,198 +6,318 @@ indicator matches when its measure word is allowed, every ``all_of`` group has a
 no ``none_of`` term stands in the quantity's own clause. The best-scoring match wins; cue terms in
 the quantity's own clause score higher than terms earlier in the sentence.
 
+Cue terms are found once per sentence (one Aho-Corasick pass, shared by every quantity in it) and
+then sorted into the parts of each quantity's context by position.
+
 Spans whose edges cut through a jieba word are rejected (``boundary_ok``).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
-from pipeline.extract.catalogue import Indicator, load_catalogue
+from pipeline.config import ConfigError
+from pipeline.extract.catalogue import load_catalogue
 from pipeline.extract.quantities import Quantity
 from pipeline.settings import CONFIG_DIR
 
 _SENTENCE_CHARS = "。；;!?！？\n"  # end a sentence
 _CLAUSE_CHARS = _SENTENCE_CHARS + ",，、:："  # end a clause
 _TITLES = re.compile(r"《[^》\n]{0,80}》")
+_TITLE_BLANK = "#"  # book titles are blanked with this character; no cue term may contain it
 POST_WINDOW = 12
 PARAGRAPH_WINDOW = 160  # earlier sentences of the paragraph that can set the topic
 NEAR_WINDOW = 8
 
-
-@dataclass(slots=True)
-class Context:
-    sentence_start: int
-    sentence_end: int
-    clause_start: int
-    before_paragraph: str  # the same paragraph's text before the sentence (at most PARAGRAPH_WINDOW chars)
-    before_sentence: str  # sentence text before the clause
-    clause: str  # clause text before the number
-    after: str  # text after the number, to the clause end (at most POST_WINDOW chars)
+_NOT_A_BREAK, _CLAUSE_BREAK, _SENTENCE_BREAK = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class TextIndex:
-    """Sentence and clause break positions of one text, computed once per document."""
-
-    sentence_breaks: list[int]
-    clause_breaks: list[int]
-
-
-_CLAUSE_CODES = np.array([ord(c) for c in _CLAUSE_CHARS], dtype=np.uint32)
-_SENTENCE_CODES = np.array([ord(c) for c in _SENTENCE_CHARS], dtype=np.uint32)
-
-
-def index_text(text: str) -> TextIndex:
-    """Sentence and clause break positions, from one vectorised scan of the text's code points."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    clause_breaks = np.flatnonzero(np.isin(codes, _CLAUSE_CODES))
-    sentence_breaks = clause_breaks[np.isin(codes[clause_breaks], _SENTENCE_CODES)]
-    return TextIndex(sentence_breaks.tolist(), clause_breaks.tolist())
+@cache
+def _break_kinds() -> np.ndarray:
+    """Lookup table: code point -> _NOT_A_BREAK, _CLAUSE_BREAK or _SENTENCE_BREAK (1.1 MB, built once)."""
+    table = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    table[[ord(c) for c in _CLAUSE_CHARS]] = _CLAUSE_BREAK
+    table[[ord(c) for c in _SENTENCE_CHARS]] = _SENTENCE_BREAK
+    return table
 
 
 def _blank_titles(s: str) -> str:
-    return _TITLES.sub(lambda m: "#" * len(m.group(0)), s) if "《" in s else s
+    return _TITLES.sub(lambda m: _TITLE_BLANK * len(m.group(0)), s) if "《" in s else s
 
 
-def context_of(text: str, q: Quantity, index: TextIndex | None = None) -> Context:
-    """The sentence, clause and short tail around a quantity (book titles blanked with ``#``)."""
-    index = index or index_text(text)
-    sb, cb = index.sentence_breaks, index.clause_breaks
-    i = bisect_left(sb, q.start)
-    s_start = sb[i - 1] + 1 if i > 0 else 0
-    j = bisect_left(sb, q.end)
-    s_end = sb[j] if j < len(sb) else len(text)
-    k = bisect_left(cb, q.start)
-    c_start = max(s_start, cb[k - 1] + 1 if k > 0 else 0)
-    m = bisect_left(cb, q.end)
-    after_end = min(cb[m] if m < len(cb) else len(text), s_end, q.end + POST_WINDOW)
-    after_end = max(after_end, q.end)
-    line_start = text.rfind("\n", 0, s_start) + 1
-    p_start = max(line_start, s_start - PARAGRAPH_WINDOW)
-    return Context(s_start, s_end, c_start, _blank_titles(text[p_start:s_start]), _blank_titles(text[s_start:c_start]),
-                   _blank_titles(text[c_start:q.start]), _blank_titles(text[q.end:after_end]))
+def _title_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of the titles that ``_blank_titles(text[start:end])`` blanks, in ``text`` coordinates."""
+    return [m.span() for m in _TITLES.finditer(text, start, end)]  # no anchors: same as on the slice
+
+
+class Sentence:
+    """One sentence of a text and what every quantity in it shares: the cue terms found in the
+    sentence (one automaton pass) and in the paragraph before it, each computed on first use."""
+
+    __slots__ = ("_matches", "_paragraph_terms", "end", "has_titles", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.start, self.end = text, start, end
+        self.has_titles = text.find("《", start, end) >= 0
+        self._matches: tuple[list[int], list[str]] | None = None
+        self._paragraph_terms: set[str] | None = None
+
+    def cue_matches(self) -> tuple[list[int], list[str]]:
+        """Every cue-term occurrence in the sentence (overlapping ones included), ordered by where it
+        ends: the index of its last character, and the term. (Built by C-level map/list calls: a Python
+        loop over every occurrence cost more than the automaton pass itself.)"""
+        if self._matches is None:
+            matches = list(_cue_index().automaton.iter(self.text, self.start, self.end))
+            self._matches = (list(map(itemgetter(0), matches)), list(map(itemgetter(1), matches)))
+        return self._matches
+
+    def paragraph_terms(self) -> set[str]:
+        """Cue terms in the same paragraph's text before the sentence (at most PARAGRAPH_WINDOW chars)."""
+        if self._paragraph_terms is None:
+            line_start = self.text.rfind("\n", 0, self.start) + 1
+            before = self.text[max(line_start, self.start - PARAGRAPH_WINDOW):self.start]
+            self._paragraph_terms = _cue_index().terms_in(_blank_titles(before))
+        return self._paragraph_terms
+
+
+@dataclass(slots=True)
+class Context:
+    """Where a quantity stands: its sentence, the start of its clause, and the end of the short tail
+    after it (to the clause end, at most POST_WINDOW characters)."""
+
+    sentence: Sentence
+    clause_start: int
+    after_end: int
+    start: int  # the quantity's span
+    end: int
+
+    @property
+    def sentence_start(self) -> int:
+        return self.sentence.start
+
+    @property
+    def sentence_end(self) -> int:
+        return self.sentence.end
+
+    def clause(self) -> str:
+        """The clause text before the number (titles blanked)."""
+        clause = self.sentence.text[self.clause_start:self.start]
+        return _blank_titles(clause) if self.sentence.has_titles else clause
+
+    def sentence_to_number(self) -> str:
+        """The sentence text before the number: the earlier clauses, then the own clause, each with
+        its titles blanked."""
+        text, sentence_start = self.sentence.text, self.sentence.start
+        if not self.sentence.has_titles:
+            return text[sentence_start:self.start]
+        return _blank_titles(text[sentence_start:self.clause_start]) + self.clause()
+
+
+class TextIndex:
+    """Sentence and clause break positions of one text, computed once per document, and the context
+    of each quantity (quantities of the same sentence share one ``Sentence``)."""
+
+    __slots__ = ("_sentence", "clause_breaks", "sentence_breaks", "text")
+
+    def __init__(self, text: str) -> None:
+        # one vectorised scan of the text's code points
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        kinds = _break_kinds()[codes]
+        clause_breaks = np.flatnonzero(kinds)
+        self.text = text
+        self.sentence_breaks: list[int] = clause_breaks[kinds[clause_breaks] == _SENTENCE_BREAK].tolist()
+        self.clause_breaks: list[int] = clause_breaks.tolist()
+        self._sentence: Sentence | None = None
+
+    def context(self, q: Quantity) -> Context:
+        """The sentence, clause and short tail around a quantity. Quantities are asked for in text order."""
+        text, sb, cb = self.text, self.sentence_breaks, self.clause_breaks
+        i = bisect_left(sb, q.start)
+        s_start = sb[i - 1] + 1 if i > 0 else 0
+        j = bisect_left(sb, q.end, i)
+        s_end = sb[j] if j < len(sb) else len(text)
+        k = bisect_left(cb, q.start)
+        c_start = max(s_start, cb[k - 1] + 1 if k > 0 else 0)
+        m = bisect_left(cb, q.end, k)
+        after_end = min(cb[m] if m < len(cb) else len(text), s_end, q.end + POST_WINDOW)
+        after_end = max(after_end, q.end)
+        sentence = self._sentence
+        if sentence is None or sentence.start != s_start or sentence.end != s_end:
+            sentence = self._sentence = Sentence(text, s_start, s_end)
+        return Context(sentence, c_start, after_end, q.start, q.end)
+
+
+def index_text(text: str) -> TextIndex:
+    """Sentence and clause break positions of ``text``."""
+    return TextIndex(text)
+
+
+class _Rule:
+    """One indicator's cue groups as sets, for fast intersection tests."""
+
+    __slots__ = ("all_of", "code", "near", "none_of", "number", "specificity")
+
+    def __init__(self, code: str, number: int, all_of: tuple[tuple[str, ...], ...], none_of: tuple[str, ...],
+                 near: tuple[str, ...]) -> None:
+        self.code, self.number = code, number
+        self.all_of = tuple(frozenset(group) for group in all_of)
+        self.none_of, self.near = frozenset(none_of), frozenset(near)
+        self.specificity = 0.1 * len(all_of)  # more specific rules (more groups) win ties
 
 
 @dataclass(frozen=True)
 class _CueIndex:
     """Every cue term of the catalogue in one Aho-Corasick automaton, and which indicators use it."""
 
-    automaton: Any
-    indicators_by_term: dict[str, tuple[Indicator, ...]]
-    units: frozenset[str]  # every measure word some indicator allows
+    automaton: Any  # term -> term
+    # measure word -> cue term -> the rules that allow the measure word and have the term in an all_of group
+    rules_by_unit_and_term: dict[str, dict[str, tuple[_Rule, ...]]]
 
     def terms_in(self, s: str) -> set[str]:
         """All cue terms occurring in ``s`` (overlapping occurrences included)."""
         if not s:
             return set()
-        return {term for _end, term in self.automaton.iter(s)}
+        return set(map(itemgetter(1), self.automaton.iter(s)))
 
 
 @cache
 def _cue_index() -> _CueIndex:
     import ahocorasick
 
-    by_term: dict[str, list[Indicator]] = {}
     automaton = ahocorasick.Automaton()
+    by_unit_and_term: dict[str, dict[str, list[_Rule]]] = {}
     for ind in load_catalogue().indicators:
-        for term in {t for g in ind.all_of for t in g} | set(ind.none_of) | set(ind.near):
-            by_term.setdefault(term, []).append(ind)
+        terms = {t for g in ind.all_of for t in g} | set(ind.none_of) | set(ind.near)
+        if any(_TITLE_BLANK in t for t in terms):
+            raise ConfigError(f"configs/indicators.yaml: a cue term of {ind.code} contains {_TITLE_BLANK!r}, "
+                              "the character that blanks book titles")
+        for term in terms:
             automaton.add_word(term, term)
+        if not ind.all_of:
+            continue
+        rule = _Rule(ind.code, ind.number, ind.all_of, ind.none_of, ind.near)
+        for unit in ind.allowed_units:
+            by_term = by_unit_and_term.setdefault(unit, {})
+            for term in {t for g in ind.all_of for t in g}:
+                by_term.setdefault(term, []).append(rule)
     automaton.make_automaton()
-    units = frozenset(u for ind in load_catalogue().indicators if ind.all_of for u in ind.allowed_units)
-    return _CueIndex(automaton, {t: tuple(inds) for t, inds in by_term.items()}, units)
+    return _CueIndex(automaton, {unit: {term: tuple(rules) for term, rules in by_term.items()}
+                                 for unit, by_term in by_unit_and_term.items()})
 
 
-@dataclass(slots=True)
-class _Found:
-    """Cue terms found in each part of a quantity's context."""
-
-    local: set[str]  # the quantity's clause and the short tail after it
-    before: set[str]  # the sentence before the clause
-    tail: set[str]  # the last NEAR_WINDOW characters before the number
-    after: set[str]
-    paragraph_text: str  # earlier sentences of the paragraph; searched only when a cue is missing
-    _paragraph: set[str] | None = None
-
-    @property
-    def paragraph(self) -> set[str]:
-        if self._paragraph is None:
-            self._paragraph = _cue_index().terms_in(self.paragraph_text)
-        return self._paragraph
-
-
-def _score(ind: Indicator, q: Quantity, found: _Found) -> float | None:
-    if q.unit not in ind.allowed_units or not ind.all_of:
-        return None
-    if not found.local.isdisjoint(ind.none_of):
-        return None
-    score = 0.0
-    local_hit = False
-    for group in ind.all_of:
-        if not found.local.isdisjoint(group):
-            score += 2.0
-            local_hit = True
-        elif not found.before.isdisjoint(group):
-            score += 1.0
-        elif not found.paragraph.isdisjoint(group):
-            score += 0.5  # the paragraph's topic (行政复议 ... 审结76件 in the next sentence)
-        else:
-            return None
-    if not local_hit:
-        return None  # the quantity's own clause must name part of the indicator
-    if not found.tail.isdisjoint(ind.near):
-        score += 3.0
-    elif not found.after.isdisjoint(ind.near):
-        score += 1.5
-    # more specific rules (more groups) win ties
-    return score + 0.1 * len(ind.all_of)
-
-
-def map_indicator(text: str, q: Quantity, ctx: Context | None = None) -> tuple[str | None, float]:
-    """Return (indicator code or None, match score)."""
-    if q.kind not in ("count", "rate", "money", "duration"):
-        return None, 0.0
-    cues = _cue_index()
-    if q.unit not in cues.units:
-        return None, 0.0  # no indicator takes this measure word
-    ctx = ctx or context_of(text, q)
-    # one automaton pass over "before|clause|after"; each match is sorted by where it ends
-    joined = f"{ctx.before_sentence}\x00{ctx.clause}\x00{ctx.after}"
-    clause_from = len(ctx.before_sentence) + 1
-    after_from = clause_from + len(ctx.clause) + 1
-    tail_from = max(clause_from, after_from - 1 - NEAR_WINDOW)
-    before: set[str] = set()
+def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str]]:
+    """Cue terms of a quantity's context: (local: its clause and the tail after it, before: the
+    sentence before its clause, tail: the last NEAR_WINDOW characters before the number, after)."""
+    sentence = ctx.sentence
+    lasts, terms = sentence.cue_matches()
+    clause_start, number_start, number_end, after_end = ctx.clause_start, ctx.start, ctx.end, ctx.after_end
+    tail_from = number_start - NEAR_WINDOW
     local: set[str] = set()
     tail: set[str] = set()
     after: set[str] = set()
-    for end, term in cues.automaton.iter(joined):
-        if end < clause_from:
-            before.add(term)
-        else:
-            local.add(term)
-            if end >= after_from:
+    before_end = bisect_left(lasts, clause_start)  # occurrences [:before_end] end before the clause
+    context_end = bisect_left(lasts, after_end, before_end)  # the later ones end after the context
+    if not sentence.has_titles:
+        before = set(terms[:before_end])
+        for i in range(before_end, context_end):
+            term = terms[i]
+            last = lasts[i]
+            start = last + 1 - len(term)
+            if start < clause_start:
+                continue  # across the clause break
+            if last < number_start:
+                local.add(term)
+                if start >= tail_from:
+                    tail.add(term)
+            elif start >= number_end:
+                local.add(term)
                 after.add(term)
-            elif end - len(term) + 1 >= tail_from:
-                tail.add(term)
+        return local, before, tail, after
+    # Titles are blanked in each part (earlier clauses, own clause, tail) separately, as a title cut by
+    # a clause break is not one: a term counts only where it overlaps no title of its own part.
+    text = sentence.text
+    before_titles = _title_spans(text, sentence.start, clause_start)
+    clause_titles = _title_spans(text, clause_start, number_start)
+    after_titles = _title_spans(text, number_end, after_end)
+    before = set()
+    for i in range(context_end):
+        term = terms[i]
+        end = lasts[i] + 1
+        start = end - len(term)
+        if end <= clause_start:
+            if _outside(before_titles, start, end):
+                before.add(term)
+        elif start < clause_start:
+            continue
+        elif end <= number_start:
+            if _outside(clause_titles, start, end):
+                local.add(term)
+                if start >= tail_from:
+                    tail.add(term)
+        elif start >= number_end and _outside(after_titles, start, end):
+            local.add(term)
+            after.add(term)
+    return local, before, tail, after
+
+
+def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return all(end <= s or start >= e for s, e in spans)
+
+
+def map_indicator(q: Quantity, ctx: Context) -> tuple[str | None, float]:
+    """Return (indicator code or None, match score)."""
+    if q.kind not in ("count", "rate", "money", "duration"):
+        return None, 0.0
+    by_term = _cue_index().rules_by_unit_and_term.get(q.unit)
+    if by_term is None:
+        return None, 0.0  # no indicator takes this measure word
+    local, before, tail, after = _cues_around(ctx)
     if not local:
         return None, 0.0  # the own clause must name part of an indicator
-    found = _Found(local, before, tail, after, ctx.before_paragraph)
-    candidates = {ind.code: ind for term in local for ind in cues.indicators_by_term[term]}
+    candidates: set[_Rule] = set()
+    for term in local:
+        candidates.update(by_term.get(term, ()))
     best: tuple[float, int, str] | None = None
-    for ind in candidates.values():
-        score = _score(ind, q, found)
+    paragraph: Callable[[], set[str]] = ctx.sentence.paragraph_terms
+    for rule in candidates:
+        score = _score(rule, local, before, tail, after, paragraph)
         # ties go to the indicator listed first in the catalogue
-        if score is not None and (best is None or (score, -ind.number) > best[:2]):
-            best = (score, -ind.number, ind.code)
+        if score is not None and (best is None or (score, -rule.number) > best[:2]):
+            best = (score, -rule.number, rule.code)
     return (best[2], best[0]) if best else (None, 0.0)
+
+
+def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after: set[str],
+           paragraph: Callable[[], set[str]]) -> float | None:
+    """The rule's match score, or None. (Every candidate has a term of some group in ``local``, so
+    the quantity's own clause always names part of the indicator.)"""
+    if not local.isdisjoint(rule.none_of):
+        return None
+    score = 0.0
+    for group in rule.all_of:
+        if not local.isdisjoint(group):
+            score += 2.0
+        elif not before.isdisjoint(group):
+            score += 1.0
+        elif not paragraph().isdisjoint(group):
+            score += 0.5  # the paragraph's topic (行政复议 ... 审结76件 in the next sentence)
+        else:
+            return None
+    if not tail.isdisjoint(rule.near):
+        score += 3.0
+    elif not after.isdisjoint(rule.near):
+        score += 1.5
+    return score + rule.specificity
 
 
 @cache
@@ -275,6 +395,8 @@ def boundary_ok(text: str, q: Quantity, ctx: Context) -> bool:
             len(end_pair) == 2 and end_pair.isascii() and end_pair.isalnum()):
         return False  # jieba keeps runs of ASCII letters and digits together
     starts, ends = _edge_pairs()
+    if start_pair not in starts and end_pair not in ends:
+        return True  # no dictionary word holds the characters on either side of an edge
     tok = _tokenizer()
     crossed = (start_pair in starts and _word_across(text, q.start, tok.FREQ)) or (
         end_pair in ends and _word_across(text, q.end, tok.FREQ))

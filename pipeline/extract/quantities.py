@@ -11,12 +11,14 @@ kind, qualifier, character span and the clause/sentence around it. Scope and ind
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from pipeline.config import load_config
+from pipeline.extract.regex_filter import with_start_filter
 
 QUALIFIERS = ("exact", "approx", "at_least", "at_most")
 BRACKET_WINDOW = 80  # how far back an unclosed 《 or “ still puts a number inside a title or quote
@@ -57,6 +59,8 @@ def rules() -> dict[str, Any]:
         rf"|(?P<num>{number})(?:\s*(?P<range_sep>[-—–~～至到])\s*(?P<num2>{number}))?"
         rf"\s*(?P<mid>{approx_mid})\s*(?=[{unit_first}])(?P<unit>{unit_alt}))"
     )
+    # find_quantities unpacks ``m.groups()`` in this order
+    assert list(pattern.groupindex) == ["pct_cn", "pct_num", "num", "range_sep", "num2", "mid", "unit"]
     blockers = {w: re.compile(f"(?:{p})") for w, p in cfg["measure_word_blockers"].items()}  # .match(text, pos)
     return {
         "cfg": cfg,
@@ -65,7 +69,8 @@ def rules() -> dict[str, Any]:
         "blockers": blockers,
         "cn_chars": set(cn),
         "prefix": {q: re.compile(f"(?:{p})$") for q, p in cfg["qualifier_prefix"].items()},
-        "any_prefix": re.compile("|".join(f"(?:{p})$" for p in cfg["qualifier_prefix"].values())),
+        # searched before every quantity: see regex_filter for why it gets a look-ahead
+        "any_prefix": with_start_filter(re.compile("|".join(f"(?:{p})$" for p in cfg["qualifier_prefix"].values()))),
         "any_suffix": re.compile("|".join(f"(?:{p})" for p in cfg["qualifier_suffix"].values())),
         "suffix": {q: re.compile(p) for q, p in cfg["qualifier_suffix"].items()},
         "exclude_before": re.compile(f"(?:{cfg['exclude_before']})\\s*$"),
@@ -97,26 +102,30 @@ def _parse_chinese(token: str) -> float | None:
 
 def parse_number(token: str) -> float | None:
     """'1,234.5' -> 1234.5; '1.2万' -> 12000; '一百零八' -> 108; '两' -> 2. None if unparsable."""
+    if token.isdecimal():
+        return float(token)  # the common case: digits only (the same float as the Decimal path below)
     token = token.replace(" ", "").replace(",", "")
     multiplier = 1
     if token and token[-1] in _MULTIPLIERS and token[0].isdigit():
         multiplier = _MULTIPLIERS[token[-1]]
         token = token[:-1]
     if _ARABIC.fullmatch(token):
+        if multiplier == 1:
+            return float(token)  # the same float as float(Decimal(token)), without the Decimal
         return float(Decimal(token) * multiplier)  # Decimal: 64.71万 is exactly 647100
     value = _parse_chinese(token)
     return None if value is None else value * multiplier
 
 
 def _inside_brackets(text: str, pos: int, window: int = BRACKET_WINDOW) -> bool:
-    left = text[max(0, pos - window):pos]
+    lo = max(0, pos - window)
     for opening, closing in rules()["brackets"]:
         if opening == closing:
-            if left.count(opening) % 2 == 1 and "\n" not in left[left.rfind(opening):]:
+            if text.count(opening, lo, pos) % 2 == 1 and text.find("\n", text.rfind(opening, lo, pos), pos) < 0:
                 return True
             continue
-        last_open, last_close = left.rfind(opening), left.rfind(closing)
-        if last_open > last_close and "\n" not in left[last_open:]:
+        last_open, last_close = text.rfind(opening, lo, pos), text.rfind(closing, lo, pos)
+        if last_open > last_close and text.find("\n", last_open, pos) < 0:
             return True
     return False
 
@@ -132,10 +141,13 @@ def find_quantities(text: str) -> list[Quantity]:
     """Every measuring number in ``text``, in order, with value, unit and qualifier."""
     r = rules()
     found: list[Quantity] = []
-    words, blockers, exclude_before = r["words"], r["blockers"], r["exclude_before"]
+    words, blockers, exclude_before, named = r["words"], r["blockers"], r["exclude_before"], r["named"]
+    named_may_have_digits, cn_chars = r["named_may_have_digits"], r["cn_chars"]
+    # where a title or quote may open (《, “ ...): found once, so that most numbers are cleared by a bisect
+    openings = [m.start() for m in r["any_opening"].finditer(text)]
     for m in r["pattern"].finditer(text):
         start, end = m.span()
-        pct_cn, pct_num, num, num2, mid, unit = m.group("pct_cn", "pct_num", "num", "num2", "mid", "unit")
+        pct_cn, pct_num, num, _range_sep, num2, mid, unit = m.groups()  # the groups of ``rules()["pattern"]``
         if pct_cn:
             value = parse_number(pct_num)
             if value is None:
@@ -156,15 +168,16 @@ def find_quantities(text: str) -> list[Quantity]:
         if blocker and blocker.match(text, end, end + 4):
             continue
         # (named concepts are made of Chinese numerals: skipped for Arabic numbers unless configured)
-        if (r["named_may_have_digits"] or not num[0].isdigit()) and (
-                r["named"].match(text, start) or _named_around(text, start, end)):
+        if (named_may_have_digits or not num[0].isdigit()) and (
+                named.match(text, start) or _named_around(text, start, end)):
             continue
-        if r["any_opening"].search(text, max(0, start - BRACKET_WINDOW), start) and _inside_brackets(text, start):
+        # an opening within BRACKET_WINDOW characters before the number
+        if bisect_left(openings, start) > bisect_left(openings, start - BRACKET_WINDOW) and _inside_brackets(text, start):
             continue
-        is_chinese = num[0] in r["cn_chars"]
+        is_chinese = num[0] in cn_chars
         if is_chinese and num == "一" and not _CLAUSE_END_AFTER_ONE.match(text[end:end + 2]):
             continue  # 一次性, 一件事 ...: a bare 一 counts only when the unit ends the clause
-        if is_chinese and start > 0 and text[start - 1] in r["cn_chars"]:
+        if is_chinese and start > 0 and text[start - 1] in cn_chars:
             continue  # inside a longer numeral word (e.g. 统一 + 项)
         value = parse_number(num)
         if value is None:

@@ -16,10 +16,12 @@ from typing import Any
 from pipeline.config import load_config
 from pipeline.extract.mapper import Context
 from pipeline.extract.quantities import Quantity
+from pipeline.extract.regex_filter import with_start_filter
 
 SCOPES = ("actual", "cumulative", "delta", "planned")
 # the delta cue (at most ~8 characters) plus `delta_window` must fit in the clause tail searched
 DELTA_TAIL_CHARS = 24
+_CLAUSE_PUNCTUATION = re.compile(r"[,，。]")  # a heading line has none
 
 
 @cache
@@ -27,13 +29,26 @@ def _rules() -> dict[str, Any]:
     cfg = load_config("extraction")
     scope = cfg["scope"]
     return {
-        "cumulative": re.compile(scope["cumulative"]),
+        # searched over every quantity's sentence / every text: see regex_filter for why and how
+        "cumulative": with_start_filter(re.compile(scope["cumulative"])),
         "delta": re.compile(f"(?:{scope['delta']})[^,，。;；]{{0,{int(scope['delta_window'])}}}$"),
         "planned": re.compile(scope["planned"]),
         "planned_window": int(scope["planned_window"]),
-        "planned_headings": re.compile(cfg["planned_headings"]),
+        "planned_headings": with_start_filter(re.compile(cfg["planned_headings"])),
         "headings": [(h["rank"], re.compile(h["pattern"])) for h in cfg["heading_patterns"]],
+        "any_heading": _any_of([h["pattern"] for h in cfg["heading_patterns"]]),
     }
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str] | None:
+    """One regex matching where any of ``patterns`` matches, or None when combining them could change a
+    back-reference (``\\1``, ``(?P=name)``), a pattern sets global flags or two name the same group."""
+    if any(re.search(r"\\\d|\(\?P=|\(\?[aiLmsux]+\)", p) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error:
+        return None
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,10 @@ class SectionMap:
 
 
 def _heading_rank(line: str) -> int | None:
-    for rank, pattern in _rules()["headings"]:
+    rules = _rules()
+    if rules["any_heading"] is not None and not rules["any_heading"].match(line):
+        return None  # one combined test rejects the lines that are no heading at all
+    for rank, pattern in rules["headings"]:
         if pattern.match(line):
             return rank
     return None
@@ -61,7 +79,8 @@ def _heading_rank(line: str) -> int | None:
 def section_map(text: str) -> SectionMap:
     """Find forward-looking sections: (heading start .. next heading of rank <= its rank)."""
     rules = _rules()
-    first = rules["planned_headings"].search(text)
+    planned_headings = rules["planned_headings"]
+    first = planned_headings.search(text)
     if first is None:
         return SectionMap([], [], [])  # no forward-looking heading anywhere
     # no section can open before the line holding the first forward-looking cue
@@ -75,39 +94,46 @@ def section_map(text: str) -> SectionMap:
     for start, line in lines:
         stripped = line.strip()
         heading_text = stripped[:40]
-        # the heading rank matters only to close an open section or to open one at a forward-looking line
-        opens = rules["planned_headings"].search(heading_text) is not None
-        if open_rank is None and not opens:
+        if open_rank is None:
+            # a forward-looking heading opens a section: a numbered heading or a short line
+            if planned_headings.search(heading_text) is None:
+                continue
+            rank = _heading_rank(stripped)
+            if rank is not None or (len(stripped) <= 20 and not _CLAUSE_PUNCTUATION.search(stripped)):
+                starts.append(start)
+                names.append(heading_text)
+                open_rank = rank if rank is not None else 1
             continue
+        # the next heading of the same or a higher rank closes it (and may open the next section)
         rank = _heading_rank(stripped)
-        is_short_heading = rank is None and len(stripped) <= 20 and not re.search(r"[,，。]", stripped)
-        if open_rank is not None and rank is not None and rank <= open_rank:
-            ends.append(start)
-            open_rank = None
-        if open_rank is None and (rank is not None or is_short_heading) and opens:
+        if rank is None or rank > open_rank:
+            continue
+        ends.append(start)
+        open_rank = None
+        if planned_headings.search(heading_text) is not None:
             starts.append(start)
             names.append(heading_text)
-            open_rank = rank if rank is not None else 1
+            open_rank = rank
     if open_rank is not None:
         ends.append(len(text))
     return SectionMap(starts, ends, names)
 
 
-def scope_of(text: str, q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool = False) -> tuple[str, str]:
+def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool = False) -> tuple[str, str]:
     """Return (scope, the rule that decided it)."""
-    rules = _rules()
     if doc_is_plan:
         return "planned", "scope.document_is_plan"
     heading = sections.planned_heading_at(q.start)
     if heading is not None:
         return "planned", "scope.planned_section"
-    near_before = ctx.clause[-rules["planned_window"]:]
-    if rules["planned"].search(near_before):
+    rules = _rules()
+    clause = ctx.clause()
+    if rules["planned"].search(clause[-rules["planned_window"]:]):
         return "planned", "scope.planned_cue"
     if q.kind == "change":
         return "delta", "scope.percentage_points"
-    if rules["delta"].search(ctx.clause[-DELTA_TAIL_CHARS:]):
+    if rules["delta"].search(clause[-DELTA_TAIL_CHARS:]):
         return "delta", "scope.delta_cue"
-    if rules["cumulative"].search(ctx.before_sentence + ctx.clause):
+    if rules["cumulative"].search(ctx.sentence_to_number()):
         return "cumulative", "scope.cumulative_cue"
     return "actual", "scope.default_actual"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.config import load_config
 from pipeline.extract.extractor import extract_text
-from pipeline.extract.quantities import find_quantities
+from pipeline.extract.quantities import _Brackets, _inside_brackets, find_quantities
 from pipeline.extract.regex_filter import with_start_filter
 from pipeline.ingest.normalise import normalise_text
 
@@ -62,3 +62,11 @@ def test_start_filter_never_changes_what_a_pattern_finds(text):
         assert [m.span() for m in filtered.finditer(text)] == [m.span() for m in pattern.finditer(text)], source
         for end in range(0, len(text), 7):  # search with an end position, as the extractor does on prefixes
             assert bool(filtered.search(text, 0, end)) == bool(pattern.search(text, 0, end)), source
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(TEXT, st.text(alphabet=list("《》〈〉“”\"\n 3件"), max_size=300)))
+def test_bracket_spans_agree_with_the_window_definition(text):
+    brackets = _Brackets(text)
+    for pos in range(len(text) + 1):
+        assert brackets.inside(pos) == _inside_brackets(text, pos), pos

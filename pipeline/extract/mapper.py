@@ -132,8 +132,8 @@ class TextIndex:
     def __init__(self, text: str) -> None:
         # one vectorised scan of the text's code points
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        kinds = _break_kinds()[codes]
-        clause_breaks = np.flatnonzero(kinds)
+        kinds = _break_kinds().take(codes)
+        clause_breaks = kinds.nonzero()[0]
         self.text = text
         self.sentence_breaks: list[int] = clause_breaks[kinds[clause_breaks] == _SENTENCE_BREAK].tolist()
         self.clause_breaks: list[int] = clause_breaks.tolist()
@@ -142,19 +142,19 @@ class TextIndex:
     def context(self, q: Quantity) -> Context:
         """The sentence, clause and short tail around a quantity. Quantities are asked for in text order."""
         text, sb, cb = self.text, self.sentence_breaks, self.clause_breaks
-        i = bisect_left(sb, q.start)
+        start, end = q.start, q.end
+        i = bisect_left(sb, start)
         s_start = sb[i - 1] + 1 if i > 0 else 0
-        j = bisect_left(sb, q.end, i)
+        j = bisect_left(sb, end, i)
         s_end = sb[j] if j < len(sb) else len(text)
-        k = bisect_left(cb, q.start)
+        k = bisect_left(cb, start)
         c_start = max(s_start, cb[k - 1] + 1 if k > 0 else 0)
-        m = bisect_left(cb, q.end, k)
-        after_end = min(cb[m] if m < len(cb) else len(text), s_end, q.end + POST_WINDOW)
-        after_end = max(after_end, q.end)
+        m = bisect_left(cb, end, k)
+        after_end = max(min(cb[m] if m < len(cb) else len(text), s_end, end + POST_WINDOW), end)
         sentence = self._sentence
         if sentence is None or sentence.start != s_start or sentence.end != s_end:
             sentence = self._sentence = Sentence(text, s_start, s_end)
-        return Context(sentence, c_start, after_end, q.start, q.end)
+        return Context(sentence, c_start, after_end, start, end)
 
 
 def index_text(text: str) -> TextIndex:
@@ -271,7 +271,7 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str]]:
 
 
 def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return all(end <= s or start >= e for s, e in spans)
+    return not spans or all(end <= span_start or start >= span_end for span_start, span_end in spans)
 
 
 def map_indicator(q: Quantity, ctx: Context) -> tuple[str | None, float]:
@@ -348,14 +348,15 @@ MAX_WORD_CHARS = 8  # longer dictionary words are not considered when looking fo
 
 def _word_across(text: str, pos: int, freq: dict[str, int]) -> bool:
     """Is there a dictionary word ``text[i:j]`` with ``i < pos < j``? (jieba's FREQ holds every
-    word and, with count 0, every prefix of a word, so each scan stops at the first non-prefix.)"""
+    word and, with count 0, every prefix of a word, so ``text[i:pos + 1]`` must be in it for a word
+    from ``i`` to cross ``pos``, and each scan stops at the first non-prefix.)"""
     for i in range(pos - 1, max(-1, pos - MAX_WORD_CHARS), -1):
-        j = i + 1
+        j = pos + 1
         while j <= len(text) and j - i <= MAX_WORD_CHARS:
             count = freq.get(text[i:j])
             if count is None:
                 break
-            if count > 0 and j > pos:
+            if count > 0:
                 return True
             j += 1
     return False

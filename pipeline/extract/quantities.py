@@ -11,7 +11,7 @@ kind, qualifier, character span and the clause/sentence around it. Scope and ind
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -76,7 +76,6 @@ def rules() -> dict[str, Any]:
         "exclude_before": re.compile(f"(?:{cfg['exclude_before']})\\s*$"),
         "named": re.compile(cfg["named_concepts"]),
         "named_may_have_digits": bool(re.search(r"[0-9]|\\d", cfg["named_concepts"])),
-        "any_opening": re.compile("|".join(re.escape(b[0]) for b in cfg["exclude_inside"])),
         "prefix_window": int(cfg["prefix_window"]),
         "brackets": [tuple(b) for b in cfg["exclude_inside"]],
     }
@@ -117,17 +116,68 @@ def parse_number(token: str) -> float | None:
     return None if value is None else value * multiplier
 
 
+def _inside_quote_marks(text: str, pos: int, mark: str, window: int) -> bool:
+    """An odd number of ``mark`` (a pair written with one character, "") in the window, the last one
+    on the same line as ``pos``."""
+    lo = max(0, pos - window)
+    return text.count(mark, lo, pos) % 2 == 1 and text.find("\n", text.rfind(mark, lo, pos), pos) < 0
+
+
 def _inside_brackets(text: str, pos: int, window: int = BRACKET_WINDOW) -> bool:
+    """Is ``pos`` inside a title or quote opened at most ``window`` characters earlier (on the same line)?
+    (The definition; ``_Brackets`` answers it for a whole text at once.)"""
     lo = max(0, pos - window)
     for opening, closing in rules()["brackets"]:
         if opening == closing:
-            if text.count(opening, lo, pos) % 2 == 1 and text.find("\n", text.rfind(opening, lo, pos), pos) < 0:
+            if _inside_quote_marks(text, pos, opening, window):
                 return True
             continue
         last_open, last_close = text.rfind(opening, lo, pos), text.rfind(closing, lo, pos)
         if last_open > last_close and text.find("\n", last_open, pos) < 0:
             return True
     return False
+
+
+class _Brackets:
+    """``_inside_brackets`` for every position of one text, answered by a bisect.
+
+    For a pair like 《》 a position is inside when an opening stands at most ``window`` characters
+    before it with no closing and no line break in between: each opening covers the positions after
+    it up to its closing or line break (inclusive), at most ``window`` away. Those spans are merged
+    once per text. Pairs written with one character ("") count the marks in the window, so they are
+    checked per position, and only when the text has that character."""
+
+    def __init__(self, text: str, window: int = BRACKET_WINDOW) -> None:
+        self.text, self.window = text, window
+        self.marks: list[str] = []
+        spans = []
+        for opening, closing in rules()["brackets"]:
+            if opening == closing:
+                if opening in text:
+                    self.marks.append(opening)
+                continue
+            o = text.find(opening)
+            while o >= 0:
+                stop = len(text)
+                for found in (text.find(closing, o + 1, o + window + 1), text.find("\n", o + 1, o + window + 1)):
+                    if 0 <= found < stop:
+                        stop = found
+                spans.append((o + 1, min(stop, o + window)))
+                o = text.find(opening, o + 1)
+        self.starts: list[int] = []
+        self.ends: list[int] = []  # inclusive
+        for start, end in sorted(spans):
+            if self.ends and start <= self.ends[-1] + 1:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def inside(self, pos: int) -> bool:
+        i = bisect_right(self.starts, pos) - 1
+        if i >= 0 and pos <= self.ends[i]:
+            return True
+        return bool(self.marks) and any(_inside_quote_marks(self.text, pos, mark, self.window) for mark in self.marks)
 
 
 def _is_year_or_date(text: str, start: int, end: int, num: str) -> bool:
@@ -143,8 +193,7 @@ def find_quantities(text: str) -> list[Quantity]:
     found: list[Quantity] = []
     words, blockers, exclude_before, named = r["words"], r["blockers"], r["exclude_before"], r["named"]
     named_may_have_digits, cn_chars = r["named_may_have_digits"], r["cn_chars"]
-    # where a title or quote may open (《, “ ...): found once, so that most numbers are cleared by a bisect
-    openings = [m.start() for m in r["any_opening"].finditer(text)]
+    brackets = _Brackets(text)
     for m in r["pattern"].finditer(text):
         start, end = m.span()
         pct_cn, pct_num, num, _range_sep, num2, mid, unit = m.groups()  # the groups of ``rules()["pattern"]``
@@ -171,8 +220,7 @@ def find_quantities(text: str) -> list[Quantity]:
         if (named_may_have_digits or not num[0].isdigit()) and (
                 named.match(text, start) or _named_around(text, start, end)):
             continue
-        # an opening within BRACKET_WINDOW characters before the number
-        if bisect_left(openings, start) > bisect_left(openings, start - BRACKET_WINDOW) and _inside_brackets(text, start):
+        if brackets.inside(start):
             continue
         is_chinese = num[0] in cn_chars
         if is_chinese and num == "一" and not _CLAUSE_END_AFTER_ONE.match(text[end:end + 2]):

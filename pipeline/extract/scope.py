@@ -123,8 +123,7 @@ def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool 
     """Return (scope, the rule that decided it)."""
     if doc_is_plan:
         return "planned", "scope.document_is_plan"
-    heading = sections.planned_heading_at(q.start)
-    if heading is not None:
+    if sections.starts and sections.planned_heading_at(q.start) is not None:
         return "planned", "scope.planned_section"
     rules = _rules()
     clause = ctx.clause()

@@ -292,3 +292,36 @@ def test_the_end_of_a_plan_period_is_not_counted_as_the_report_year():
     text = ("一、主要工作\n落实《法治政府建设实施纲要(2021-2025年)》，编制“十四五”规划(2021—2025年)，"
             "对照(2021至2025年)目标推进。2022年完成年度任务，2022年全面推进依法行政。")
     assert identify_year(None, text, None, "annual_report") == (2022, "most_frequent_year")
+
+
+_COUNTY_BODY = ("\n2022年，我局在县委、县政府的坚强领导下，认真贯彻落实班玛县法治政府建设要求。全县行政执法案件办理120件，"
+                "班玛县各乡镇依法行政水平稳步提升。我局组织学法培训3次。\n" + "严格规范公正文明执法。" * 20)
+
+
+@pytest.mark.parametrize(("title", "unit_name", "unit_id"), [
+    ("班玛县审计局2022年度法治政府建设工作总结", "班玛县审计局", "632622"),  # the full name, for reference
+    ("县审计局关于2022年度法治政府建设情况的报告", "班玛县审计局", "632622"),  # generic place: the body's county
+    ("审计局2022年度法治政府建设工作总结", "班玛县审计局", "632622"),       # spam took the place name away
+    ("林业局关于2022年度法治政府建设工作情况的报告", "班玛县林业局", "632622"),
+    ("市司法局2022年法治政府建设年度报告", "果洛藏族自治州司法局", "632600"),  # 市: the city above the body's county
+    ("县市场监督管理局2022年法治政府建设年度报告", "班玛县市场监督管理局", "632622"),  # 市场 is a word, not 市
+])
+def test_a_department_named_without_its_place_is_a_department_of_the_bodys_place(title, unit_name, unit_id):
+    """市司法局 / 县审计局 / a bare 审计局 in the title is a department (it was classified as the government
+    of the place found in the body); the place comes from the body at the level the generic word names."""
+    from pipeline.ingest.identify import identify
+
+    found = identify(normalise_text(title + _COUNTY_BODY).text, None)
+    assert (found.unit_name, found.admin_level, found.unit_id) == (unit_name, "department", unit_id)
+
+
+def test_a_title_less_web_page_opens_after_its_navigation_lines():
+    """Menu and breadcrumb lines above the opening sentence must not hide the unit it names."""
+    from pipeline.ingest.identify import identify
+
+    text = ("首页\n\n首页\n>\n政务公开\n> 法治政府建设\n\n"
+            "2022年,富阳区交通运输局认真学习贯彻习近平法治思想,大力推动法治政府建设,为全区各项事业发展提供了有力的"
+            "法治保障。现将有关情况汇报如下:\n\n一、2022年推进法治政府建设的主要举措和成效\n" + "推进交通运输综合行政执法改革。" * 20)
+    found = identify(normalise_text(text).text, None)
+    assert (found.unit_name, found.admin_level, found.unit_id, found.report_year) == (
+        "富阳区交通运输局", "department", "330111", 2022)

@@ -173,8 +173,20 @@ def _unit_from_title(title: str) -> str | None:
     return None
 
 
+@cache
+def _first_word(name: str) -> str:
+    """The first jieba word of a unit name (市司法局 -> 市, 市场监督管理局 -> 市场)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return next(iter(jieba.cut(name)), "")
+
+
 def _split_department(unit: str) -> tuple[str, str | None]:
-    """'内蒙古自治区政府法制办' -> ('内蒙古自治区', '法制办'); a government name -> (name, None)."""
+    """'内蒙古自治区政府法制办' -> ('内蒙古自治区', '法制办'); '市司法局' -> ('市', '司法局');
+    '审计局' -> ('', '审计局'); a government name -> (name, None)."""
     rules = _rules()
     for gov in rules["government_suffixes"]:
         idx = unit.find(gov)
@@ -195,6 +207,11 @@ def _split_department(unit: str) -> tuple[str, str | None]:
                 match = nxt
             if match and match.end() < len(unit):
                 return unit[: match.end()], unit[match.end():]
+            if match is None:
+                # no place name: a department under a generic place (市司法局, 县审计局) or a bare one (审计局)
+                first = _first_word(unit)
+                generic = first if first in rules["generic_place_levels"] and len(unit) > len(first) + 1 else ""
+                return generic, unit[len(generic):]
             return unit, None
     return unit, None
 
@@ -260,14 +277,30 @@ def _infer_place_from_body(text: str, level: str | None) -> Division | None:
     return ranked[0] if ranked else None
 
 
+def _opening(text: str) -> str:
+    """The text from its first line of prose: web-page leftovers above it (首页 > 政务公开, a banner, a
+    short unit line) are skipped, so rules about "how a report opens" see the opening sentence."""
+    navigation = _rules()["navigation_re"]
+    offset = 0
+    for line in text[:2000].split("\n"):
+        stripped = line.strip()
+        if stripped and not navigation.search(stripped) and (len(stripped) > 30 or re.search(r"[。，,；;：:]", stripped)):
+            return text[offset:]
+        offset += len(line) + 1
+    return text
+
+
 def _first_self_reference(text: str) -> str | None:
     """The level implied by the opening's first self-reference (2022年，我局坚持… -> department)."""
-    found = [(m.start(), level) for level, p in _rules()["self_ref_re"].items() if (m := p.search(text[:OPENING_CHARS]))]
+    opening = _opening(text)[:OPENING_CHARS]
+    found = [(m.start(), level) for level, p in _rules()["self_ref_re"].items() if (m := p.search(opening))]
     return min(found)[1] if found else None
 
 
-def _body_level(text: str) -> str | None:
-    counts = {level: len(p.findall(text[:30000])) for level, p in _rules()["self_ref_re"].items()}
+def _body_level(text: str, governments_only: bool = False) -> str | None:
+    """The level the body speaks as most often (我市, 全县, 我局 ...); governments only: never department."""
+    counts = {level: len(p.findall(text[:30000])) for level, p in _rules()["self_ref_re"].items()
+              if not (governments_only and level == "department")}
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] else None
 
@@ -299,9 +332,11 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
             unit = above
             result["unit_name_source"] = "line_above_title"
     if unit is None and title is None:
-        # no subject title, but a first line naming a unit and a year (深圳市南山区司法局2022年度…报告)
+        # no subject title, but a first line naming a unit and a year (深圳市南山区司法局2022年度…报告,
+        # 宁波市中级人民法院2020年度行政审判白皮书)
         first_line = next((ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 6), "")
-        if len(first_line) <= 80 and (_rules()["report_heading_re"].search(first_line) or "关于" in first_line):
+        heading = _rules()["report_heading_re"].search(first_line) or _rules()["other_title_re"].search(first_line)
+        if len(first_line) <= 80 and (heading or "关于" in first_line):
             unit = _unit_from_title(first_line)
             about = _UNIT_BEFORE_ABOUT.match(first_line)
             if unit is None and about and _rules()["unit_line_re"].search(about.group("unit")):
@@ -310,7 +345,8 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
                 result["unit_name_source"] = "first_line"
     if unit is None:
         # first line of a report often opens with the unit: "2017年,自治区政府法制办认真贯彻…"
-        opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:认真|坚持|深入|紧紧|全面|在)", text[:400])
+        opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:认真|坚持|深入|紧紧|全面|在)",
+                            _opening(text)[:400])
         if opening and not re.fullmatch(r"(我|全|本)\w{0,2}", opening.group("unit")):
             unit = opening.group("unit")
             result["unit_name_source"] = "opening_sentence"
@@ -320,7 +356,11 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     division = _resolve_place(place_part, text) if place_part else None
     body_level = _body_level(text)
     if division is None:
-        division = _infer_place_from_body(text, "province" if department else body_level)
+        # a department named without its place takes the level its generic place names (市司法局: a city's),
+        # or with none (审计局) the level of the government the body speaks for (全县 …)
+        wanted = (_rules()["generic_place_levels"].get(place_part) or ("province" if place_part else
+                  _body_level(text, governments_only=True))) if department else body_level
+        division = _infer_place_from_body(text, wanted)
         if division is not None:
             result["unit_id_source"] = "places_in_body"
     else:
@@ -328,7 +368,7 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     level: str | None
     if department:
         level, level_source = "department", "unit_name"
-    elif not place_part and (_rules()["author_department_re"].search(text[:800])
+    elif not place_part and (_rules()["author_department_re"].search(_opening(text)[:800])
                              or _first_self_reference(text) == "department"):
         # no unit in the title, and the opening speaks as a department ("…领导下，我局坚持…")
         level, level_source = "department", "opening_self_reference"

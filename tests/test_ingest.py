@@ -325,3 +325,23 @@ def test_a_title_less_web_page_opens_after_its_navigation_lines():
     found = identify(normalise_text(text).text, None)
     assert (found.unit_name, found.admin_level, found.unit_id, found.report_year) == (
         "富阳区交通运输局", "department", "330111", 2022)
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("澳门新葡京官网_百家乐最新技巧_乐鱼体育平台林业局2022年度法治政府建设工作报告", "林业局2022年度法治政府建设工作报告"),
+    ("澳门新葡京娱乐场官网_pg电子游戏试玩平台2020年法治政府建设工作报告", "2020年法治政府建设工作报告"),
+    # words of the spam tail in normal text, with no spam before them, stay
+    ("全市网吧和电子游戏经营场所检查120家,依法查处违规平台3个。", "全市网吧和电子游戏经营场所检查120家,依法查处违规平台3个。"),
+    ("严厉打击跨境赌博、网络博彩违法犯罪,关停境外博彩网站12个。", "严厉打击跨境赌博、网络博彩违法犯罪,关停境外博彩网站12个。"),
+])
+def test_spam_runs_are_removed_with_the_words_that_continue_them(raw, clean):
+    assert normalise_text(raw).text == clean
+
+
+def test_the_opening_sentence_gives_the_year_over_more_frequent_other_years():
+    """2022年,<unit>全面贯彻… names the reported year even when 2021 is mentioned more often below."""
+    from pipeline.ingest.identify import identify_year
+
+    text = ("2022年,营口市科学技术局全面贯彻《法治政府建设实施纲要(2021-2025年)》,全面落实法治政府建设重点任务。\n"
+            "2021年至2022年,市政府印发《关于落实规范性文件制度的通知》(营政办发〔2021〕68号)。2021年完成清理。")
+    assert identify_year(None, text, None, "annual_report") == (2022, "opening_sentence")

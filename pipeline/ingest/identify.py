@@ -24,6 +24,8 @@ _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "
               "六": "6", "七": "7", "八": "8", "九": "9"}
 _YEAR = r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年"
 _RANGE_BEFORE = re.compile(r"\d{4}\s*年?\s*[-—–~～至到]\s*$")
+# how a report's opening sentence goes on after "2022年，<unit>": 认真贯彻…, 坚持…, 全面落实…
+_OPENING_VERBS = "认真|坚持|深入|紧紧|全面|大力|持续|始终|围绕"
 
 
 @dataclass
@@ -139,7 +141,7 @@ def identify_year(title: str | None, text: str, publish_date: str | None, kind: 
             if years:
                 return years[-1] if kind == "work_plan" else years[0], "title"
     head = text[:1500]
-    opening = re.search(rf"(?:^|\n)\s*{_YEAR}(?:度)?(?:以来)?\s*[,，]?\s*(?:我|全|本|在|.{{0,30}}(?:认真|坚持|深入|紧紧))", head)
+    opening = re.search(rf"(?:^|\n)\s*{_YEAR}(?:度)?(?:以来)?\s*[,，]?\s*(?:我|全|本|在|.{{0,30}}(?:{_OPENING_VERBS}))", head)
     if opening:
         return parse_year(opening.group(1)), "opening_sentence"
     if publish_date:
@@ -345,7 +347,7 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
                 result["unit_name_source"] = "first_line"
     if unit is None:
         # first line of a report often opens with the unit: "2017年,自治区政府法制办认真贯彻…"
-        opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:认真|坚持|深入|紧紧|全面|在)",
+        opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:{_OPENING_VERBS}|在)",
                             _opening(text)[:400])
         if opening and not re.fullmatch(r"(我|全|本)\w{0,2}", opening.group("unit")):
             unit = opening.group("unit")

@@ -138,6 +138,7 @@ def _rules() -> dict[str, Any]:
         "chrome_max": int(cfg["chrome_max_line_chars"]),
         "spam_term": re.compile("|".join(f"(?:{p})" for p in cfg["spam_terms"]), re.IGNORECASE),
         "spam_sep": re.compile(cfg["spam_separators"]),
+        "spam_tail": re.compile(f"(?:{cfg['spam_tail']})"),
         "repeat_min_lines": int(cfg["repeat_min_lines"]),
         "repeat_min_chars": int(cfg["repeat_min_chars"]),
         "repeat_line_min_chars": int(cfg["repeat_line_min_chars"]),
@@ -266,7 +267,8 @@ def _spam_spans(text: str) -> list[tuple[int, int]]:
     """Spans of SEO/gambling spam runs: a run of non-punctuation text that holds a spam term.
 
     Within such a run, the spam part is the prefix up to the last spam term or separator, so
-    that ``365体育是正规的吗_bat365入口_365bet最新技巧人民政府2019年度`` keeps ``人民政府2019年度``.
+    that ``365体育是正规的吗_bat365入口_365bet最新技巧人民政府2019年度`` keeps ``人民政府2019年度``; words
+    that continue the spam right after it (``spam_tail``: 平台, 试玩 ...) go with it.
     """
     rules = _rules()
     spans: list[tuple[int, int]] = []
@@ -285,6 +287,8 @@ def _spam_spans(text: str) -> list[tuple[int, int]]:
         glued = re.search(r"[0-9A-Za-z]*$", chunk[:cut_start])
         start = cut_start - (len(glued.group(0)) if glued else 0)
         end = max(m.end() for m in terms + seps)
+        while tail := rules["spam_tail"].match(chunk, end):  # 乐鱼体育 + 平台, _ + pg电子游戏试玩平台
+            end = tail.end()
         spans.append((run.start() + start, run.start() + end))
     return spans
 

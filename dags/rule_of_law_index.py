@@ -120,7 +120,9 @@ def rule_of_law_index() -> None:
         from pipeline.ingest.stage import deduplicate as run_deduplicate
 
         with _no_retry_for_permanent_errors():
-            return list(run_deduplicate(_settings(), sorted(batches))["batches"])
+            # [:] reads the mapped results in one request; iterating would probe one past the end,
+            # which Airflow logs as an error ("XCom not found") although nothing is wrong
+            return list(run_deduplicate(_settings(), sorted(batches[:]))["batches"])
 
     @task(map_index_template="{{ batch_label }}")
     def extract(batch: int) -> int:
@@ -134,7 +136,7 @@ def rule_of_law_index() -> None:
         from pipeline.extract.stage import assemble_records as run_assemble
 
         with _no_retry_for_permanent_errors():
-            return run_assemble(_settings(), sorted(batches))
+            return run_assemble(_settings(), sorted(batches[:]))  # [:]: see deduplicate
 
     @task
     def validate(_upstream: dict[str, Any]) -> dict[str, Any]:

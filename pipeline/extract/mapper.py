@@ -62,15 +62,15 @@ def _title_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 class Sentence:
     """One sentence of a text and what every quantity in it shares: the cue terms found in the
-    sentence (one automaton pass) and in the paragraph before it, each computed on first use."""
+    sentence (one automaton pass) and the paragraph's text before it, each computed on first use."""
 
-    __slots__ = ("_matches", "_paragraph_terms", "end", "has_titles", "start", "text")
+    __slots__ = ("_matches", "_paragraph", "end", "has_titles", "start", "text")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text, self.start, self.end = text, start, end
         self.has_titles = text.find("《", start, end) >= 0
         self._matches: tuple[list[int], list[str]] | None = None
-        self._paragraph_terms: set[str] | None = None
+        self._paragraph: str | None = None
 
     def cue_matches(self) -> tuple[list[int], list[str]]:
         """Every cue-term occurrence in the sentence (overlapping ones included), ordered by where it
@@ -81,13 +81,12 @@ class Sentence:
             self._matches = (list(map(itemgetter(0), matches)), list(map(itemgetter(1), matches)))
         return self._matches
 
-    def paragraph_terms(self) -> set[str]:
-        """Cue terms in the same paragraph's text before the sentence (at most PARAGRAPH_WINDOW chars)."""
-        if self._paragraph_terms is None:
+    def paragraph(self) -> str:
+        """The same paragraph's text before the sentence (at most PARAGRAPH_WINDOW chars, titles blanked)."""
+        if self._paragraph is None:
             line_start = self.text.rfind("\n", 0, self.start) + 1
-            before = self.text[max(line_start, self.start - PARAGRAPH_WINDOW):self.start]
-            self._paragraph_terms = _cue_index().terms_in(_blank_titles(before))
-        return self._paragraph_terms
+            self._paragraph = _blank_titles(self.text[max(line_start, self.start - PARAGRAPH_WINDOW):self.start])
+        return self._paragraph
 
 
 @dataclass(slots=True)
@@ -182,12 +181,6 @@ class _CueIndex:
     automaton: Any  # term -> term
     # measure word -> cue term -> the rules that allow the measure word and have the term in an all_of group
     rules_by_unit_and_term: dict[str, dict[str, tuple[_Rule, ...]]]
-
-    def terms_in(self, s: str) -> set[str]:
-        """All cue terms occurring in ``s`` (overlapping occurrences included)."""
-        if not s:
-            return set()
-        return set(map(itemgetter(1), self.automaton.iter(s)))
 
 
 @cache
@@ -288,7 +281,7 @@ def map_indicator(q: Quantity, ctx: Context) -> tuple[str | None, float]:
     for term in local:
         candidates.update(by_term.get(term, ()))
     best: tuple[float, int, str] | None = None
-    paragraph: Callable[[], set[str]] = ctx.sentence.paragraph_terms
+    paragraph: Callable[[], str] = ctx.sentence.paragraph
     for rule in candidates:
         score = _score(rule, local, before, tail, after, paragraph)
         # ties go to the indicator listed first in the catalogue
@@ -298,7 +291,7 @@ def map_indicator(q: Quantity, ctx: Context) -> tuple[str | None, float]:
 
 
 def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after: set[str],
-           paragraph: Callable[[], set[str]]) -> float | None:
+           paragraph: Callable[[], str]) -> float | None:
     """The rule's match score, or None. (Every candidate has a term of some group in ``local``, so
     the quantity's own clause always names part of the indicator.)"""
     if not local.isdisjoint(rule.none_of):
@@ -309,7 +302,7 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
             score += 2.0
         elif not before.isdisjoint(group):
             score += 1.0
-        elif not paragraph().isdisjoint(group):
+        elif _occurs_in(group, paragraph()):
             score += 0.5  # the paragraph's topic (行政复议 ... 审结76件 in the next sentence)
         else:
             return None
@@ -318,6 +311,12 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
     elif not after.isdisjoint(rule.near):
         score += 1.5
     return score + rule.specificity
+
+
+def _occurs_in(terms: frozenset[str], s: str) -> bool:
+    """Does one of ``terms`` occur in ``s``? (For the few groups looked up in the paragraph, a substring
+    test per term is cheaper than finding every cue term of the paragraph with the automaton.)"""
+    return any(term in s for term in terms)
 
 
 @cache

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipeline.config import load_config
 from pipeline.extract.extractor import extract_text
 from pipeline.extract.quantities import _Brackets, _inside_brackets, find_quantities
-from pipeline.extract.regex_filter import with_start_filter
+from pipeline.extract.regex_filter import matches_only_its_own_text, with_start_filter
 from pipeline.ingest.normalise import normalise_text
 
 # report-like text: CJK, digits, Chinese numerals, measure words, punctuation, pinyin, chrome, plus anything
@@ -70,3 +70,15 @@ def test_bracket_spans_agree_with_the_window_definition(text):
     brackets = _Brackets(text)
     for pos in range(len(text) + 1):
         assert brackets.inside(pos) == _inside_brackets(text, pos), pos
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT, st.integers(0, 400), st.integers(0, 400))
+def test_a_context_free_pattern_matches_a_slice_where_it_matches_the_text(text, a, b):
+    assert not any(matches_only_its_own_text(re.compile(p)) for p in (r"^a", r"(?<!x)a", r"a(?=b)", r"\bw", r"a$"))
+    a, b = sorted((min(a, len(text)), min(b, len(text))))
+    for source in _FILTER_CASES:
+        pattern = re.compile(source)
+        if matches_only_its_own_text(pattern):
+            found = pattern.search(text[a:b])
+            assert found is None or pattern.match(text, a + found.start()) is not None, source

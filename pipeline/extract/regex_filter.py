@@ -88,3 +88,31 @@ def with_start_filter(pattern: re.Pattern[str]) -> re.Pattern[str]:
         return re.compile(f"(?=[{''.join(dict.fromkeys(first[0]))}])(?:{pattern.pattern})", pattern.flags)
     except (re.error, ValueError, TypeError, AttributeError):
         return pattern  # e.g. global inline flags (?i) that must stay at the start
+
+
+_CONTEXT_OPS = (sre.AT, sre.ASSERT, sre.ASSERT_NOT, sre.GROUPREF_EXISTS)  # look at text outside the match
+
+
+def _reads_context(items: Any) -> bool:
+    for op, av in items:
+        if op in _CONTEXT_OPS:
+            return True
+        if op is sre.SUBPATTERN and _reads_context(av[3]):
+            return True
+        if op is sre.ATOMIC_GROUP and _reads_context(av):
+            return True
+        if op is sre.BRANCH and any(_reads_context(alternative) for alternative in av[1]):
+            return True
+        if op in _REPEATS and _reads_context(av[2]):
+            return True
+    return False
+
+
+def matches_only_its_own_text(pattern: re.Pattern[str]) -> bool:
+    """True when whether ``pattern`` matches a stretch of text depends on that stretch alone: no anchor,
+    word boundary or look-around. Then a match found in a slice is a match at the same place in the
+    whole text, and the other way round for matches that lie inside the slice."""
+    try:
+        return not _reads_context(_parser.parse(pattern.pattern, pattern.flags))
+    except (re.error, ValueError, TypeError, AttributeError):
+        return False

@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.config import load_config
 from pipeline.extract.mapper import Context
 from pipeline.extract.quantities import Quantity
-from pipeline.extract.regex_filter import with_start_filter
+from pipeline.extract.regex_filter import matches_only_its_own_text, with_start_filter
 
 SCOPES = ("actual", "cumulative", "delta", "planned")
 # the delta cue (at most ~8 characters) plus `delta_window` must fit in the clause tail searched
@@ -35,6 +35,7 @@ def _rules() -> dict[str, Any]:
         "planned": re.compile(scope["planned"]),
         "planned_window": int(scope["planned_window"]),
         "planned_headings": with_start_filter(re.compile(cfg["planned_headings"])),
+        "planned_headings_local": matches_only_its_own_text(re.compile(cfg["planned_headings"])),
         "headings": [(h["rank"], re.compile(h["pattern"])) for h in cfg["heading_patterns"]],
         "any_heading": _any_of([h["pattern"] for h in cfg["heading_patterns"]]),
     }
@@ -80,18 +81,19 @@ def section_map(text: str) -> SectionMap:
     """Find forward-looking sections: (heading start .. next heading of rank <= its rank)."""
     rules = _rules()
     planned_headings = rules["planned_headings"]
-    first = planned_headings.search(text)
-    if first is None:
-        return SectionMap([], [], [])  # no forward-looking heading anywhere
-    # no section can open before the line holding the first forward-looking cue
-    pos = text.rfind("\n", 0, first.start()) + 1
-    lines: list[tuple[int, str]] = []
-    for line in text[pos:].split("\n"):
-        lines.append((pos, line))
-        pos += len(line) + 1
+    if rules["planned_headings_local"]:
+        # the cue is only looked for at the start of each line, and found there as in the whole text
+        pos = 0
+    else:
+        first = planned_headings.search(text)
+        if first is None:
+            return SectionMap([], [], [])  # no forward-looking heading anywhere
+        # no section can open before the line holding the first forward-looking cue
+        pos = text.rfind("\n", 0, first.start()) + 1
     starts, ends, names = [], [], []
     open_rank: int | None = None
-    for start, line in lines:
+    for line in text[pos:].split("\n"):
+        start, pos = pos, pos + len(line) + 1
         stripped = line.strip()
         heading_text = stripped[:40]
         if open_rank is None:

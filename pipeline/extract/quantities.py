@@ -15,6 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 from pipeline.config import load_config
@@ -143,9 +144,10 @@ class _Brackets:
 
     For a pair like 《》 a position is inside when an opening stands at most ``window`` characters
     before it with no closing and no line break in between: each opening covers the positions after
-    it up to its closing or line break (inclusive), at most ``window`` away. Those spans are merged
-    once per text. Pairs written with one character ("") count the marks in the window, so they are
-    checked per position, and only when the text has that character."""
+    it up to its closing or line break (inclusive), at most ``window`` away. A position is inside when
+    the last span starting at or before it, or an earlier one, reaches it. Pairs written with one
+    character ("") count the marks in the window, so they are checked per position, and only when
+    the text has that character."""
 
     def __init__(self, text: str, window: int = BRACKET_WINDOW) -> None:
         self.text, self.window = text, window
@@ -158,24 +160,19 @@ class _Brackets:
                 continue
             o = text.find(opening)
             while o >= 0:
-                stop = len(text)
-                for found in (text.find(closing, o + 1, o + window + 1), text.find("\n", o + 1, o + window + 1)):
+                stop = o + window
+                for found in (text.find(closing, o + 1, stop), text.find("\n", o + 1, stop)):
                     if 0 <= found < stop:
                         stop = found
-                spans.append((o + 1, min(stop, o + window)))
+                spans.append((o + 1, min(stop, len(text))))
                 o = text.find(opening, o + 1)
-        self.starts: list[int] = []
-        self.ends: list[int] = []  # inclusive
-        for start, end in sorted(spans):
-            if self.ends and start <= self.ends[-1] + 1:
-                self.ends[-1] = max(self.ends[-1], end)
-            else:
-                self.starts.append(start)
-                self.ends.append(end)
+        spans.sort()
+        self.starts = [start for start, _end in spans]
+        self.reach = list(accumulate((end for _start, end in spans), max))  # furthest end so far (inclusive)
 
     def inside(self, pos: int) -> bool:
         i = bisect_right(self.starts, pos) - 1
-        if i >= 0 and pos <= self.ends[i]:
+        if i >= 0 and pos <= self.reach[i]:
             return True
         return bool(self.marks) and any(_inside_quote_marks(self.text, pos, mark, self.window) for mark in self.marks)
 

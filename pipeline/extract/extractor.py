@@ -56,9 +56,11 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False) -> list[Extract
                 indicator, score, map_rule = previous.indicator, previous.score, "map.delta_of_previous"
         elif indicator is not None:
             # 清理规范性文件312件，其中废止27件: a part of a total already counted for this indicator
-            total = next((r for r in reversed(same_sentence) if r.indicator == indicator and r.scope == scope), None)
-            if total is not None and part_cue.search(text, total.end, q.start):
-                indicator, score, map_rule = None, 0.0, f"map.part_of_{total.indicator}"
+            for total in reversed(same_sentence):  # the latest record of the same indicator and scope
+                if total.indicator == indicator and total.scope == scope:
+                    if part_cue.search(text, total.end, q.start):
+                        indicator, score, map_rule = None, 0.0, f"map.part_of_{total.indicator}"
+                    break
         record = ExtractionRecord(  # positional (field order of RECORD_FIELDS): keywords cost twice as much
             doc, indicator, q.value, q.value_max, q.unit, q.kind, q.qualifier, scope, q.start, q.end,
             _quote(text, sentence.start, sentence.end, q.start, q.end),

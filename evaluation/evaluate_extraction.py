@@ -190,7 +190,7 @@ def report(name: str, tally: Tally, passages: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    parser.add_argument("--split", choices=("dev", "test", "holdout", "all"), default="all")
     parser.add_argument("--errors", type=int, default=0, help="print up to N error lines per split")
     args = parser.parse_args()
     splits = ("dev", "test") if args.split == "all" else (args.split,)

@@ -79,6 +79,7 @@ def rules() -> dict[str, Any]:
         "named_may_have_digits": bool(re.search(r"[0-9]|\\d", cfg["named_concepts"])),
         "prefix_window": int(cfg["prefix_window"]),
         "brackets": [tuple(b) for b in cfg["exclude_inside"]],
+        "table_unit": re.compile(cfg["table_unit_caption"]),
     }
 
 
@@ -236,7 +237,57 @@ def find_quantities(text: str) -> list[Quantity]:
         if value_max is not None and qualifier == "exact":
             qualifier = "at_least"
         found.append(Quantity(start, end, value, value_max, info["canonical"], info["kind"], qualifier, m.group(0)))
+    if "|" in text:
+        found = sorted(found + _table_cell_quantities(text, found), key=lambda q: q.start)
     return found
+
+
+_TABLE_LINE = re.compile(r"^[^\n]*\|[^\n]*$", re.M)
+# a cell holding a number, optionally after a short label: "3276", "自然人 1,046"
+_CELL_NUMBER = re.compile(r"\s*(?:[^\d|\s][^\d|]{0,15}?\s*)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*$")
+
+
+def _table_cell_quantities(text: str, found: list[Quantity]) -> list[Quantity]:
+    """Bare numbers in the cells of flattened tables whose caption or header declares their unit.
+
+    A table is a block of lines with ``|`` cell separators (blank lines between them allowed): two lines
+    or more, or one line with three cells or more; its unit comes from ``table_unit_caption`` in the nearest line above the block
+    or in the block's first line. Cells already holding a quantity with its measure word (12.8%) are left to the main pattern;
+    four-digit numbers that look like years are not counted."""
+    r = rules()
+    lines = [m.span() for m in _TABLE_LINE.finditer(text)]
+    taken = {q.start for q in found}
+    out: list[Quantity] = []
+    i = 0
+    while i < len(lines):
+        j = i  # the block: lines i..j, with nothing but blank lines between them
+        while j + 1 < len(lines) and not text[lines[j][1]:lines[j + 1][0]].strip():
+            j += 1
+        block = lines[i:j + 1]
+        i = j + 1
+        if len(block) < 2 and text.count("|", *block[0]) < 2:  # one "a|b" line is not a table
+            continue
+        above_end = len(text[:block[0][0]].rstrip())  # the nearest non-blank line above the block
+        above_start = text.rfind("\n", 0, above_end) + 1
+        caption = r["table_unit"].search(text, above_start, block[0][1])
+        info = r["words"].get(caption.group("unit")) if caption else None
+        if info is None:
+            continue
+        for line_start, line_end in block:
+            cell_start = line_start
+            while cell_start <= line_end:
+                cell_end = text.find("|", cell_start, line_end)
+                cell_end = line_end if cell_end < 0 else cell_end
+                m = _CELL_NUMBER.match(text, cell_start, cell_end)
+                if m and m.end() == cell_end:
+                    start, end = m.span("num")
+                    num = m.group("num")
+                    if start not in taken and not (len(num) == 4 and _YEAR_NUMBER.fullmatch(num)):
+                        value = parse_number(num)
+                        if value is not None:
+                            out.append(Quantity(start, end, value, None, info["canonical"], info["kind"], "exact", num))
+                cell_start = cell_end + 1
+    return out
 
 
 def _named_around(text: str, start: int, end: int) -> bool:

@@ -96,6 +96,15 @@ def read_txt(data: bytes) -> DecodedFile:
     return DecodedFile(text, encoding, "txt")
 
 
+TABLE_CELL_SEPARATOR = "｜"  # a table row is one line, its cells separated by this (NFKC: "|")
+TABLE_CELL_MAX_CHARS = 40  # longer cells mean a layout table (menu beside body text): left as blocks
+
+
+def _is_data_row(cells: list[str]) -> bool:
+    """A row of a data table (short cells, at least two), not of a page-layout table."""
+    return len(cells) >= 2 and all(len(c) <= TABLE_CELL_MAX_CHARS for c in cells)
+
+
 def html_to_text(html: str) -> str:
     """Visible text of an HTML page, one block element per line; scripts, styles and nav dropped."""
     from bs4 import BeautifulSoup
@@ -105,6 +114,10 @@ def html_to_text(html: str) -> str:
         for tag in soup(["script", "style", "noscript", "template", "iframe", "svg", "nav", "header", "footer",
                          "form", "button", "select", "head"]):
             tag.decompose()
+        for row in reversed(soup.find_all("tr")):  # inner tables first
+            cells = [cell.get_text(" ", strip=True) for cell in row.find_all(["td", "th"], recursive=False)]
+            if _is_data_row(cells):
+                row.replace_with(soup.new_string("\n" + TABLE_CELL_SEPARATOR.join(cells) + "\n"))
         text = soup.get_text("\n")
     except RecursionError as exc:
         raise UnreadableFile("html_too_deep", "HTML nesting too deep to parse safely") from exc
@@ -162,7 +175,12 @@ def read_docx(data: bytes, max_uncompressed: int = 200 * 1024 * 1024) -> Decoded
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
-            lines.append(" ".join(cell.text for cell in row.cells))
+            cells: list[str] = []
+            for cell in row.cells:  # a merged cell is repeated by python-docx: keep it once
+                text = cell.text.strip()
+                if not cells or text != cells[-1]:
+                    cells.append(text)
+            lines.append(TABLE_CELL_SEPARATOR.join(cells) if _is_data_row(cells) else "\n".join(cells))
     text = "\n".join(lines)
     check_is_text(text)
     return DecodedFile(text, "docx", "docx")

@@ -95,6 +95,8 @@ _CLAUSE_END_AFTER_ONE = re.compile(r"\s*($|[,，。；;、)）\n])")
 def _parse_chinese(token: str) -> float | None:
     import cn2an
 
+    if token[:1] in ("百", "千"):
+        token = "一" + token  # 近千件, 百余人: an implicit 一
     try:
         return float(cn2an.cn2an(token.replace("○", "〇"), "smart"))
     except (ValueError, KeyError, IndexError, TypeError):
@@ -182,7 +184,10 @@ def _is_year_or_date(text: str, start: int, end: int, num: str) -> bool:
     if len(num) == 4 and _YEAR_NUMBER.fullmatch(num) and (text[end:end + 1] in ("年", "-", "/", ".")
                                                           or text[end - 1:end] == "年"):
         return True
-    return bool(_DATE_AFTER.match(text, start + len(num), start + len(num) + 2))
+    after = _DATE_AFTER.match(text, start + len(num), start + len(num) + 2)
+    if after and after.group(0).strip() == "日" and "月" not in text[max(0, start - 3):start]:
+        return False  # 30日内, 不少于30日: a number of days; a date names its month (5月30日, 本月28日)
+    return bool(after)
 
 
 def find_quantities(text: str) -> list[Quantity]:

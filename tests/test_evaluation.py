@@ -11,7 +11,7 @@ import pytest
 from evaluation import evaluate_extraction, evaluate_identification
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
+@pytest.mark.parametrize("split", ["dev", "test", "holdout"])
 def test_extraction_meets_the_targets(split):
     tally, _ = evaluate_extraction.evaluate(split)
     figures = evaluate_extraction.figures(tally)

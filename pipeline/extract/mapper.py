@@ -297,15 +297,20 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
     if not local.isdisjoint(rule.none_of):
         return None
     score = 0.0
+    borrowed = False  # a group named only before the clause: the topic is borrowed from earlier text
     for group in rule.all_of:
         if not local.isdisjoint(group):
             score += 2.0
         elif not before.isdisjoint(group):
             score += 1.0
+            borrowed = True
         elif _occurs_in(group, paragraph()):
             score += 0.5  # the paragraph's topic (行政复议 ... 审结76件 in the next sentence)
+            borrowed = True
         else:
             return None
+    if borrowed and not before.isdisjoint(rule.none_of):
+        return None  # the sentence's earlier clauses name another topic (受理人民调解案件X件,调解成功率Y%)
     if not tail.isdisjoint(rule.near):
         score += 3.0
     elif not after.isdisjoint(rule.near):

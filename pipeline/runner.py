@@ -17,15 +17,26 @@ from pipeline.settings import DAGS_DIR, PROJECT_ROOT
 DAG_ID = "rule_of_law_index"
 
 
-def configure_airflow(home: Path | None = None) -> Path:
-    """Point Airflow at a private home (default ``<checkout>/airflow_home``) and this project's DAGs."""
+def airflow_settings(home: Path | None = None) -> tuple[Path, dict[str, str]]:
+    """The private Airflow home (default ``$ROLINDEX_AIRFLOW_HOME`` or ``<checkout>/airflow_home``, created)
+    and the environment that points Airflow at it and at this project's DAGs; reads ``os.environ``,
+    changes nothing in it."""
     home = Path(home or os.environ.get("ROLINDEX_AIRFLOW_HOME") or PROJECT_ROOT / "airflow_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    os.environ["AIRFLOW_HOME"] = str(home)
-    os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS_DIR)
-    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    return home, {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+                                                              f"sqlite:///{home / 'airflow.db'}"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "GX_ANALYTICS_ENABLED": os.environ.get("GX_ANALYTICS_ENABLED", "False"),
+    }
+
+
+def configure_airflow(home: Path | None = None) -> Path:
+    """Point this process's Airflow at a private home and this project's DAGs (``airflow_settings``)."""
+    home, settings = airflow_settings(home)
+    os.environ.update(settings)
     return home
 
 
@@ -61,12 +72,12 @@ def ui_environment(home: Path | None = None, port: int = 8080) -> dict[str, str]
     """Environment for the local Airflow UI: loopback only, authentication on (users from
     ``ROLINDEX_UI_USERS``, default ``admin``, whose random password Airflow writes to ``$AIRFLOW_HOME/
     simple_auth_manager_passwords.json.generated``, outside the repository), secrets from the
-    environment when given (``AIRFLOW__API_AUTH__JWT_SECRET``, ``AIRFLOW__CORE__FERNET_KEY``)."""
-    home = configure_airflow(home)
-    env = dict(os.environ)
-    env.update(loopback_api_settings(port, home / "simple_auth_manager_passwords.json.generated",
-                                     os.environ.get("ROLINDEX_UI_USERS", "admin:admin")))
-    return env
+    environment when given (``AIRFLOW__API_AUTH__JWT_SECRET``, ``AIRFLOW__CORE__FERNET_KEY``).
+    Returns a new environment for the Airflow processes; this process's environment is left alone."""
+    home, settings = airflow_settings(home)
+    return {**os.environ, **settings,
+            **loopback_api_settings(port, home / "simple_auth_manager_passwords.json.generated",
+                                    os.environ.get("ROLINDEX_UI_USERS", "admin:admin"))}
 
 
 @contextmanager

@@ -38,3 +38,46 @@ def test_api_server_binds_loopback_and_requires_authentication(airflow_db):
             with socket.socket() as s:
                 s.settimeout(2)
                 assert s.connect_ex((other, port)) != 0
+
+
+def test_the_ui_script_starts_a_loopback_ui_that_asks_for_a_login(airflow_db, tmp_path):
+    """``scripts/airflow-ui`` as a user runs it (its own Airflow home here): the UI answers on
+    127.0.0.1, refuses calls without a login, and Ctrl-C (SIGINT) stops every process it started."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from pipeline.runner import free_port
+    from pipeline.settings import PROJECT_ROOT
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env["ROLINDEX_AIRFLOW_HOME"] = str(tmp_path / "airflow_home")
+    log = tmp_path / "airflow-ui.log"
+    with log.open("w") as out:
+        script = subprocess.Popen([str(PROJECT_ROOT / "scripts" / "airflow-ui"), str(port)], env=env,
+                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, health = time.monotonic() + 180, None
+        while health is None and time.monotonic() < deadline and script.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as answer:
+                    health = json.loads(answer.read())
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(1)
+        assert health is not None, log.read_text()[-3000:]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/dags", timeout=5)
+        assert refused.value.code in (401, 403)
+        refused.value.close()
+    finally:
+        os.killpg(script.pid, signal.SIGINT)
+        try:
+            script.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(script.pid, signal.SIGKILL)
+            raise
+    leftovers = subprocess.run(["pgrep", "-f", f"--port {port}"], capture_output=True, text=True).stdout.split()
+    assert leftovers == []

@@ -345,3 +345,30 @@ def test_the_opening_sentence_gives_the_year_over_more_frequent_other_years():
     text = ("2022年,营口市科学技术局全面贯彻《法治政府建设实施纲要(2021-2025年)》,全面落实法治政府建设重点任务。\n"
             "2021年至2022年,市政府印发《关于落实规范性文件制度的通知》(营政办发〔2021〕68号)。2021年完成清理。")
     assert identify_year(None, text, None, "annual_report") == (2022, "opening_sentence")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # news about a report, with a news outlet's dateline: another kind of document
+    ("四川公布2021年度法治政府建设情况报告全省行政复议纠错率达13.8%\n2022-03-31 08:12 来源:四川日报\n"
+     "3月30日,四川省人民政府公布了报告。" + "全省法治政府建设取得新成效。" * 20, {"doc_kind": "other"}),
+    # a speech
+    ("在全市法治政府建设推进会上的讲话\n(2021年7月9日)\n同志们:\n今天召开全市法治政府建设推进会。"
+     + "我市法治政府建设取得新成效。" * 20, {"doc_kind": "other"}),
+    # the unit on its own line above a heading that is not a report title
+    ("厦门市中级人民法院\n2022年度行政审判白皮书\n前言\n2022年,厦门两级法院依法履行行政审判职能。"
+     + "全市行政机关负责人出庭应诉率稳步提升。" * 20, {"doc_kind": "other", "admin_level": "department",
+                                               "unit_id": "350200"}),
+    # a government's office issues the government's plan
+    ("无锡市人民政府办公室关于印发无锡市2023年法治政府建设工作要点的通知\n各市(县)、区人民政府:\n"
+     + "全面推进依法行政。" * 20, {"doc_kind": "work_plan", "admin_level": "prefecture", "unit_id": "320200",
+                                "unit_name": "无锡市人民政府"}),
+    # a district name shared by several cities, told apart by the region's vocabulary (治藏, 布达拉宫)
+    ("城关区2021年法治政府建设年度报告\n2021年,区政府在自治区党委、政府的坚强领导下,全面贯彻新时代党的治藏方略。"
+     "配合开展布达拉宫、大昭寺周边环境秩序综合整治。" + "推进法治政府建设取得新成效。" * 10,
+     {"admin_level": "county", "unit_id": "540102"}),
+])
+def test_identification_rules_from_the_second_holdout(text, expected):
+    from pipeline.ingest.identify import identify
+
+    found = identify(normalise_text(text).text, None).as_dict()
+    assert {k: found[k] for k in expected} == expected

@@ -240,7 +240,8 @@ def _resolve_place(name: str, context: str) -> Division | None:
 
 
 def _place_scores(text: str) -> dict[str, float]:
-    """Mentions of each division in the text; an ambiguous name gives each candidate a share."""
+    """Mentions of each division in the text; an ambiguous name gives each candidate a share; a region's
+    distinctive vocabulary (``region_hints``) counts as one mention of its province."""
     gaz = load_gazetteer()
     scores: dict[str, float] = defaultdict(float)
     weak_first = _rules()["short_name_stop_chars"]
@@ -251,6 +252,9 @@ def _place_scores(text: str) -> dict[str, float]:
         divisions = gaz.lookup(name)
         for division in divisions:
             scores[division.code] += 1.0 / len(divisions)
+    for pattern, code, _name in _rules()["region_hints"]:  # 治藏, 兵团, 盟市: the province without its name
+        if pattern.search(text[:30000]):
+            scores[code] += 1.0
     return scores
 
 
@@ -335,10 +339,16 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
             result["unit_name_source"] = "line_above_title"
     if unit is None and title is None:
         # no subject title, but a first line naming a unit and a year (深圳市南山区司法局2022年度…报告,
-        # 宁波市中级人民法院2020年度行政审判白皮书)
-        first_line = next((ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 6), "")
+        # 宁波市中级人民法院2020年度行政审判白皮书), or naming the unit above such a heading
+        head_lines = [ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 2]
+        first_line = next((ln for ln in head_lines if len(ln) >= 6), "")
+        if (len(head_lines) >= 2 and len(head_lines[0]) <= 30 and _rules()["unit_line_re"].search(head_lines[0])
+                and (_rules()["report_heading_re"].search(head_lines[1])
+                     or _rules()["other_title_re"].search(head_lines[1]))):
+            unit = head_lines[0]
+            result["unit_name_source"] = "line_above_heading"
         heading = _rules()["report_heading_re"].search(first_line) or _rules()["other_title_re"].search(first_line)
-        if len(first_line) <= 80 and (heading or "关于" in first_line):
+        if unit is None and len(first_line) <= 80 and (heading or "关于" in first_line):
             unit = _unit_from_title(first_line)
             about = _UNIT_BEFORE_ABOUT.match(first_line)
             if unit is None and about and _rules()["unit_line_re"].search(about.group("unit")):
@@ -355,6 +365,9 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     elif "unit_name_source" not in result:
         result["unit_name_source"] = "title"
     place_part, department = _split_department(unit) if unit else ("", None)
+    if department in _rules()["issuing_offices"] and title and "印发" in title:
+        department = None  # 人民政府办公室关于印发…工作要点的通知: the plan is the government's, its office issues it
+        unit = place_part
     division = _resolve_place(place_part, text) if place_part else None
     body_level = _body_level(text)
     if division is None:

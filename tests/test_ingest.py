@@ -372,3 +372,16 @@ def test_identification_rules_from_the_second_holdout(text, expected):
 
     found = identify(normalise_text(text).text, None).as_dict()
     assert {k: found[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(("title", "unit_name"), [
+    ("烟台市市场监管局2022年法治政府建设年度报告", "烟台市市场监督管理局"),
+    ("烟台市市场监督管理局2022年法治政府建设年度报告", "烟台市市场监督管理局"),  # already official: unchanged
+    ("莱山区卫健局2022年法治政府建设年度报告", "莱山区卫生健康局"),
+])
+def test_a_department_is_named_by_its_official_name(title, unit_name):
+    from pipeline.ingest.identify import identify
+
+    body = "\n2022年,我局坚持以习近平法治思想为指导,全面推进依法行政。烟台市持续推进。\n" + "严格规范公正文明执法。" * 20
+    found = identify(normalise_text(title + body).text, None)
+    assert (found.unit_name, found.admin_level) == (unit_name, "department")

@@ -408,6 +408,14 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
             if official != unit:
                 unit = official
                 result["unit_name_source"] = f"{result.get('unit_name_source')}+gazetteer"
+    if department and unit:
+        # the official name of a department written in its short form (市场监管局 -> 市场监督管理局), so the
+        # same unit carries one name across years and reports
+        for short, official in _rules()["department_short_names"].items():
+            if unit.endswith(short) and not unit.endswith(official):
+                unit = unit[: -len(short)] + official
+                result["unit_name_source"] = f"{result.get('unit_name_source')}+official_name"
+                break
     result.update(unit_name=unit, admin_level=level, admin_level_source=level_source if level else None)
     return result
 

@@ -243,7 +243,7 @@ def find_quantities(text: str) -> list[Quantity]:
             qualifier = "at_least"
         found.append(Quantity(start, end, value, value_max, info["canonical"], info["kind"], qualifier, m.group(0)))
     if "|" in text:
-        found = sorted(found + _table_cell_quantities(text, found), key=lambda q: q.start)
+        found = sorted(found + _table_cell_quantities(text), key=lambda q: q.start)
     return found
 
 
@@ -252,16 +252,16 @@ _TABLE_LINE = re.compile(r"^[^\n]*\|[^\n]*$", re.M)
 _CELL_NUMBER = re.compile(r"\s*(?:[^\d|\s][^\d|]{0,15}?\s*)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*$")
 
 
-def _table_cell_quantities(text: str, found: list[Quantity]) -> list[Quantity]:
+def _table_cell_quantities(text: str) -> list[Quantity]:
     """Bare numbers in the cells of flattened tables whose caption or header declares their unit.
 
-    A table is a block of lines with ``|`` cell separators (blank lines between them allowed): two lines
-    or more, or one line with three cells or more; its unit comes from ``table_unit_caption`` in the nearest line above the block
-    or in the block's first line. Cells already holding a quantity with its measure word (12.8%) are left to the main pattern;
-    four-digit numbers that look like years are not counted."""
+    A table is a block of lines with ``|`` cell separators (blank lines between them allowed): two
+    lines or more, or one line with three cells or more; its unit comes from ``table_unit_caption`` in
+    the nearest line above the block or in the block's first line. A cell counts only when it ends
+    with its number, so cells with a measure word (12.8%, 19件) are left to the main pattern; numbers
+    that look like years are not counted."""
     r = rules()
     lines = [m.span() for m in _TABLE_LINE.finditer(text)]
-    taken = {q.start for q in found}
     out: list[Quantity] = []
     i = 0
     while i < len(lines):
@@ -287,7 +287,7 @@ def _table_cell_quantities(text: str, found: list[Quantity]) -> list[Quantity]:
                 if m and m.end() == cell_end:
                     start, end = m.span("num")
                     num = m.group("num")
-                    if start not in taken and not (len(num) == 4 and _YEAR_NUMBER.fullmatch(num)):
+                    if not _YEAR_NUMBER.fullmatch(num):
                         value = parse_number(num)
                         if value is not None:
                             out.append(Quantity(start, end, value, None, info["canonical"], info["kind"], "exact", num))

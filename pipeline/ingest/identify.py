@@ -296,19 +296,25 @@ def _opening(text: str) -> str:
     return text
 
 
-def _first_self_reference(text: str) -> str | None:
-    """The level implied by the opening's first self-reference (2022年，我局坚持… -> department)."""
-    opening = _opening(text)[:OPENING_CHARS]
-    found = [(m.start(), level) for level, p in _rules()["self_ref_re"].items() if (m := p.search(opening))]
+def _first_self_reference(opening: str) -> str | None:
+    """The level implied by the opening's first self-reference (2022年，我局坚持… -> department);
+    ``opening`` is the text from its first line of prose (``_opening``)."""
+    head = opening[:OPENING_CHARS]
+    found = [(m.start(), level) for level, p in _rules()["self_ref_re"].items() if (m := p.search(head))]
     return min(found)[1] if found else None
 
 
-def _body_level(text: str, governments_only: bool = False) -> str | None:
-    """The level the body speaks as most often (我市, 全县, 我局 ...); governments only: never department."""
-    counts = {level: len(p.findall(text[:30000])) for level, p in _rules()["self_ref_re"].items()
-              if not (governments_only and level == "department")}
-    best = max(counts, key=lambda k: counts[k])
-    return best if counts[best] else None
+def _self_reference_counts(text: str) -> dict[str, int]:
+    """How often the body speaks as each level (我市, 全县, 我局 ...)."""
+    return {level: len(p.findall(text[:30000])) for level, p in _rules()["self_ref_re"].items()}
+
+
+def _body_level(counts: dict[str, int], governments_only: bool = False) -> str | None:
+    """The level the body speaks as most often (from ``_self_reference_counts``); governments only:
+    never department."""
+    said = {level: n for level, n in counts.items() if not (governments_only and level == "department")}
+    best = max(said, key=lambda k: said[k])
+    return best if said[best] else None
 
 
 def _line_above(text: str, title: str) -> str | None:
@@ -355,10 +361,11 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
                 unit = about.group("unit")
             if unit:
                 result["unit_name_source"] = "first_line"
+    opening_text = _opening(text)
     if unit is None:
         # first line of a report often opens with the unit: "2017年,自治区政府法制办认真贯彻…"
         opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:{_OPENING_VERBS}|在)",
-                            _opening(text)[:400])
+                            opening_text[:400])
         if opening and not re.fullmatch(r"(我|全|本)\w{0,2}", opening.group("unit")):
             unit = opening.group("unit")
             result["unit_name_source"] = "opening_sentence"
@@ -369,12 +376,13 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
         department = None  # 人民政府办公室关于印发…工作要点的通知: the plan is the government's, its office issues it
         unit = place_part
     division = _resolve_place(place_part, text) if place_part else None
-    body_level = _body_level(text)
+    self_references = _self_reference_counts(text)
+    body_level = _body_level(self_references)
     if division is None:
         # a department named without its place takes the level its generic place names (市司法局: a city's),
         # or with none (审计局) the level of the government the body speaks for (全县 …)
         wanted = (_rules()["generic_place_levels"].get(place_part) or ("province" if place_part else
-                  _body_level(text, governments_only=True))) if department else body_level
+                  _body_level(self_references, governments_only=True))) if department else body_level
         division = _infer_place_from_body(text, wanted)
         if division is not None:
             result["unit_id_source"] = "places_in_body"
@@ -383,8 +391,8 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     level: str | None
     if department:
         level, level_source = "department", "unit_name"
-    elif not place_part and (_rules()["author_department_re"].search(_opening(text)[:800])
-                             or _first_self_reference(text) == "department"):
+    elif not place_part and (_rules()["author_department_re"].search(opening_text[:800])
+                             or _first_self_reference(opening_text) == "department"):
         # no unit in the title, and the opening speaks as a department ("…领导下，我局坚持…")
         level, level_source = "department", "opening_self_reference"
     elif division is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,34 +81,40 @@ def ui_environment(home: Path | None = None, port: int = 8080) -> dict[str, str]
                                     os.environ.get("ROLINDEX_UI_USERS", "admin:admin"))}
 
 
+def wait_for_api(port: int, process: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
+    """The health answer of the api-server on 127.0.0.1:port, polled until it answers. Raises
+    TimeoutError when ``process`` (the server, or the script that starts it) exits first or ``timeout``
+    seconds pass."""
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://{UI_HOST}:{port}/api/v2/monitor/health", timeout=2) as answer:
+                health: dict[str, Any] = json.loads(answer.read())
+            return health
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise TimeoutError(f"the api-server on port {port} did not come up within {timeout:.0f} s "
+                                   f"(exit code {process.poll()})") from None
+            time.sleep(0.5)
+
+
 @contextmanager
 def api_server(env: dict[str, str], port: int, timeout: float = 120) -> Iterator[dict[str, Any]]:
     """A real ``airflow api-server`` on 127.0.0.1:port with the given environment, for workers and the
     UI; yields its health answer once it answers, and stops it afterwards. Raises TimeoutError when it
     does not come up within ``timeout`` seconds."""
-    import json
-    import subprocess
     import sys
-    import time
-    import urllib.error
-    import urllib.request
 
-    server = subprocess.Popen([sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port",
+    server = subprocess.Popen([sys.executable, "-m", "airflow", "api-server", "--host", UI_HOST, "--port",
                                str(port)], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as answer:
-                    health: dict[str, Any] = json.loads(answer.read())
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise TimeoutError(f"the api-server on port {port} did not come up within {timeout:.0f} s "
-                                       f"(exit code {server.poll()})") from None
-                time.sleep(0.5)
-        yield health
+        yield wait_for_api(port, server, timeout)
     finally:
         server.terminate()
         server.wait(30)

@@ -43,13 +43,11 @@ def test_api_server_binds_loopback_and_requires_authentication(airflow_db):
 def test_the_ui_script_starts_a_loopback_ui_that_asks_for_a_login(airflow_db, tmp_path):
     """``scripts/airflow-ui`` as a user runs it (its own Airflow home here): the UI answers on
     127.0.0.1, refuses calls without a login, and Ctrl-C (SIGINT) stops every process it started."""
-    import json
     import os
     import signal
     import subprocess
-    import time
 
-    from pipeline.runner import free_port
+    from pipeline.runner import free_port, wait_for_api
     from pipeline.settings import PROJECT_ROOT
 
     port = free_port()
@@ -60,14 +58,10 @@ def test_the_ui_script_starts_a_loopback_ui_that_asks_for_a_login(airflow_db, tm
         script = subprocess.Popen([str(PROJECT_ROOT / "scripts" / "airflow-ui"), str(port)], env=env,
                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline, health = time.monotonic() + 180, None
-        while health is None and time.monotonic() < deadline and script.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as answer:
-                    health = json.loads(answer.read())
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(1)
-        assert health is not None, log.read_text()[-3000:]
+        try:
+            wait_for_api(port, script, timeout=180)
+        except TimeoutError as error:
+            pytest.fail(f"{error}\n{log.read_text()[-3000:]}")
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/dags", timeout=5)
         assert refused.value.code in (401, 403)

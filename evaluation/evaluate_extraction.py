@@ -2,7 +2,12 @@
 
 Usage (from the project root):
 
-    uv run python evaluation/evaluate_extraction.py [--split test|dev|all] [--errors N]
+    uv run python evaluation/evaluate_extraction.py [--split test|dev|holdout|all] [--errors N]
+    uv run python evaluation/evaluate_extraction.py --split real --texts /work/realpages/extract \
+        [--ids x001-x040] [--errors N]
+
+The ``real`` split (``evaluation/extract/real/labels.yaml``) labels real public pages whose text is kept
+outside the repository; it is scored by ``evaluate_real`` (frame fields too, see its docstring).
 
 Each passage goes through the same steps as a report in the pipeline (``normalise_text`` then
 ``extract_text``); predicted spans are mapped back to the raw passage with the offset map and
@@ -188,11 +193,293 @@ def report(name: str, tally: Tally, passages: int) -> None:
     print(f"qualifier accuracy  {pct(tally.qualifier_ok, tally.matched)}  ({tally.qualifier_ok}/{tally.matched})")
 
 
+# ---------------------------------------------------------------------------------------------------
+# The real-page split: labels in evaluation/extract/real/labels.yaml, texts outside git (--texts DIR)
+
+REAL_LABELS = GOLD_DIR / "real" / "labels.yaml"
+PANEL_ROLES = ("flow", "stock", "derived", "stated_zero")  # roles that can reach the index
+FIELDS = ("value", "unit", "qualifier", "scope", "role", "verb", "noun", "indicator")
+
+
+@dataclass
+class RealTally:
+    """Counts of the real split: quantities (gold facts with a number or a stated zero, not excluded),
+    per-field agreement on matched pairs, indicator F1 (derived facts included), exclusions and
+    index-bound records."""
+
+    pages: int = 0
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+    right: Counter[str] = field(default_factory=Counter)
+    ind_tp: int = 0
+    ind_fp: int = 0
+    ind_fn: int = 0
+    excluded_gold: int = 0
+    excluded_right: int = 0
+    derived_gold: int = 0
+    derived_found: int = 0
+    index_pred: int = 0
+    index_pred_right: int = 0
+    index_gold: int = 0
+    index_gold_right: int = 0
+    label_problems: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _loose_same(gold: Any, pred: Any) -> bool:
+    """Verb and noun: right when both are empty or one contains the other (审查 / 合法性审查)."""
+    if not gold and not pred:
+        return True
+    if not gold or not pred:
+        return False
+    return str(gold) in str(pred) or str(pred) in str(gold)
+
+
+def _field_right(name: str, g: dict[str, Any], p: dict[str, Any]) -> bool:
+    if name == "value":
+        return value_right(g, p)
+    if name == "unit":
+        return bool(g.get("unit") == p["unit"])
+    if name == "qualifier":
+        return qualifier_right(g, p)
+    if name in ("verb", "noun"):
+        return _loose_same(g.get(name), p.get(name))
+    if name == "role":
+        return (g.get("role") or "flow") == p.get("role", "flow")
+    return g.get(name) == p.get(name)
+
+
+def _index_bound_gold(g: dict[str, Any]) -> bool:
+    return bool(g.get("indicator")) and g.get("scope") == "actual" and (g.get("role") or "flow") in PANEL_ROLES
+
+
+def _index_bound_pred(p: dict[str, Any], panel_kind: dict[str, str | None]) -> bool:
+    return bool(p["indicator"]) and p["scope"] == "actual" and p.get("role", "flow") in PANEL_ROLES \
+        and p["kind"] == panel_kind.get(p["indicator"])
+
+
+def _in_range(page_id: str, ids: str | None) -> bool:
+    if not ids:
+        return True
+    lo, _, hi = ids.partition("-")
+    return lo <= page_id <= (hi or lo)
+
+
+def _admin_level(page: dict[str, Any]) -> str | None:
+    return "department" if page.get("unit_kind") == "department" else page.get("tier")
+
+
+def evaluate_real(texts: Path, ids: str | None = None, labels: Path = REAL_LABELS) -> RealTally:
+    """Score the extractor on the real pages (those whose text is in ``texts``; ``ids`` "x001-x040").
+
+    - quantities: gold facts with a ``number_text`` whose role is not ``excluded`` (stated zeros
+      included), matched to predicted records (not excluded, not derived) by overlapping raw spans;
+    - fields on matched pairs: value (with unit), unit, qualifier, scope, role, verb and noun (loose:
+      one contains the other), indicator; precision = right / predicted, recall = right / gold;
+    - indicator F1 over every gold fact and prediction, derived facts (no number_text) matched to
+      derived records by value;
+    - exclusions: an excluded gold fact is right when no quantity (other than an excluded record) is
+      predicted over it;
+    - index-bound: a predicted record that would reach the panel (indicator, scope actual, a year's-work
+      role, the indicator's own kind) is right when its matched gold fact agrees in value, unit,
+      indicator and scope; the gold side counts facts with an indicator and scope actual.
+    """
+    import inspect
+
+    from pipeline.extract.catalogue import load_catalogue
+    from pipeline.extract.quantities import rules
+
+    kind_of_word = {info["canonical"]: info["kind"] for info in rules()["words"].values()}
+    panel_kind = {ind.code: kind_of_word.get(ind.unit) for ind in load_catalogue().indicators}
+    takes_level = "admin_level" in inspect.signature(extract_text).parameters
+    pages = yaml.safe_load(labels.read_text(encoding="utf-8")) or []
+    t = RealTally()
+    for page in pages:
+        path = texts / f"{page['id']}.txt"
+        if not _in_range(page["id"], ids) or not path.exists():
+            continue
+        t.pages += 1
+        raw = path.read_text(encoding="utf-8")
+        norm = normalise_text(raw)
+        kwargs = {"admin_level": _admin_level(page)} if takes_level else {}
+        preds = []
+        for rec in extract_text(page["id"], norm.text, **kwargs):
+            d = rec.as_dict()
+            d["raw_start"], d["raw_end"] = norm.raw_span(rec.start, rec.end)
+            d.setdefault("role", "flow")
+            preds.append(d)
+        _score_real_page(page, raw, preds, panel_kind, t)
+    return t
+
+
+def _score_real_page(page: dict[str, Any], raw: str, preds: list[dict[str, Any]],
+                     panel_kind: dict[str, str | None], t: RealTally) -> None:
+    pid = page["id"]
+    quantities = [p for p in preds if p["role"] not in ("excluded", "derived")]
+    derived_preds = [p for p in preds if p["role"] == "derived"]
+    t.predicted += len(quantities)
+    used: set[int] = set()
+    matched_gold: dict[int, dict[str, Any]] = {}  # id(pred) -> its gold fact
+    derived_gold = []
+    for g in page.get("facts") or []:
+        if not g.get("number_text"):
+            if g.get("role") == "derived":
+                derived_gold.append(g)
+            continue
+        try:
+            gs, ge = gold_span(raw, {"number_text": g["number_text"], "nth": g.get("nth") or 1})
+        except ValueError as exc:
+            t.label_problems.append(f"{pid}: {exc}")
+            continue
+        overlapping = [i for i, p in enumerate(quantities) if p["raw_start"] < ge and gs < p["raw_end"]]
+        where = f"{pid} {g['number_text']!r}"
+        if g.get("role") == "excluded":
+            t.excluded_gold += 1
+            if overlapping:
+                t.errors.append(f"NOT-EXCL  {where}: {g.get('exclude_reason')} read as {quantities[overlapping[0]]['unit']}")
+            else:
+                t.excluded_right += 1
+            continue
+        t.gold += 1
+        if _index_bound_gold(g):
+            t.index_gold += 1
+        free = [i for i in overlapping if i not in used]
+        if not free:
+            t.errors.append(f"MISSED    {where}: {raw[max(0, gs - 20):ge + 6]!r}")
+            if g.get("indicator"):
+                t.ind_fn += 1
+            continue
+        used.add(free[0])
+        p = quantities[free[0]]
+        matched_gold[id(p)] = g
+        t.matched += 1
+        for name in FIELDS:
+            if _field_right(name, g, p):
+                t.right[name] += 1
+            elif name not in ("indicator", "verb", "noun"):
+                t.errors.append(f"{name.upper():9} {where}: gold {g.get(name)} got {p.get(name)} ({p['rule_id']})")
+        _score_indicator(g, p, where, t)
+        if _index_bound_gold(g) and _all_right(g, p):
+            t.index_gold_right += 1
+    for i, p in enumerate(quantities):
+        if i not in used:
+            if p["indicator"]:
+                t.ind_fp += 1
+            t.errors.append(f"SPURIOUS  {pid} {raw[p['raw_start']:p['raw_end']]!r} -> {p['indicator']} "
+                            f"role {p['role']} | {p['quote'][:40]}")
+    t.derived_gold += len(derived_gold)
+    free_derived = list(derived_preds)
+    for g in derived_gold:
+        if _index_bound_gold(g):
+            t.index_gold += 1
+        hit = next((p for p in free_derived if same_number(abs(float(g["value"])), abs(float(p["value"])))), None)
+        if hit is None:
+            if g.get("indicator"):
+                t.ind_fn += 1
+            t.errors.append(f"MISSED    {pid} derived {g['value']} ({g.get('indicator')})")
+            continue
+        free_derived.remove(hit)
+        matched_gold[id(hit)] = g
+        t.derived_found += 1
+        _score_indicator(g, hit, f"{pid} derived {g['value']}", t)
+        if _index_bound_gold(g) and _all_right(g, hit):
+            t.index_gold_right += 1
+    for p in free_derived:
+        if p["indicator"]:
+            t.ind_fp += 1
+    for p in quantities + derived_preds:
+        if _index_bound_pred(p, panel_kind):
+            t.index_pred += 1
+            g = matched_gold.get(id(p))
+            if g is not None and _all_right(g, p):
+                t.index_pred_right += 1
+            else:
+                t.errors.append(f"INDEX     {pid} {p['value']} {p['unit']} -> {p['indicator']} is "
+                                f"{'unlabelled' if g is None else 'wrong'} | {p['quote'][:40]}")
+
+
+def _all_right(g: dict[str, Any], p: dict[str, Any]) -> bool:
+    value_ok = value_right({**g, "unit": g.get("unit") or p["unit"]}, p) if g.get("role") == "derived" \
+        else value_right(g, p)
+    return value_ok and g.get("indicator") == p["indicator"] and g.get("scope") == p["scope"]
+
+
+def _score_indicator(g: dict[str, Any], p: dict[str, Any], where: str, t: RealTally) -> None:
+    g_ind, p_ind = g.get("indicator"), p["indicator"]
+    if g_ind and p_ind == g_ind:
+        t.ind_tp += 1
+        return
+    if p_ind:
+        t.ind_fp += 1
+    if g_ind:
+        t.ind_fn += 1
+    if g_ind or p_ind:
+        t.errors.append(f"INDICATOR {where}: gold {g_ind} got {p_ind} (role {p.get('role')}, verb {p.get('verb')}, "
+                        f"noun {p.get('noun')}; gold role {g.get('role')}) | {p['quote'][:40]}")
+
+
+def real_figures(t: RealTally) -> dict[str, float]:
+    """Headline figures of the real split (fractions; F1 in 0..1)."""
+    def share(n: int, d: int) -> float:
+        return n / d if d else 0.0
+
+    precision, recall = share(t.ind_tp, t.ind_tp + t.ind_fp), share(t.ind_tp, t.ind_tp + t.ind_fn)
+    out = {
+        "quantity_recall": share(t.matched, t.gold),
+        "quantity_precision": share(t.matched, t.predicted),
+        "value_precision": share(t.right["value"], t.matched),
+        "indicator_precision": precision,
+        "indicator_recall": recall,
+        "indicator_f1": share(2 * precision * recall, precision + recall),
+        "scope_accuracy": share(t.right["scope"], t.matched),
+        "role_accuracy": share(t.right["role"], t.matched),
+        "exclusion_accuracy": share(t.excluded_right, t.excluded_gold),
+        "index_bound_right": share(t.index_pred_right, t.index_pred),
+        "index_gold_recovered": share(t.index_gold_right, t.index_gold),
+    }
+    for name in FIELDS:
+        out[f"{name}_field_precision"] = share(t.right[name], t.predicted)
+        out[f"{name}_field_recall"] = share(t.right[name], t.gold)
+    return out
+
+
+def report_real(t: RealTally) -> None:
+    f = real_figures(t)
+    print(f"\n== real: {t.pages} pages, {t.gold} gold quantities (+{t.excluded_gold} excluded, +{t.derived_gold} "
+          f"derived), {t.predicted} predicted quantities")
+    print(f"quantity recall      {pct(t.matched, t.gold)}  ({t.matched}/{t.gold})   target >= 95%")
+    print(f"quantity precision   {pct(t.matched, t.predicted)}  ({t.matched}/{t.predicted})")
+    print(f"value precision      {pct(t.right['value'], t.matched)}  ({t.right['value']}/{t.matched})   target >= 98%")
+    print(f"indicator F1         {f['indicator_f1']:6.3f}  (P {f['indicator_precision']:.3f}, R {f['indicator_recall']:.3f};"
+          f" TP {t.ind_tp}, FP {t.ind_fp}, FN {t.ind_fn})   target >= 0.90")
+    print(f"scope accuracy       {pct(t.right['scope'], t.matched)}   target >= 95%")
+    print(f"role accuracy        {pct(t.right['role'], t.matched)}")
+    print(f"index-bound right    {pct(t.index_pred_right, t.index_pred)}  ({t.index_pred_right}/{t.index_pred} "
+          f"predicted records reaching the panel right in value, unit, indicator and scope)   target >= 90%")
+    print(f"index gold recovered {pct(t.index_gold_right, t.index_gold)}  ({t.index_gold_right}/{t.index_gold})")
+    print(f"exclusions right     {pct(t.excluded_right, t.excluded_gold)}  ({t.excluded_right}/{t.excluded_gold})")
+    print(f"derived found        {pct(t.derived_found, t.derived_gold)}  ({t.derived_found}/{t.derived_gold})")
+    print("per field (right / predicted, right / gold): " + ", ".join(
+        f"{n} {f[n + '_field_precision']:.3f}/{f[n + '_field_recall']:.3f}" for n in FIELDS))
+    for problem in t.label_problems:
+        print("  label problem: " + problem)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=("dev", "test", "holdout", "all"), default="all")
+    parser.add_argument("--split", choices=("dev", "test", "holdout", "all", "real"), default="all")
     parser.add_argument("--errors", type=int, default=0, help="print up to N error lines per split")
+    parser.add_argument("--texts", type=Path, default=Path("/work/realpages/extract"),
+                        help="directory of the real pages' texts (<id>.txt), for --split real")
+    parser.add_argument("--ids", default=None, help="for --split real: an id range, e.g. x001-x040")
     args = parser.parse_args()
+    if args.split == "real":
+        real = evaluate_real(args.texts, args.ids)
+        report_real(real)
+        for line in real.errors[:args.errors]:
+            print("  " + line)
+        return
     splits = ("dev", "test") if args.split == "all" else (args.split,)
     for split in splits:
         tally, n_passages = evaluate(split)

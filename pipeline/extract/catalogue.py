@@ -8,6 +8,8 @@ from typing import Any
 
 from pipeline.config import ConfigError, load_config
 
+DEFAULT_ROLES = ("flow", "stated_zero")  # the roles an indicator takes unless its ``frame`` says otherwise
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -26,6 +28,22 @@ class Indicator:
     none_of: tuple[str, ...]
     near: tuple[str, ...]
     ranges: dict[str, tuple[float, float] | None]
+    # the quantity's frame (issue 19): verbs/nouns accepted (empty: any) and refused, roles taken
+    verbs: frozenset[str] = frozenset()
+    refuse_verbs: frozenset[str] = frozenset()
+    nouns: frozenset[str] = frozenset()
+    refuse_nouns: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset(DEFAULT_ROLES)
+
+    def accepts(self, verb: str | None, noun: str | None, role: str) -> bool:
+        """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
+        is not held against it; a refused one is. Coordinated verbs, 制定、修改, fit when one of them does.)"""
+        if role not in self.roles:
+            return False
+        if verb is not None and not any(v not in self.refuse_verbs and (not self.verbs or v in self.verbs)
+                                        for v in verb.split("、")):
+            return False
+        return noun is None or not (noun in self.refuse_nouns or (self.nouns and noun not in self.nouns))
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,7 @@ class Catalogue:
 def load_catalogue() -> Catalogue:
     """Load and cross-check the catalogue: unique codes, known dimensions, consistent units."""
     doc = load_config("indicators")
+    lexicon = load_config("extraction")["frame"]
     dims = tuple(doc["dimensions"])
     dim_codes = {d["code"] for d in dims}
     indicators = []
@@ -53,6 +72,12 @@ def load_catalogue() -> Catalogue:
         if raw["dimension"] not in dim_codes:
             raise ConfigError(f"configs/indicators.yaml: {raw['code']} names unknown dimension {raw['dimension']!r}")
         cues = raw.get("cues") or {}
+        frame = raw.get("frame") or {}
+        for key, known in (("verbs", "verbs"), ("refuse_verbs", "verbs"), ("nouns", "nouns"), ("refuse_nouns", "nouns")):
+            unknown = set(frame.get(key) or ()) - set(lexicon[known])
+            if unknown:
+                raise ConfigError(f"configs/indicators.yaml: {raw['code']} frame.{key} names {sorted(unknown)}, not in "
+                                  f"the frame {known} of configs/extraction.yaml")
         indicators.append(Indicator(
             code=raw["code"], number=raw["number"], name_zh=raw["name_zh"], name_en=raw["name_en"],
             dimension=raw["dimension"], type=raw["type"], unit=raw["unit"],
@@ -61,5 +86,8 @@ def load_catalogue() -> Catalogue:
             all_of=tuple(tuple(g) for g in cues.get("all_of") or ()), none_of=tuple(cues.get("none_of") or ()),
             near=tuple(cues.get("near") or ()),
             ranges={lvl: (tuple(v) if v else None) for lvl, v in (raw.get("ranges") or {}).items()},
+            verbs=frozenset(frame.get("verbs") or ()), refuse_verbs=frozenset(frame.get("refuse_verbs") or ()),
+            nouns=frozenset(frame.get("nouns") or ()), refuse_nouns=frozenset(frame.get("refuse_nouns") or ()),
+            roles=frozenset(frame.get("roles") or DEFAULT_ROLES),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

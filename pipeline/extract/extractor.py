@@ -1,16 +1,20 @@
 """Run quantity finding, indicator mapping and scoping over one document's normalised text.
 
 Input: document id and normalised text. Output: a list of ``ExtractionRecord`` in text order,
-one per quantity (indicator ``None`` when no catalogue indicator matches).
+one per quantity (indicator ``None`` when no catalogue indicator matches), each with its frame
+(verb, noun, measure word, role; ``pipeline.extract.frame``); indicators are chosen among those whose
+frame declaration (``configs/indicators.yaml``) accepts the quantity's verb, noun and role.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
 from pipeline.config import load_config
-from pipeline.extract.mapper import boundary_ok, index_text, map_indicator
-from pipeline.extract.quantities import find_quantities
+from pipeline.extract.catalogue import load_catalogue
+from pipeline.extract.frame import Frame, frame_of, frame_rules, stated_zeros
+from pipeline.extract.mapper import Context, boundary_ok, index_text, map_indicator
+from pipeline.extract.quantities import Quantity, find_quantities
 from pipeline.extract.records import ExtractionRecord
 from pipeline.extract.scope import scope_of, section_map
 
@@ -29,43 +33,99 @@ def _quote(text: str, sentence_start: int, sentence_end: int, start: int, end: i
     return text[s:e].strip()
 
 
-def extract_text(doc: str, text: str, doc_is_plan: bool = False) -> list[ExtractionRecord]:
-    """Every quantity in ``text`` as a record with indicator, scope and evidence."""
+def _record(doc: str, text: str, q: Quantity, sentence_start: int, sentence_end: int, indicator: str | None,
+            scope: str, rule_id: str, score: float, version: str, frame: Frame | None,
+            exclude_reason: str | None = None) -> ExtractionRecord:
+    quote = _quote(text, sentence_start, sentence_end, q.start, q.end)
+    if frame is None:  # an excluded number
+        return ExtractionRecord(doc, None, q.value, None, q.unit, q.kind, q.qualifier, scope, q.start, q.end, quote,
+                                rule_id, 0.0, version, None, None, None, "excluded", exclude_reason,
+                                f"exclude.{exclude_reason}", None)
+    return ExtractionRecord(  # positional (field order of RECORD_FIELDS): keywords cost twice as much
+        doc, indicator, q.value, q.value_max, q.unit, q.kind, q.qualifier, scope, q.start, q.end, quote,
+        rule_id, round(score, 3), version, frame.verb, frame.noun, frame.measure_word, frame.role, None,
+        frame.frame_rule, frame.body,
+    )
+
+
+def _acceptor(verb: str | None, noun: str | None, role: str) -> Callable[[str], bool]:
+    by_code = load_catalogue().by_code()
+    return lambda code: by_code[code].accepts(verb, noun, role)
+
+
+def extract_text(doc: str, text: str, doc_is_plan: bool = False,
+                 admin_level: str | None = None) -> list[ExtractionRecord]:
+    """Every quantity in ``text`` as a record with indicator, scope, frame and evidence, in text order.
+
+    Numbers that are no quantity (ordinals, times, dates, document numbers, names, the adverb 十分)
+    come out as records of role ``excluded`` with their reason; a before->after pair adds a ``derived``
+    record of the change; zeros stated in words (未发生…案件) are records of value 0 and qualifier
+    ``stated_zero``. ``admin_level`` "department" makes system-wide totals (全省…系统) context."""
     version = extractor_version()
-    part_cue = re.compile(load_config("extraction")["part_of_total_cue"])
     sections = section_map(text)
     index = index_text(text)
+    part_cue = frame_rules()["part_cue"]
     records: list[ExtractionRecord] = []
     same_sentence: list[ExtractionRecord] = []  # records of the sentence being read (text order)
     sentence_start = -1
-    for q in find_quantities(text):
+    quantities = find_quantities(text, keep_excluded=True)
+    zeros = stated_zeros(text)
+    if zeros:
+        quantities = sorted(quantities + [Quantity(s, e, 0.0, None, "件", "count", "stated_zero", text[s:e])
+                                          for s, e, _noun in zeros], key=lambda q: q.start)
+    for q in quantities:
         ctx = index.context(q)
-        if not boundary_ok(text, q, ctx):
+        if q.kind == "excluded":
+            records.append(_record(doc, text, q, ctx.sentence_start, ctx.sentence_end, None, "actual",
+                                   f"qty.excluded|{q.exclude_reason}", 0.0, version, None, q.exclude_reason))
+            continue
+        if q.qualifier != "stated_zero" and not boundary_ok(text, q, ctx):
             continue
         sentence = ctx.sentence
         if sentence.start != sentence_start:
             sentence_start, same_sentence = sentence.start, []
-        indicator, score = map_indicator(q, ctx)
+        # 其中 after a total (办理复议案件210件，其中…68件); a rate after 其中 (纠错率) is no part
+        after_part = bool(same_sentence) and q.kind not in ("rate", "change") and \
+            text.find(part_cue, same_sentence[0].end, q.start) >= 0
+        previous_before = same_sentence[-1].end if same_sentence and same_sentence[-1].role == "before" else None
+        frame = frame_of(text, q, ctx, after_part, admin_level, previous_before)
+        if q.qualifier == "stated_zero":
+            frame.role, frame.frame_rule, frame.measure_word = "stated_zero", "role.stated_zero", None
+        # a verb borrowed from an earlier clause is kept in the frame but does not refuse indicators
+        indicator, score = map_indicator(q, ctx, _acceptor(frame.verb if frame.verb_local else None, frame.noun,
+                                                           frame.role))
         scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan)
         map_rule = "map." + indicator if indicator else "map.none"
-        if indicator is None and scope == "delta" and same_sentence:
+        if indicator is None and scope == "delta" and same_sentence and frame.role == "flow":
             # 受理79件，同比增长21.5% / 纠错率19.2%，较上年提高4.8个百分点: the change is about the
             # measure just named in the same sentence
             previous = next((r for r in reversed(same_sentence) if r.indicator), None)
             if previous is not None and previous.scope != "planned":
                 indicator, score, map_rule = previous.indicator, previous.score, "map.delta_of_previous"
-        elif indicator is not None:
-            # 清理规范性文件312件，其中废止27件: a part of a total already counted for this indicator
-            for total in reversed(same_sentence):  # the latest record of the same indicator and scope
-                if total.indicator == indicator and total.scope == scope:
-                    if part_cue.search(text, total.end, q.start):
-                        indicator, score, map_rule = None, 0.0, f"map.part_of_{total.indicator}"
-                    break
-        record = ExtractionRecord(  # positional (field order of RECORD_FIELDS): keywords cost twice as much
-            doc, indicator, q.value, q.value_max, q.unit, q.kind, q.qualifier, scope, q.start, q.end,
-            _quote(text, sentence.start, sentence.end, q.start, q.end),
-            f"qty.{q.kind}|{map_rule}|{scope_rule}", round(score, 3), version,
-        )
+        record = _record(doc, text, q, sentence.start, sentence.end, indicator, scope,
+                         f"qty.{q.kind}|{map_rule}|{scope_rule}", score, version, frame)
         records.append(record)
+        if frame.role == "after" and same_sentence and same_sentence[-1].role == "before":
+            derived = _derived(doc, text, q, ctx, same_sentence[-1], record, version)
+            records.append(derived)
+            same_sentence.append(record)
+            same_sentence.append(derived)
+            continue
         same_sentence.append(record)
     return records
+
+
+def _derived(doc: str, text: str, q: Quantity, ctx: Context, before: ExtractionRecord, after: ExtractionRecord,
+             version: str) -> ExtractionRecord:
+    """The change of a before->after pair (由520项精简至317项 -> 203 items), citing both spans; its
+    indicator is the one whose frame takes a derived change of this verb and noun."""
+    frame = Frame(after.verb, after.noun or before.noun, after.measure_word, "derived",
+                  f"pair.derived_from[{before.start}:{before.end}]+[{after.start}:{after.end}]")
+    change = Quantity(before.start, after.end, abs(before.value - after.value), None, after.unit, after.kind, "exact",
+                      text[before.start:after.end])
+    indicator, score = (None, 0.0)
+    if before.unit == after.unit:
+        indicator, score = map_indicator(q, ctx, _acceptor(frame.verb, frame.noun, "derived"))
+    rule = f"qty.derived|{'map.' + indicator if indicator else 'map.none'}|scope.of_pair"
+    return _record(doc, text, change, ctx.sentence_start, ctx.sentence_end, indicator, after.scope, rule, score,
+                   version, frame)

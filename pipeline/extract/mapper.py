@@ -267,8 +267,10 @@ def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return not spans or all(end <= span_start or start >= span_end for span_start, span_end in spans)
 
 
-def map_indicator(q: Quantity, ctx: Context) -> tuple[str | None, float]:
-    """Return (indicator code or None, match score)."""
+def map_indicator(q: Quantity, ctx: Context,
+                  accepts: Callable[[str], bool] | None = None) -> tuple[str | None, float]:
+    """Return (indicator code or None, match score). ``accepts(code)``: whether the quantity's frame
+    (verb, noun, role) fits the indicator; indicators it refuses are not candidates."""
     if q.kind not in ("count", "rate", "money", "duration"):
         return None, 0.0
     by_term = _cue_index().rules_by_unit_and_term.get(q.unit)
@@ -283,6 +285,8 @@ def map_indicator(q: Quantity, ctx: Context) -> tuple[str | None, float]:
     best: tuple[float, int, str] | None = None
     paragraph: Callable[[], str] = ctx.sentence.paragraph
     for rule in candidates:
+        if accepts is not None and not accepts(rule.code):
+            continue
         score = _score(rule, local, before, tail, after, paragraph)
         # ties go to the indicator listed first in the catalogue
         if score is not None and (best is None or (score, -rule.number) > best[:2]):

@@ -36,6 +36,7 @@ class Quantity:
     kind: str  # count / rate / money / duration / change
     qualifier: str
     surface: str
+    exclude_reason: str | None = None  # set (kind "excluded") for numbers read but refused, when asked for
 
 
 @cache
@@ -80,6 +81,11 @@ def rules() -> dict[str, Any]:
         "prefix_window": int(cfg["prefix_window"]),
         "brackets": [tuple(b) for b in cfg["exclude_inside"]],
         "table_unit": re.compile(cfg["table_unit_caption"]),
+        "ordinal_before": re.compile(cfg["frame"]["ordinal_before"]),
+        "ordinal_after": re.compile(cfg["frame"]["ordinal_after"]),
+        "time_before": re.compile(cfg["frame"]["time_before"]),
+        "adverb": re.compile(cfg["frame"]["adverb"]),
+        "bare_nouns": frozenset(cfg["frame"]["bare_nouns"]),
     }
 
 
@@ -190,12 +196,35 @@ def _is_year_or_date(text: str, start: int, end: int, num: str) -> bool:
     return bool(after)
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Every measuring number in ``text``, in order, with value, unit and qualifier."""
+def _excluded(start: int, end: int, reason: str, num: str, unit: str) -> Quantity:
+    """A number read but refused: its value and measure word are kept for the auditor."""
+    value = parse_number(num.strip())
+    return Quantity(start, end, 0.0 if value is None else value, None, rules()["words"][unit]["canonical"], "excluded",
+                    "exact", num + unit, reason)
+
+
+def _exclusion_reason(text: str, start: int, end: int, num: str, unit: str) -> str | None:
+    """Why a number with a measure word after it is no quantity (ordinal, time, adverb), or None."""
+    r = rules()
+    if r["ordinal_before"].search(text, max(0, start - 3), start) or r["ordinal_after"].match(text, end):
+        return "ordinal"  # 十届五次全会
+    if unit == "分":
+        if r["time_before"].search(text, max(0, start - 5), start):
+            return "time"  # 16时40分
+        if r["adverb"].match(text, start) and text[end:end + 1] not in "以左多余":
+            return "adverb"  # 十分重要
+    return None
+
+
+def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
+    """Every measuring number in ``text``, in order, with value, unit and qualifier. With
+    ``keep_excluded``, numbers read with a measure word but refused as an ordinal, a time, a date, a
+    document number, a name or an adverb are kept too, as kind ``excluded`` with ``exclude_reason``."""
     r = rules()
     found: list[Quantity] = []
     words, blockers, exclude_before, named = r["words"], r["blockers"], r["exclude_before"], r["named"]
     named_may_have_digits, cn_chars = r["named_may_have_digits"], r["cn_chars"]
+    bare_nouns = r["bare_nouns"]
     brackets = _Brackets(text)
     for m in r["pattern"].finditer(text):
         start, end = m.span()
@@ -211,10 +240,18 @@ def find_quantities(text: str) -> list[Quantity]:
         info = words[unit]
         # not a quantity: 2019年, 3月5日, 第3次, 〔2017〕3号, 十九大, 三项制度, 《…3项…》
         if _is_year_or_date(text, start, end, num):
+            if keep_excluded:
+                found.append(_excluded(start, end, "date", num, unit))
             continue
         if start > 0 and text[start - 1] in _BAD_BEFORE:
+            if keep_excluded and text[start - 1] in "〔[":
+                found.append(_excluded(start, end, "document_number", num, unit))
             continue
-        if exclude_before.search(text, max(0, start - 4), start):  # its ``$`` anchors at ``start``
+        before = exclude_before.search(text, max(0, start - 4), start)  # its ``$`` anchors at ``start``
+        if before:
+            if keep_excluded:
+                reason = "ordinal" if before.group(0).lstrip().startswith("第") else "document_number"
+                found.append(_excluded(start, end, reason, num, unit))
             continue
         blocker = blockers.get(unit)
         if blocker and blocker.match(text, end, end + 4):
@@ -222,7 +259,16 @@ def find_quantities(text: str) -> list[Quantity]:
         # (named concepts are made of Chinese numerals: skipped for Arabic numbers unless configured)
         if (named_may_have_digits or not num[0].isdigit()) and (
                 named.match(text, start) or _named_around(text, start, end)):
+            if keep_excluded:
+                found.append(_excluded(start, end, "name", num, unit))
             continue
+        reason = _exclusion_reason(text, start, end, num, unit)
+        if reason is not None:
+            if keep_excluded:
+                found.append(_excluded(start, end, reason, num, unit))
+            continue
+        if unit in bare_nouns and num in ("一", "1"):
+            continue  # 一方面 is a connective, not a count
         if brackets.inside(start):
             continue
         is_chinese = num[0] in cn_chars

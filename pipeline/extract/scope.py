@@ -2,7 +2,8 @@
 
 Section context first: every number under a forward-looking heading (下一步, 2020年工作思路 ...)
 is planned until the next heading of the same or higher rank. Then cues near the number:
-planned (力争, 确保 ...), delta (同比增长, 提高X个百分点 ...), cumulative (累计, 截至, 以来 ...).
+planned (力争, 确保 ...), a level reached (提高至12% is actual), a percentage change (缩减35%), delta
+(同比增长, 提高X个百分点 ...), cumulative (a span of years: 截至, 以来, 五年来 ...; 累计 alone sums the year).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def _rules() -> dict[str, Any]:
         "planned_headings_local": matches_only_its_own_text(re.compile(cfg["planned_headings"])),
         "headings": [(h["rank"], re.compile(h["pattern"])) for h in cfg["heading_patterns"]],
         "any_heading": _any_of([h["pattern"] for h in cfg["heading_patterns"]]),
+        "level_reached": re.compile(cfg["frame"]["level_reached"]),
+        "rate_change": re.compile(cfg["frame"]["rate_change"]),
     }
 
 
@@ -133,7 +136,12 @@ def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool 
         return "planned", "scope.planned_cue"
     if q.kind == "change":
         return "delta", "scope.percentage_points"
-    if rules["delta"].search(clause[-DELTA_TAIL_CHARS:]):
+    tail = clause[-DELTA_TAIL_CHARS:]
+    if rules["level_reached"].search(tail):
+        return "actual", "scope.level_reached"  # 权重提高至12%: the level reached, not the change
+    if q.kind == "rate" and rules["rate_change"].search(tail):
+        return "delta", "scope.rate_change"  # 行政许可事项缩减35%
+    if rules["delta"].search(tail):
         return "delta", "scope.delta_cue"
     if rules["cumulative"].search(ctx.sentence_to_number()):
         return "cumulative", "scope.cumulative_cue"

@@ -31,19 +31,22 @@ def extract_batch(settings: RunSettings, batch: int) -> int:
     rows: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     expected_sha = dict(zip(accepted["doc"], accepted["text_sha256"], strict=True))
+    level_of = dict(zip(accepted["doc"], accepted["admin_level"], strict=True)) if "admin_level" in accepted else {}
     for i, doc in enumerate(accepted["doc"], start=1):
         data = catalog.text(doc).read_bytes()
         if expected_sha[doc] and io.sha256_bytes(data) != expected_sha[doc]:
             raise io.IntegrityError(f"{catalog.text(doc)} was changed after normalisation (sha256 differs from "
                                     "text/documents.parquet): refusing to extract from it; re-run normalise")
         text = data.decode("utf-8")
-        found = [r.as_dict() for r in extract_text(doc, text)]
+        level = level_of.get(doc)
+        found = [r.as_dict() for r in extract_text(doc, text, admin_level=level if isinstance(level, str) else None)]
         rows.extend(found)
-        mapped = sum(1 for r in found if r["indicator"])
+        mapped = sum(1 for r in found if r["indicator"])  # excluded records never carry one
         maybe_kill("extract", i)
         outcomes.append({"doc": doc, "n_records": len(found), "n_mapped": mapped,
                          "outcome": "indicators_found" if mapped else (
-                             "no_indicator_found" if found else "no_quantity_found")})
+                             "no_indicator_found" if any(r["role"] != "excluded" for r in found)
+                             else "no_quantity_found")})
         if i % 1000 == 0:
             log.info("extract batch %d: %d/%d documents", batch, i, len(accepted))
     io.write_parquet(catalog.batch_outcomes(batch), pd.DataFrame(outcomes, columns=OUTCOME_COLUMNS).astype(
@@ -97,4 +100,5 @@ def extract_file(path: Path) -> list[dict[str, Any]]:
     profile, text = profile_file(path)
     if text is None:
         return []
-    return [r.as_dict() for r in extract_text(profile["doc"], text, doc_is_plan=profile["doc_kind"] == "work_plan")]
+    return [r.as_dict() for r in extract_text(profile["doc"], text, doc_is_plan=profile["doc_kind"] == "work_plan",
+                                              admin_level=profile.get("admin_level"))]

@@ -1,0 +1,147 @@
+"""The frame of a quantity: who did what to what, and what role the number plays (issue 19).
+
+Input: the text, a ``Quantity`` and its ``Context`` (sentence and clause). Output: a ``Frame`` with the
+action verb, the counted noun, the measure word, the body it is about (system-wide totals only), its
+role and the rule that decided the role. Roles:
+
+- ``flow``            the year's work (审查规范性文件85件), the default;
+- ``stock``           a standing count (全市执法人员达到6800人), or a department's system-wide total;
+- ``before``/``after``  the two ends of a change (由520项精简至317项); ``derived`` is made by the extractor;
+- ``part_of``         a part of a total read earlier in the sentence (其中…68件);
+- ``plan_structure``  the structure of a plan (制定7个方面58项措施);
+- ``stated_zero``     a zero stated in words (未发生…败诉案件), found by ``stated_zeros``;
+- ``excluded``        a number that is no quantity, with ``exclude_reason`` (set by the quantity finder).
+
+Lexicons and cues are data in ``configs/extraction.yaml`` (``frame``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pipeline.config import load_config
+from pipeline.extract.mapper import Context
+from pipeline.extract.quantities import Quantity
+
+ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
+NOUN_AFTER_CHARS = 8  # how far after the measure word a counted noun may end (36个行政审批单位)
+
+
+@dataclass(slots=True)
+class Frame:
+    verb: str | None  # coordinated verbs are joined by 、 (制定、修改)
+    noun: str | None
+    measure_word: str | None
+    role: str
+    frame_rule: str
+    body: str | None = None
+    verb_local: bool = True  # the verb stands in the quantity's own clause (else borrowed from the sentence)
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@cache
+def frame_rules() -> dict[str, Any]:
+    """The compiled ``frame`` section of ``configs/extraction.yaml``."""
+    cfg = load_config("extraction")["frame"]
+    return {
+        "verb": re.compile(_alternation(cfg["verbs"])),
+        # verbs coordinated with the one found (制定、修改省政府规章11件): matched backwards from it
+        "verb_group": re.compile(rf"(?:(?:{_alternation(cfg['verbs'])})[、和及与])+$"),
+        "verbs": frozenset(cfg["verbs"]),
+        "noun": re.compile(_alternation(cfg["nouns"])),
+        "nouns": frozenset(cfg["nouns"]),
+        "noun_after": re.compile(rf"[^\d，。；,;、:：()（）\n]{{0,{NOUN_AFTER_CHARS}}}?({_alternation(cfg['nouns'])})"),
+        "plan_nouns": frozenset(cfg["plan_structure_nouns"]),
+        "stock_cue": re.compile(cfg["stock_cue"]),
+        "stock_verbs": frozenset(cfg["stock_verbs"]),
+        "stock_units": frozenset(cfg["stock_units"]),
+        "stock_nouns": frozenset(cfg["stock_nouns"]),
+        "pair_before": re.compile(cfg["pair_before"]),
+        "pair_link": re.compile(cfg["pair_link"]),
+        "pair_next": re.compile(cfg["pair_next"]),
+        "part_cue": cfg["part_cue"],
+        "stated_zero": re.compile(cfg["stated_zero"]),
+        "system_body": re.compile(cfg["system_body"]),
+        "rate_change": re.compile(cfg["rate_change"]),
+        "level_reached": re.compile(cfg["level_reached"]),
+    }
+
+
+def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> str | None:
+    found = None
+    for m in pattern.finditer(text, start, end):
+        found = m.group(0)
+    return found
+
+
+def verb_of(text: str, ctx: Context) -> tuple[str | None, bool]:
+    """(the action verb of the quantity, whether it stands in its own clause): the last verb of the
+    lexicon before the number in its clause, with the verbs coordinated before it (制定、修改 -> "制定、修改"),
+    else the last one earlier in the sentence."""
+    r = frame_rules()
+    found = None
+    for m in r["verb"].finditer(text, ctx.clause_start, ctx.start):
+        found = m
+    if found is None:
+        return _last(r["verb"], text, ctx.sentence_start, ctx.clause_start), False
+    group = r["verb_group"].search(text, max(ctx.sentence_start, found.start() - 16), found.start())
+    if group is None:
+        return found.group(0), True
+    return "、".join([*(v.group(0) for v in r["verb"].finditer(group.group(0))), found.group(0)]), True
+
+
+def noun_of(text: str, q: Quantity, ctx: Context) -> tuple[str | None, bool]:
+    """(the counted noun, whether it follows the measure word): a lexicon noun right after the measure
+    word (36项审批事项), else the last one before the number in its clause (审查规范性文件85件)."""
+    r = frame_rules()
+    m = r["noun_after"].match(text, q.end, min(ctx.after_end + NOUN_AFTER_CHARS, ctx.sentence_end))
+    if m is not None and r["verb"].search(text, q.end, m.start(1)) is None:
+        return m.group(1), True
+    return _last(r["noun"], text, ctx.clause_start, ctx.start), False
+
+
+def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_level: str | None = None,
+             previous_before: int | None = None) -> Frame:
+    """The frame of one (not excluded) quantity. ``after_part_cue``: a 其中 stands between a quantity read
+    earlier in the sentence and this one; ``previous_before``: the end of the quantity just before it in
+    the sentence when that one opened a pair (role ``before``)."""
+    r = frame_rules()
+    verb, verb_local = verb_of(text, ctx)
+    noun, noun_after = noun_of(text, q, ctx)
+    frame = Frame(verb, noun, q.unit, "flow", "role.flow", None, verb_local)
+    if after_part_cue:
+        frame.role, frame.frame_rule = "part_of", "role.part_of_total"
+        return frame
+    lead = text[max(ctx.clause_start, q.start - 8):q.start]
+    if r["pair_before"].search(lead) and r["pair_next"].match(text, q.end, ctx.sentence_end):
+        frame.role, frame.frame_rule = "before", "role.pair_before"
+        return frame
+    if previous_before is not None and r["pair_link"].fullmatch(text, previous_before, q.start):
+        frame.role, frame.frame_rule = "after", "role.pair_after"
+        return frame
+    if (noun_after and noun in r["plan_nouns"]) or q.unit in r["plan_nouns"]:
+        frame.role, frame.frame_rule = "plan_structure", "role.plan_structure_noun"
+        return frame
+    if admin_level == "department":
+        body = r["system_body"].search(text, ctx.sentence_start, q.start)
+        if body is not None:
+            frame.body = body.group(0)
+            frame.role, frame.frame_rule = "stock", "role.system_total_of_department"
+            return frame
+    if (q.unit in r["stock_units"] and noun in r["stock_nouns"] and (not verb_local or verb in r["stock_verbs"])
+            and r["stock_cue"].search(text, ctx.clause_start, q.start)):
+        frame.role, frame.frame_rule = "stock", "role.stock_cue"
+    return frame
+
+
+def stated_zeros(text: str) -> list[tuple[int, int, str]]:
+    """Zeros stated in words: (start, end, noun phrase) of the zero word (无, 未发生 ...) for each
+    phrase like 本年度无重大行政决策事项 / 未发生行政诉讼败诉案件."""
+    r = frame_rules()
+    return [(m.start("zero"), m.end("zero"), m.group("noun")) for m in r["stated_zero"].finditer(text)]

@@ -37,10 +37,10 @@ def synthetic_panel(n_units: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame
         values = rng.uniform(lo, hi, n_units)
         present = rng.random(n_units) > 0.15
         for u in np.flatnonzero(present):
-            rows.append({"unit_id": f"U{u:05d}", "admin_level": "county", "indicator": ind.code,
+            rows.append({"unit_key": f"U{u:05d}", "admin_level": "county", "indicator": ind.code,
                          "value": float(values[u])})
     panel = pd.DataFrame(rows)
-    units = pd.DataFrame({"unit_id": [f"U{u:05d}" for u in range(n_units)], "unit_name": "x", "admin_level": "county"})
+    units = pd.DataFrame({"unit_key": [f"U{u:05d}" for u in range(n_units)], "unit_name": "x", "admin_level": "county"})
     return panel, units
 
 

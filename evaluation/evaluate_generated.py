@@ -42,7 +42,7 @@ def main() -> None:
     for i, row in enumerate(rows, start=1):
         found, _text = profile_file(args.corpus / str(args.year) / row["file"])
         got = {"report_year": str(found["report_year"]), "admin_level": found["admin_level"],
-               "unit_id": (found["unit_id"] or "")[:6]}
+               "unit_id": (found["division_code"] or "")[:6]}
         want = {"report_year": row["report_year"], "admin_level": row["admin_level"], "unit_id": row["unit_id"][:6]}
         ok = {f: got[f] == want[f] for f in FIELDS}
         for f in FIELDS:

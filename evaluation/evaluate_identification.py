@@ -44,8 +44,8 @@ def field_right(field: str, gold: dict[str, Any], got: dict[str, Any]) -> bool:
         g, p = _core(gold.get("unit_name")), _core(got.get("unit_name"))
         if not g or not p:
             return g == p
-        return g == p or ((g in p or p in g) and str(gold.get("unit_id")) == str(got.get("unit_id")))
-    g_value, p_value = gold.get(field), got.get(field)
+        return g == p or ((g in p or p in g) and str(gold.get("unit_id")) == str(got.get("division_code")))
+    g_value, p_value = gold.get(field), got.get("division_code" if field == "unit_id" else field)
     if field == "unit_id":
         return (str(g_value) if g_value is not None else None) == (str(p_value) if p_value is not None else None)
     return bool(g_value == p_value)

@@ -16,7 +16,7 @@ DIMS = {"functions": "政府职能依法全面履行", "disputes": "矛盾纠纷
 def _scores() -> pd.DataFrame:
     rows = []
     for i, name in enumerate(["鄂托克旗人民政府", "丹东市振兴区人民政府", "柳州市柳江区人民政府"]):
-        rows.append({"unit_id": f"u{i}", "unit_name": name, "admin_level": "county", "year": 2022,
+        rows.append({"unit_key": f"u{i}", "unit_name": name, "admin_level": "county", "year": 2022,
                      "score": 80.0 - 20 * i, "rank": i + 1, "rank_q05": max(1, i), "rank_median": i + 1,
                      "rank_q95": i + 2, "dim_functions": 70.0 - 10 * i, "dim_disputes": np.nan if i == 2 else 90.0})
     return pd.DataFrame(rows)

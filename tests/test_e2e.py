@@ -11,9 +11,9 @@ from pipeline.settings import SAMPLE_INBOX_ROOT
 
 pytestmark = pytest.mark.e2e
 
-SCORE_COLUMNS = {"unit_id", "unit_name", "admin_level", "year", "score", "rank", "rank_q05", "rank_median",
+SCORE_COLUMNS = {"unit_key", "unit_name", "admin_level", "year", "score", "rank", "rank_q05", "rank_median",
                  "rank_q95", "coverage", "method_version"}
-INDICATOR_COLUMNS = {"unit_id", "year", "indicator", "raw_value", "unit", "normalised", "weight", "flags", "doc",
+INDICATOR_COLUMNS = {"unit_key", "year", "indicator", "raw_value", "unit", "normalised", "weight", "flags", "doc",
                      "sha256", "quote", "start", "end"}
 
 
@@ -81,14 +81,14 @@ def test_index_rebuilds_identically_from_its_build_log(published_2017, capsys):
 
 def test_score_recomputes_from_published_indicators_and_weights(published_2017):
     """Arithmetic aggregation: each unit's score is the sum of normalised values times effective weights."""
-    scores = pq.read_table(published_2017 / "scores.parquet").to_pandas().set_index("unit_id")
+    scores = pq.read_table(published_2017 / "scores.parquet").to_pandas().set_index("unit_key")
     indicators = pq.read_table(published_2017 / "indicators.parquet").to_pandas()
     used = indicators[indicators["weight"] > 0]
-    recomputed = (used["normalised"] * used["weight"]).groupby(used["unit_id"]).sum()
+    recomputed = (used["normalised"] * used["weight"]).groupby(used["unit_key"]).sum()
     assert len(recomputed) == scores["score"].notna().sum() > 0
-    for unit_id, value in recomputed.items():
-        assert scores.loc[unit_id, "score"] == pytest.approx(value, abs=1e-9)
-        assert used.loc[used["unit_id"] == unit_id, "weight"].sum() == pytest.approx(1.0, abs=1e-12)
+    for unit_key, value in recomputed.items():
+        assert scores.loc[unit_key, "score"] == pytest.approx(value, abs=1e-9)
+        assert used.loc[used["unit_key"] == unit_key, "weight"].sum() == pytest.approx(1.0, abs=1e-12)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def test_workbook_has_a_readme_and_a_sheet_per_table(published_2017):
     readme = list(book["README"].iter_rows(values_only=True))
     assert any(row[1] == "score" and "综合得分" in row[2] for row in readme)
     header = next(book["scores"].iter_rows(values_only=True))
-    assert header[:5] == ("unit_id", "unit_name", "admin_level", "year", "score")
+    assert header[:5] == ("unit_key", "unit_name", "admin_level", "year", "score")
 
 
 def test_datapackage_describes_every_published_file(published_2017):
@@ -174,7 +174,7 @@ def test_datapackage_describes_every_published_file(published_2017):
     assert set(listed) == on_disk
     scores = listed["scores.parquet"]
     assert scores["hash"] == "sha256:" + hashlib.sha256((published_2017 / "scores.parquet").read_bytes()).hexdigest()
-    assert {f["name"] for f in scores["schema"]["fields"]} >= {"unit_id", "score", "rank_q05", "method_version"}
+    assert {f["name"] for f in scores["schema"]["fields"]} >= {"unit_key", "score", "rank_q05", "method_version"}
 
 
 def test_publish_recorded_asset_events_with_the_year(published_2017):

@@ -16,16 +16,16 @@ FRAMEWORK = Framework(pd.DataFrame([
     {"indicator": "c", "dimension": "d2", "polarity": 1, "admin_level": "county", "lo": 50.0, "hi": 100.0},
 ]), ("d1", "d2"))
 PANEL = pd.DataFrame([
-    {"unit_id": "u1", "admin_level": "county", "indicator": "a", "value": 50.0},
-    {"unit_id": "u1", "admin_level": "county", "indicator": "b", "value": 5.0},
-    {"unit_id": "u1", "admin_level": "county", "indicator": "c", "value": 90.0},
-    {"unit_id": "u2", "admin_level": "county", "indicator": "a", "value": 300.0},
-    {"unit_id": "u2", "admin_level": "county", "indicator": "c", "value": 40.0},
+    {"unit_key": "u1", "admin_level": "county", "indicator": "a", "value": 50.0},
+    {"unit_key": "u1", "admin_level": "county", "indicator": "b", "value": 5.0},
+    {"unit_key": "u1", "admin_level": "county", "indicator": "c", "value": 90.0},
+    {"unit_key": "u2", "admin_level": "county", "indicator": "a", "value": 300.0},
+    {"unit_key": "u2", "admin_level": "county", "indicator": "c", "value": 40.0},
 ])
 
 
 def test_goalpost_normalisation_clips_and_reverses():
-    n = normalise(PANEL, FRAMEWORK).set_index(["unit_id", "indicator"])["normalised"]
+    n = normalise(PANEL, FRAMEWORK).set_index(["unit_key", "indicator"])["normalised"]
     assert n[("u1", "a")] == pytest.approx(25.0)  # 50 / 200
     assert n[("u1", "b")] == pytest.approx(75.0)  # lower is better: 100 - 25
     assert n[("u1", "c")] == pytest.approx(80.0)  # (90 - 50) / 50
@@ -36,15 +36,15 @@ def test_goalpost_normalisation_clips_and_reverses():
 def test_arithmetic_and_geometric_aggregation_by_hand():
     n = normalise(PANEL, FRAMEWORK)
     scores, weights = aggregate(n, "arithmetic")
-    s = scores.set_index("unit_id")
+    s = scores.set_index("unit_key")
     assert s.loc["u1", "dim_d1"] == pytest.approx(50.0)  # mean(25, 75)
     assert s.loc["u1", "score"] == pytest.approx(65.0)  # mean(50, 80)
     assert s.loc["u2", "score"] == pytest.approx(50.0)  # mean(100, 0): available-case
     # effective weights reproduce the score exactly
-    merged = n.merge(weights, on=["unit_id", "indicator"])
-    recomputed = (merged["normalised"] * merged["weight"]).groupby(merged["unit_id"]).sum()
+    merged = n.merge(weights, on=["unit_key", "indicator"])
+    recomputed = (merged["normalised"] * merged["weight"]).groupby(merged["unit_key"]).sum()
     assert recomputed["u1"] == pytest.approx(65.0) and recomputed["u2"] == pytest.approx(50.0)
-    geo = aggregate(n, "geometric")[0].set_index("unit_id")
+    geo = aggregate(n, "geometric")[0].set_index("unit_key")
     def geomean(x: float, y: float) -> float:  # on 0-100 values shifted to 1-100
         return (((1 + 0.99 * x) * (1 + 0.99 * y)) ** 0.5 - 1) / 0.99
 
@@ -58,7 +58,7 @@ def test_rank_within_level():
 
 
 def _panel_row(**over):
-    row = {"unit_id": "210603", "unit_name": "振兴区", "admin_level": "county", "year": 2017,
+    row = {"unit_key": "210603", "unit_name": "振兴区", "admin_level": "county", "year": 2017,
            "indicator": "head_appearance_rate", "value": 90.0, "unit": "%", "qualifier": "exact", "doc": "d",
            "sha256": "x", "start": 0, "end": 3, "quote": "出庭应诉率90%", "rule_id": "r", "n_candidates": 1}
     row.update(over)
@@ -68,11 +68,11 @@ def _panel_row(**over):
 def test_injected_bad_values_are_caught_by_the_intended_rules():
     panel = pd.DataFrame([
         _panel_row(),
-        _panel_row(unit_id="1", value=130.0),  # impossible rate
-        _panel_row(unit_id="2", indicator="reconsideration_cases", value=12.0, unit="%"),  # wrong unit
-        _panel_row(unit_id="3"), _panel_row(unit_id="3"),  # duplicate key
-        _panel_row(unit_id="4", quote=None),  # missing evidence
-        _panel_row(unit_id="5", indicator="litigation_cases", value=5000.0, unit="件"),  # implausible: warning
+        _panel_row(unit_key="1", value=130.0),  # impossible rate
+        _panel_row(unit_key="2", indicator="reconsideration_cases", value=12.0, unit="%"),  # wrong unit
+        _panel_row(unit_key="3"), _panel_row(unit_key="3"),  # duplicate key
+        _panel_row(unit_key="4", quote=None),  # missing evidence
+        _panel_row(unit_key="5", indicator="litigation_cases", value=5000.0, unit="件"),  # implausible: warning
     ])
     accepted, rejected, gate, _rules = _apply_outcomes("panel", panel, run_suite(read_suite("panel"), panel))
     caught = {r["row"]: r["rules"] for r in rejected}
@@ -81,7 +81,7 @@ def test_injected_bad_values_are_caught_by_the_intended_rules():
     assert "panel.unique_unit_year_indicator" in caught[3] and "panel.unique_unit_year_indicator" in caught[4]
     assert "panel.evidence_present" in caught[5]
     assert 0 not in caught and 6 not in caught
-    flagged = accepted.set_index("unit_id").loc["5", "validation_flags"]
+    flagged = accepted.set_index("unit_key").loc["5", "validation_flags"]
     assert "panel.plausible_range.litigation_cases.county" in list(flagged)
     assert gate == []
 
@@ -93,7 +93,7 @@ def test_missing_required_column_fails_the_gate():
 
 
 def _scores_row(**over):
-    row = {"unit_id": "u1", "unit_name": "某县人民政府", "admin_level": "county", "year": 2017, "score": 60.0, "rank": 1,
+    row = {"unit_key": "u1", "unit_name": "某县人民政府", "admin_level": "county", "year": 2017, "score": 60.0, "rank": 1,
            "rank_q05": 1.0, "rank_median": 1.0, "rank_q95": 2.0, "coverage": 0.5, "n_indicators": 4,
            "method_version": "0.1.0", "weight_sum": 1.0}
     row.update({f"dim_{d}": 50.0 for d in ("functions", "rulemaking", "decisions", "enforcement", "emergency",
@@ -105,12 +105,12 @@ def _scores_row(**over):
 def test_index_output_checks_catch_bad_scores_ranks_and_weights():
     scores = pd.DataFrame([
         _scores_row(),
-        _scores_row(unit_id="u2", score=130.0),  # score out of bounds
-        _scores_row(unit_id="u3", rank=None),  # scored but not ranked
-        _scores_row(unit_id="u4", weight_sum=0.8),  # weights do not sum as declared
-        _scores_row(unit_id="u5", rank_q05=3.0, rank_median=2.0),  # interval out of order
-        _scores_row(unit_id="u6", coverage=0.1),  # low coverage: warning only
-        _scores_row(unit_id="u7", score=None, rank=None, rank_q05=None, rank_median=None, rank_q95=None,
+        _scores_row(unit_key="u2", score=130.0),  # score out of bounds
+        _scores_row(unit_key="u3", rank=None),  # scored but not ranked
+        _scores_row(unit_key="u4", weight_sum=0.8),  # weights do not sum as declared
+        _scores_row(unit_key="u5", rank_q05=3.0, rank_median=2.0),  # interval out of order
+        _scores_row(unit_key="u6", coverage=0.1),  # low coverage: warning only
+        _scores_row(unit_key="u7", score=None, rank=None, rank_q05=None, rank_median=None, rank_q95=None,
                     weight_sum=None),  # screened out: no score, no rank needed
     ])
     failed = {(o.rule, o.severity): o.failing_rows for o in run_suite(read_suite("scores"), scores) if not o.success}
@@ -129,7 +129,7 @@ def test_cross_year_checks_flag_copied_values_and_jumps():
     panel = pd.DataFrame([_panel_row(indicator="reconsideration_cases", value=73.0, unit="件"),
                           _panel_row(indicator="litigation_cases", value=150.0, unit="件"),
                           _panel_row(indicator="head_appearance_rate", value=95.0)])
-    previous = pd.DataFrame({"unit_id": ["210603"] * 3, "raw_value": [73.0, 10.0, 90.0],
+    previous = pd.DataFrame({"unit_key": ["210603"] * 3, "raw_value": [73.0, 10.0, 90.0],
                              "indicator": ["reconsideration_cases", "litigation_cases", "head_appearance_rate"]})
     warnings = {(w["indicator"], w["check"]) for w in cross_year_checks(panel, previous, jump_factor=5.0)}
     assert warnings == {("reconsideration_cases", "identical_to_previous_year"),
@@ -154,7 +154,7 @@ def test_report_escapes_report_text_and_file_names():
                           "n_failing_rows": 1, "row_condition": None,
                           "rows": [{"row": 0, "quote": "<script>alert(1)</script>"}]}]}
     documents = pd.DataFrame([{"source_file": "<img src=x onerror=alert(1)>.txt", "disposition": "accepted",
-                               "unit_name": "某县", "admin_level": "county", "unit_id": "1", "report_year": 2017,
+                               "unit_name": "某县", "admin_level": "county", "unit_key": "1", "report_year": 2017,
                                "flags": [], "reason": None}])
     quarantine = pd.DataFrame(columns=["dataset", "rules", "doc", "indicator", "value", "unit", "quote"])
     html = render_report(results, documents, quarantine, None)
@@ -213,7 +213,7 @@ def test_statistical_audit_flags_redundant_and_negative_pairs():
     rows = []
     for u in range(6):
         for code, dim, value in (("a", "d1", 10.0 * u), ("b", "d1", 10.0 * u + 1), ("c", "d1", 50.0 - 7.0 * u + (u % 2))):
-            rows.append({"unit_id": f"u{u}", "indicator": code, "dimension": dim, "normalised": value, "weight": 1 / 3})
+            rows.append({"unit_key": f"u{u}", "indicator": code, "dimension": dim, "normalised": value, "weight": 1 / 3})
     audit = statistical_audit(pd.DataFrame(rows))
     corr = audit[audit["measure"] == "correlation"].set_index(["indicator", "indicator_b"])
     assert corr.loc[("a", "b"), "flag"] == "redundant" and corr.loc[("a", "b"), "value"] == pytest.approx(1.0)
@@ -267,12 +267,12 @@ def test_outliers_are_winsorised_within_level_by_the_skew_kurtosis_rule():
     from pipeline.index.build import treat_outliers
 
     values = [10.0, 11.0, 12.0, 10.0, 13.0, 11.0, 12.0, 10.0, 11.0, 500.0]
-    panel = pd.DataFrame({"unit_id": [f"u{i}" for i in range(10)], "admin_level": "county",
+    panel = pd.DataFrame({"unit_key": [f"u{i}" for i in range(10)], "admin_level": "county",
                           "indicator": "litigation_cases", "value": values})
     cfg = {"treatment": "winsorise", "skew_max": 2.0, "kurtosis_max": 3.5, "max_points": 5, "min_units": 5}
     assert panel["value"].skew() > 2 and panel["value"].kurt() > 3.5
     treated, log = treat_outliers(panel, cfg)
-    assert list(log["action"]) == ["winsorised"] and log.iloc[0]["unit_id"] == "u9"
+    assert list(log["action"]) == ["winsorised"] and log.iloc[0]["unit_key"] == "u9"
     assert treated.loc[9, "value"] == 13.0 and treated.loc[9, "value_raw"] == 500.0  # set to the next highest
     assert treated.loc[:8, "value"].tolist() == values[:9]
     # too few units in the group, or treatment off: nothing changes
@@ -283,7 +283,7 @@ def test_outliers_are_winsorised_within_level_by_the_skew_kurtosis_rule():
 def test_zscore_normalisation_on_a_t_scale():
     from pipeline.index.build import normalise
 
-    n = normalise(PANEL[PANEL["indicator"] == "a"], FRAMEWORK, "zscore").set_index("unit_id")["normalised"]
+    n = normalise(PANEL[PANEL["indicator"] == "a"], FRAMEWORK, "zscore").set_index("unit_key")["normalised"]
     # two values 50 and 300: z = -0.707 and +0.707 -> 50 -/+ 7.07
     assert n["u1"] == pytest.approx(50 - 10 / 2 ** 0.5) and n["u2"] == pytest.approx(50 + 10 / 2 ** 0.5)
 
@@ -292,13 +292,13 @@ def test_year_over_year_stable_band_clear_rank_changes_and_breaks():
     from pipeline.index.yoy import compare_years
 
     def scores(year, rows):
-        return pd.DataFrame([{"unit_id": u, "unit_name": u, "admin_level": "county", "year": year, "score": s,
+        return pd.DataFrame([{"unit_key": u, "unit_name": u, "admin_level": "county", "year": year, "score": s,
                               "rank": r, "rank_q05": lo, "rank_q95": hi} for u, s, r, lo, hi in rows])
 
     prev = scores(2020, [("a", 60.0, 1, 1, 2), ("b", 50.0, 2, 1, 3), ("c", 40.0, 3, 3, 3)])
     now = scores(2021, [("a", 60.5, 2, 1, 3), ("b", 70.0, 1, 1, 1), ("c", 20.0, 3, 3, 3), ("d", 10.0, 4, 4, 4)])
     cfg = {"stable_band_points": 1.0, "breaks": [{"year": 2021, "reason": "new outline"}]}
-    yoy = compare_years(now, prev, cfg).set_index("unit_id")
+    yoy = compare_years(now, prev, cfg).set_index("unit_key")
     assert list(yoy.index) == ["a", "b", "c"]  # d has no previous score
     assert yoy["score_change"].to_dict() == {"a": "stable", "b": "up", "c": "down"}
     assert yoy.loc["b", "rank_change"] == 1 and not yoy.loc["b", "rank_change_is_clear"]  # intervals 1-3 and 1-1 overlap
@@ -310,17 +310,17 @@ def test_year_over_year_stable_band_clear_rank_changes_and_breaks():
 def test_missing_data_classes():
     from pipeline.index.missing import missing_data_status
 
-    units = pd.DataFrame([{"unit_id": "u1", "unit_name": "u1", "admin_level": "county"},
-                          {"unit_id": "p1", "unit_name": "p1", "admin_level": "province"}])
+    units = pd.DataFrame([{"unit_key": "u1", "unit_name": "u1", "admin_level": "county"},
+                          {"unit_key": "p1", "unit_name": "p1", "admin_level": "province"}])
     framework = Framework(pd.DataFrame([
         {"indicator": "a", "dimension": "d1", "polarity": 1, "admin_level": "county", "lo": 0.0, "hi": 1.0},
         {"indicator": "a", "dimension": "d1", "polarity": 1, "admin_level": "province", "lo": 0.0, "hi": 1.0},
         {"indicator": "rules", "dimension": "d1", "polarity": 1, "admin_level": "province", "lo": 0.0, "hi": 9.0},
         {"indicator": "c", "dimension": "d2", "polarity": 1, "admin_level": "county", "lo": 0.0, "hi": 1.0},
     ]), ("d1", "d2"))
-    panel = pd.DataFrame([{"unit_id": "u1", "indicator": "a", "value": 0.5}])
+    panel = pd.DataFrame([{"unit_key": "u1", "indicator": "a", "value": 0.5}])
     status = missing_data_status(units, framework, panel, invalid_pairs={("u1", "c")})
-    got = {(r.unit_id, r.indicator): r.status for r in status.itertuples()}
+    got = {(r.unit_key, r.indicator): r.status for r in status.itertuples()}
     assert got == {("u1", "a"): "reported", ("u1", "rules"): "NA_structural", ("u1", "c"): "NA_invalid",
                    ("p1", "a"): "NA_unreported", ("p1", "rules"): "NA_unreported", ("p1", "c"): "NA_structural"}
 
@@ -328,11 +328,11 @@ def test_missing_data_classes():
 def test_group_mean_imputation_fills_only_applicable_unreported_indicators():
     from pipeline.index.build import impute_group_mean
 
-    units = pd.DataFrame([{"unit_id": "u1", "admin_level": "county"}, {"unit_id": "u2", "admin_level": "county"},
-                          {"unit_id": "u3", "admin_level": "county"}])
+    units = pd.DataFrame([{"unit_key": "u1", "admin_level": "county"}, {"unit_key": "u2", "admin_level": "county"},
+                          {"unit_key": "u3", "admin_level": "county"}])
     n = normalise(PANEL, FRAMEWORK)  # u1 reports a, b, c; u2 reports a, c
     filled = impute_group_mean(n, units, FRAMEWORK)
-    added = filled.iloc[len(n):].set_index(["unit_id", "indicator"])["normalised"]
+    added = filled.iloc[len(n):].set_index(["unit_key", "indicator"])["normalised"]
     # u2 gets b = u1's 75; u3 gets the county means of a (25, 100), b (75) and c (80, 0)
     assert added.to_dict() == pytest.approx({("u2", "b"): 75.0, ("u3", "a"): 62.5, ("u3", "b"): 75.0,
                                              ("u3", "c"): 40.0})
@@ -345,21 +345,21 @@ def test_dimension_threshold_and_coverage_screening():
 
     n = normalise(PANEL, FRAMEWORK).assign(admin_level="county")
     sizes = dimension_sizes(FRAMEWORK)  # county: d1 has a and b, d2 has c
-    scores = aggregate(n, "arithmetic", dim_sizes=sizes, dimension_min_share=2 / 3)[0].set_index("unit_id")
+    scores = aggregate(n, "arithmetic", dim_sizes=sizes, dimension_min_share=2 / 3)[0].set_index("unit_key")
     assert scores.loc["u1", "dim_d1"] == pytest.approx(50.0)  # 2 of 2 reported
     assert pd.isna(scores.loc["u2"].get("dim_d1")) and scores.loc["u2", "score"] == pytest.approx(0.0)  # 1 of 2: dropped
 
     # screening: a unit under min_coverage keeps its score but gets no rank
     panel = pd.DataFrame([
-        _panel_row(unit_id="A", unit_name="A", indicator="head_appearance_rate", value=90.0),
-        _panel_row(unit_id="A", unit_name="A", indicator="online_service_rate", value=95.0),
-        _panel_row(unit_id="B", unit_name="B", indicator="head_appearance_rate", value=70.0),
+        _panel_row(unit_key="A", unit_name="A", indicator="head_appearance_rate", value=90.0),
+        _panel_row(unit_key="A", unit_name="A", indicator="online_service_rate", value=95.0),
+        _panel_row(unit_key="B", unit_name="B", indicator="head_appearance_rate", value=70.0),
     ])
-    units = panel[["unit_id", "unit_name", "admin_level"]].drop_duplicates().reset_index(drop=True)
+    units = panel[["unit_key", "unit_name", "admin_level"]].drop_duplicates().reset_index(drop=True)
     cfg = {**load_config("index"), "min_coverage": 0.05}
     cfg["uncertainty"] = {**cfg["uncertainty"], "draws": 20}
     scores, _ = build_index(panel, units, cfg, 2022)
-    ranks = scores.set_index("unit_id")
+    ranks = scores.set_index("unit_key")
     assert ranks.loc["A", "coverage"] >= 0.05 > ranks.loc["B", "coverage"]
     assert ranks.loc["A", "rank"] == 1 and pd.isna(ranks.loc["B", "rank"]) and ranks.loc["B", "score"] == ranks.loc["B", "score"]
 
@@ -377,10 +377,10 @@ def test_size_normalisation_per_10k_residents_with_reference_table(tmp_path):
         {"code": "litigation_cases", "denominator": "per_10k_residents"},  # no per-denominator goalposts
         {"code": "head_appearance_rate", "denominator": "none"}]}
     panel = pd.DataFrame([
-        _panel_row(unit_id="A", indicator="reconsideration_cases", value=200.0, unit="件"),
-        _panel_row(unit_id="B", indicator="reconsideration_cases", value=200.0, unit="件"),  # no denominator
-        _panel_row(unit_id="A", indicator="litigation_cases", value=30.0, unit="件"),
-        _panel_row(unit_id="A", indicator="head_appearance_rate", value=90.0)])
+        _panel_row(unit_key="A", indicator="reconsideration_cases", value=200.0, unit="件"),
+        _panel_row(unit_key="B", indicator="reconsideration_cases", value=200.0, unit="件"),  # no denominator
+        _panel_row(unit_key="A", indicator="litigation_cases", value=30.0, unit="件"),
+        _panel_row(unit_key="A", indicator="head_appearance_rate", value=90.0)])
     sized = size_normalise(panel, framework_doc, denominators, 2022)
     assert sized["value"].tolist() == [4.0, 200.0, 30.0, 90.0]  # 200 cases / 50 (10k residents)
     assert sized["size_flag"].tolist()[:3] == ["per_10k_residents", "not_size_normalised", "not_size_normalised"]
@@ -398,7 +398,7 @@ def test_shipped_denominator_table_loads():
 
 
 def test_minmax_normalisation_by_hand():
-    n = normalise(PANEL, FRAMEWORK, "minmax").set_index(["unit_id", "indicator"])["normalised"]
+    n = normalise(PANEL, FRAMEWORK, "minmax").set_index(["unit_key", "indicator"])["normalised"]
     assert n[("u1", "a")] == pytest.approx(0.0) and n[("u2", "a")] == pytest.approx(100.0)  # 50 .. 300
     assert n[("u1", "c")] == pytest.approx(100.0) and n[("u2", "c")] == pytest.approx(0.0)  # 40 .. 90
     assert n[("u1", "b")] == pytest.approx(50.0)  # one value: no spread, the middle of the scale
@@ -413,17 +413,17 @@ def test_monte_carlo_matrix_scores_equal_the_reference_aggregation(method, min_s
     from pipeline.index.build import _matrix_scores, _to_matrix, dimension_sizes
 
     n = normalise(PANEL, FRAMEWORK).assign(admin_level="county")
-    units = pd.DataFrame({"unit_id": ["u1", "u2"], "admin_level": "county"})
+    units = pd.DataFrame({"unit_key": ["u1", "u2"], "admin_level": "county"})
     weights = {"a": 2.0, "b": 1.0, "c": 1.0}
     dim_weights = {"d1": 1.5, "d2": 0.5}
     sizes = dimension_sizes(FRAMEWORK)
-    expected = aggregate(n, method, weights, dim_weights, sizes, min_share)[0].set_index("unit_id")["score"]
+    expected = aggregate(n, method, weights, dim_weights, sizes, min_share)[0].set_index("unit_key")["score"]
     m = _to_matrix(n, units, FRAMEWORK.dimensions)
     dim_size = np.array([[sizes.get(("county", d), 0) for d in FRAMEWORK.dimensions]] * 2, dtype=float)
     got = _matrix_scores(m, np.array([weights[c] for c in m.codes]), np.array([1.5, 0.5]), method, min_share,
                          dim_size)
-    for unit_id, value in zip(m.unit_ids, got, strict=True):
-        assert value == pytest.approx(expected[unit_id], abs=1e-9)
+    for unit_key, value in zip(m.unit_keys, got, strict=True):
+        assert value == pytest.approx(expected[unit_key], abs=1e-9)
 
 
 def test_reproduces_the_hdi_goalpost_example_of_the_human_development_report():
@@ -443,12 +443,12 @@ def test_reproduces_the_hdi_goalpost_example_of_the_human_development_report():
         {"indicator": "mean_schooling", "dimension": "education", "polarity": 1, "admin_level": "country",
          "lo": 0.0, "hi": 15.0},
     ]), ("health", "education"))
-    panel = pd.DataFrame([{"unit_id": "X", "admin_level": "country", "indicator": "life_expectancy", "value": 55.0},
-                          {"unit_id": "X", "admin_level": "country", "indicator": "expected_schooling", "value": 9.0},
-                          {"unit_id": "X", "admin_level": "country", "indicator": "mean_schooling", "value": 6.0}])
+    panel = pd.DataFrame([{"unit_key": "X", "admin_level": "country", "indicator": "life_expectancy", "value": 55.0},
+                          {"unit_key": "X", "admin_level": "country", "indicator": "expected_schooling", "value": 9.0},
+                          {"unit_key": "X", "admin_level": "country", "indicator": "mean_schooling", "value": 6.0}])
     n = normalise(panel, framework).set_index("indicator")["normalised"]
     assert round(n["life_expectancy"] / 100, 3) == 0.551  # the report's figure
-    dims = aggregate(normalise(panel, framework), "arithmetic")[0].set_index("unit_id")
+    dims = aggregate(normalise(panel, framework), "arithmetic")[0].set_index("unit_key")
     assert dims.loc["X", "dim_education"] == pytest.approx((9 / 18 + 6 / 15) / 2 * 100)  # 45.0
 
 
@@ -458,7 +458,7 @@ def test_log_fallback_when_winsorising_is_not_enough():
     from pipeline.index.build import treat_outliers
 
     values = [1.0] * 12 + [1000.0, 2000.0, 3000.0, 5000.0, 10000.0, 50000.0, 100000.0]  # heavy tail
-    panel = pd.DataFrame({"unit_id": [f"u{i}" for i in range(len(values))], "admin_level": "county",
+    panel = pd.DataFrame({"unit_key": [f"u{i}" for i in range(len(values))], "admin_level": "county",
                           "indicator": "a", "value": values})
     cfg = {"treatment": "winsorise", "skew_max": 2.0, "kurtosis_max": 3.5, "max_points": 1, "min_units": 5}
     treated, log = treat_outliers(panel, cfg)
@@ -467,7 +467,7 @@ def test_log_fallback_when_winsorising_is_not_enough():
     # goalposts follow: with [0, 200] raw goalposts and shift 1, hi becomes ln(200) and 1000 clips to 100
     framework = Framework(pd.DataFrame([{"indicator": "a", "dimension": "d1", "polarity": 1,
                                          "admin_level": "county", "lo": 0.0, "hi": 200.0}]), ("d1",))
-    n = normalise(treated, framework).set_index("unit_id")["normalised"]
+    n = normalise(treated, framework).set_index("unit_key")["normalised"]
     assert n["u0"] == pytest.approx(0.0) and n["u12"] == pytest.approx(100.0)
 
 

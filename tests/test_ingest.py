@@ -30,7 +30,7 @@ def test_real_samples_are_identified_without_manifest(sample_files, name):
     unit, level, unit_id, year, kind = GOLDEN[name]
     profile, _ = profile_file(sample_files[name])
     assert unit in profile["unit_name"]
-    assert (profile["admin_level"], profile["unit_id"], profile["report_year"], profile["doc_kind"]) == (
+    assert (profile["admin_level"], profile["division_code"], profile["report_year"], profile["doc_kind"]) == (
         level, unit_id, year, kind)
     assert profile["status"] == ("quarantined" if kind == "work_plan" else "ok")
 
@@ -209,7 +209,7 @@ def test_yaml_manifest_wins_over_inference_and_is_recorded(tmp_path: Path, sampl
     row = docs.loc["report.txt"]
     assert row["unit_name"] == "鄂托克旗人民政府（经核对）"
     assert (row["unit_name_source"], row["admin_level_source"], row["report_year_source"]) == ("manifest",) * 3
-    assert row["unit_id_source"].startswith("inferred:") and row["unit_id"] == "150624"
+    assert row["division_code_source"].startswith("inferred:") and row["division_code"] == "150624"
     assert "manifest_overrides_unit_name" in list(row["flags"])
     # no manifest row: everything inferred, and the 2017 report is set aside for the 2022 run
     other = docs.loc["plain.txt"]

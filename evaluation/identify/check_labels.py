@@ -50,10 +50,39 @@ def check(split: Path, codes: dict[str, str]) -> list[str]:
     return errors
 
 
+REAL_KEYS = {"id", "url", "doc_kind", "other_reason", "unit_name", "unit_kind", "division_code", "parent_division",
+             "tier", "dept_type", "admin_level", "report_year", "evidence", "phenomena", "notes"}
+TIERS = {"national", "province", "prefecture", "county", None}
+
+
+def check_real(split: Path, codes: dict[str, str]) -> list[str]:
+    """Labels of real pages (``real_*`` folders): addresses and labels only, texts kept outside git."""
+    entries = yaml.safe_load((split / "labels.yaml").read_text(encoding="utf-8"))
+    known = {**codes, "100000": "中华人民共和国"}
+    ids = Counter(e.get("id") for e in entries)
+    errors = [f"{split.name}/{i}: listed {n} times" for i, n in ids.items() if n > 1]
+    for e in entries:
+        where = f"{split.name}/{e.get('id')}"
+        if set(e) != REAL_KEYS:
+            errors.append(f"{where}: keys differ: {sorted(set(e) ^ REAL_KEYS)}")
+        if not str(e.get("url", "")).startswith(("http://", "https://")):
+            errors.append(f"{where}: no address")
+        if e.get("doc_kind") not in KINDS or e.get("tier") not in TIERS or e.get("admin_level") not in (*LEVELS, None):
+            errors.append(f"{where}: kind/tier/level outside the vocabulary")
+        if len(str(e.get("evidence") or "")) > 30:
+            errors.append(f"{where}: evidence quote longer than 30 characters (the page's text stays out of git)")
+        for field in ("division_code", "parent_division"):
+            code = e.get(field)
+            if code is not None and str(code) not in known:
+                errors.append(f"{where}: {field} {code!r} is not a known 6-digit division code")
+    return errors
+
+
 def main() -> int:
     names = sys.argv[1:] or sorted(p.name for p in HERE.iterdir() if (p / "labels.yaml").exists())
     codes = adcodes()
-    errors = [err for name in names for err in check(HERE / name, codes)]
+    errors = [err for name in names
+              for err in (check_real if name.startswith("real_") else check)(HERE / name, codes)]
     for err in errors:
         print(err)
     print(f"{len(errors)} problem(s) in {', '.join(names)}")

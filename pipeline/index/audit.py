@@ -1,6 +1,6 @@
 """Statistical audit of one index build (JRC/COINr style): pure functions on DataFrames.
 
-Input: the long ``indicators`` frame of a build (unit_id, indicator, dimension, normalised, weight).
+Input: the long ``indicators`` frame of a build (unit_key, indicator, dimension, normalised, weight).
 Output: one tidy frame of audit findings, a row per measure:
 
 - ``correlation``: Pearson r of every pair of indicators observed together in at least
@@ -26,7 +26,7 @@ REDUNDANCY_R = 0.9
 def _matrix(indicators: Any) -> Any:
     """Units x indicators matrix of normalised values (NaN where not reported)."""
     scored = indicators[indicators["normalised"].notna()]
-    return scored.pivot_table(index="unit_id", columns="indicator", values="normalised", aggfunc="first")
+    return scored.pivot_table(index="unit_key", columns="indicator", values="normalised", aggfunc="first")
 
 
 def cronbach_alpha(matrix: Any) -> float:

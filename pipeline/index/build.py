@@ -70,7 +70,7 @@ def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
     frame = panel.assign(value_raw=panel["value"].astype(float), log_shift=np.nan).reset_index(drop=True)
     log_rows: list[dict[str, Any]] = []
     if cfg.get("treatment", "none") == "none":
-        return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_id", "original", "treated",
+        return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_key", "original", "treated",
                                                       "action"])
     for (level, code), group in frame.groupby(["admin_level", "indicator"], sort=True):
         values = group["value"].astype(float).copy()
@@ -92,14 +92,14 @@ def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
             shift = float(original.min())
             frame.loc[group.index, "value"] = np.log(original - shift + 1)
             frame.loc[group.index, "log_shift"] = shift
-            log_rows.append({"admin_level": level, "indicator": code, "unit_id": None, "original": None,
+            log_rows.append({"admin_level": level, "indicator": code, "unit_key": None, "original": None,
                              "treated": None, "action": "log_transformed"})
             continue
         for idx, original, treated in changed:
             frame.loc[idx, "value"] = treated
-            log_rows.append({"admin_level": level, "indicator": code, "unit_id": frame.loc[idx, "unit_id"],
+            log_rows.append({"admin_level": level, "indicator": code, "unit_key": frame.loc[idx, "unit_key"],
                              "original": original, "treated": treated, "action": "winsorised"})
-    return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_id", "original", "treated",
+    return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_key", "original", "treated",
                                                   "action"])
 
 
@@ -132,7 +132,7 @@ def aggregate(normalised: Any, method: str = "arithmetic", weights: dict[str, fl
     import pandas as pd
 
     rows, eff = [], []
-    for unit_id, group in normalised.groupby("unit_id", sort=True):
+    for unit_key, group in normalised.groupby("unit_key", sort=True):
         dims: dict[str, float] = {}
         dim_members: dict[str, tuple[list[str], np.ndarray]] = {}
         level = str(group["admin_level"].iloc[0]) if "admin_level" in group else ""
@@ -151,9 +151,9 @@ def aggregate(normalised: Any, method: str = "arithmetic", weights: dict[str, fl
         dw = dw / dw.sum() if len(dw) else dw
         for (codes, w), d_w in zip(dim_members.values(), dw, strict=True):
             for code, iw in zip(codes, w, strict=True):
-                eff.append({"unit_id": unit_id, "indicator": code, "weight": float(d_w * iw)})
-        rows.append({"unit_id": unit_id, "score": score, **{f"dim_{d}": v for d, v in dims.items()}})
-    return pd.DataFrame(rows), pd.DataFrame(eff, columns=["unit_id", "indicator", "weight"])
+                eff.append({"unit_key": unit_key, "indicator": code, "weight": float(d_w * iw)})
+        rows.append({"unit_key": unit_key, "score": score, **{f"dim_{d}": v for d, v in dims.items()}})
+    return pd.DataFrame(rows), pd.DataFrame(eff, columns=["unit_key", "indicator", "weight"])
 
 
 def rank_within_level(scores: Any) -> Any:
@@ -167,16 +167,16 @@ def impute_group_mean(normalised: Any, units: Any, framework: Framework) -> Any:
     import pandas as pd
 
     means = (normalised.groupby(["admin_level", "indicator"], as_index=False)["normalised"].mean())
-    applicable = units[["unit_id", "admin_level"]].merge(
+    applicable = units[["unit_key", "admin_level"]].merge(
         framework.indicators[["indicator", "dimension", "admin_level"]], on="admin_level")
-    reported = normalised[["unit_id", "indicator"]].assign(_reported=True)
-    missing = applicable.merge(reported, on=["unit_id", "indicator"], how="left")
+    reported = normalised[["unit_key", "indicator"]].assign(_reported=True)
+    missing = applicable.merge(reported, on=["unit_key", "indicator"], how="left")
     missing = missing[missing["_reported"].isna()].drop(columns="_reported")
     filled = missing.merge(means, on=["admin_level", "indicator"], how="inner")
     if filled.empty:
         return normalised
-    filled = filled.sort_values(["unit_id", "indicator"]).reset_index(drop=True)
-    return pd.concat([normalised, filled[["unit_id", "admin_level", "indicator", "dimension", "normalised"]]],
+    filled = filled.sort_values(["unit_key", "indicator"]).reset_index(drop=True)
+    return pd.concat([normalised, filled[["unit_key", "admin_level", "indicator", "dimension", "normalised"]]],
                      ignore_index=True)
 
 
@@ -184,7 +184,7 @@ def impute_group_mean(normalised: Any, units: Any, framework: Framework) -> Any:
 class _Matrix:
     """A normalised panel as dense arrays: units x indicators, with each indicator's dimension."""
 
-    unit_ids: list[str]
+    unit_keys: list[str]
     levels: Any  # admin level per unit (numpy array of str)
     values: Any  # float array, 0 where missing
     present: Any  # bool array
@@ -194,13 +194,13 @@ class _Matrix:
 
 
 def _to_matrix(normalised: Any, units: Any, dimensions: tuple[str, ...]) -> _Matrix:
-    wide = normalised.pivot_table(index="unit_id", columns="indicator", values="normalised", aggfunc="first")
-    wide = wide.reindex(units["unit_id"])
+    wide = normalised.pivot_table(index="unit_key", columns="indicator", values="normalised", aggfunc="first")
+    wide = wide.reindex(units["unit_key"])
     dim_of = normalised.drop_duplicates("indicator").set_index("indicator")["dimension"]
     codes = [str(c) for c in wide.columns]
     values = wide.to_numpy(dtype=float)
     present = ~np.isnan(values)
-    return _Matrix(list(units["unit_id"]), units["admin_level"].to_numpy(dtype=str), np.where(present, values, 0.0),
+    return _Matrix(list(units["unit_key"]), units["admin_level"].to_numpy(dtype=str), np.where(present, values, 0.0),
                    present, np.array([dimensions.index(dim_of[c]) for c in codes], dtype=int), codes, len(dimensions))
 
 
@@ -258,7 +258,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
                 if len(frame):
                     prepared[(t, method, imp)] = _to_matrix(frame, units, framework.dimensions)
     if not prepared:
-        return pd.DataFrame(columns=["unit_id", "rank_q05", "rank_median", "rank_q95"])
+        return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])
     sizes = dimension_sizes(framework)
     dim_size = np.array([[sizes.get((str(level), d), 0) for d in framework.dimensions] for level in
                          units["admin_level"]], dtype=float)
@@ -278,11 +278,11 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
         weights = np.array([framework.weights.get(c, 1.0) * factors.get(c, 1.0) for c in m.codes])
         dim_weights = np.array([framework.dimension_weights.get(d, 1.0) for d in framework.dimensions]) * dim_factors
         score = _matrix_scores(m, weights, dim_weights, agg_method, min_share, dim_size)
-        draw = pd.DataFrame({"unit_id": m.unit_ids, "admin_level": levels, "score": score}).dropna(subset=["score"])
-        ranks.append(draw.assign(rank=rank_within_level(draw))[["unit_id", "rank"]])
+        draw = pd.DataFrame({"unit_key": m.unit_keys, "admin_level": levels, "score": score}).dropna(subset=["score"])
+        ranks.append(draw.assign(rank=rank_within_level(draw))[["unit_key", "rank"]])
     if not ranks:
-        return pd.DataFrame(columns=["unit_id", "rank_q05", "rank_median", "rank_q95"])
+        return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])
     allranks = pd.concat(ranks)
-    q = allranks.groupby("unit_id")["rank"].quantile([0.05, 0.5, 0.95]).unstack()
+    q = allranks.groupby("unit_key")["rank"].quantile([0.05, 0.5, 0.95]).unstack()
     q.columns = ["rank_q05", "rank_median", "rank_q95"]
     return q.reset_index()

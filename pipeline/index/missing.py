@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-MISSING_COLUMNS = ["unit_id", "unit_name", "admin_level", "indicator", "dimension", "status"]
+from pipeline.ingest.bodies import BODY_COLUMNS
+
+MISSING_COLUMNS = ["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "indicator", "dimension", "status"]
 
 
 def missing_data_status(units: Any, framework: Any, panel: Any, invalid_pairs: set[tuple[str, str]]) -> Any:
@@ -23,18 +25,19 @@ def missing_data_status(units: Any, framework: Any, panel: Any, invalid_pairs: s
 
     applicable = {(r.indicator, r.admin_level) for r in framework.indicators.itertuples()}
     dimension_of = dict(zip(framework.indicators["indicator"], framework.indicators["dimension"], strict=True))
-    reported = set(zip(panel["unit_id"], panel["indicator"], strict=True)) if len(panel) else set()
+    reported = set(zip(panel["unit_key"], panel["indicator"], strict=True)) if len(panel) else set()
     rows = []
-    for unit in units.itertuples():
+    for unit in units.reindex(columns=["unit_key", "unit_name", *BODY_COLUMNS, "admin_level"]).itertuples():
         for code in sorted(dimension_of):
-            if (unit.unit_id, code) in reported:
+            if (unit.unit_key, code) in reported:
                 status = "reported"
             elif (code, unit.admin_level) not in applicable:
                 status = "NA_structural"
-            elif (unit.unit_id, code) in invalid_pairs:
+            elif (unit.unit_key, code) in invalid_pairs:
                 status = "NA_invalid"
             else:
                 status = "NA_unreported"
-            rows.append({"unit_id": unit.unit_id, "unit_name": unit.unit_name, "admin_level": unit.admin_level,
+            rows.append({"unit_key": unit.unit_key, "unit_name": unit.unit_name,
+                         **{c: getattr(unit, c) for c in BODY_COLUMNS}, "admin_level": unit.admin_level,
                          "indicator": code, "dimension": dimension_of[code], "status": status})
     return pd.DataFrame(rows, columns=MISSING_COLUMNS)

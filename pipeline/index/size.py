@@ -1,6 +1,6 @@
 """Size normalisation (spec section 4.3): counts per 10k residents or per government agency.
 
-The reference table ``configs/reference/denominators.csv`` (columns unit_id, year, residents_10k,
+The reference table ``configs/reference/denominators.csv`` (columns unit_key, year, residents_10k,
 agencies, source; one row per unit and year, from statistical yearbooks and 三定 lists) gives the
 denominators; an indicator whose framework entry has ``denominator: per_10k_residents`` or
 ``per_agency`` *and* ``goalposts_per_denominator`` for the unit's level is divided by the unit's
@@ -18,12 +18,12 @@ from pipeline.config import ConfigError
 from pipeline.settings import CONFIG_DIR
 
 REFERENCE = CONFIG_DIR / "reference" / "denominators.csv"
-REFERENCE_COLUMNS = ["unit_id", "year", "residents_10k", "agencies", "source"]
+REFERENCE_COLUMNS = ["unit_key", "year", "residents_10k", "agencies", "source"]
 DENOMINATOR_COLUMN = {"per_10k_residents": "residents_10k", "per_agency": "agencies"}
 
 
 def load_denominators(path: Path = REFERENCE) -> dict[tuple[str, int], dict[str, float | None]]:
-    """(unit_id, year) -> {'residents_10k': x, 'agencies': y}; checks columns and numbers."""
+    """(unit_key, year) -> {'residents_10k': x, 'agencies': y}; checks columns and numbers."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames != REFERENCE_COLUMNS:
@@ -31,7 +31,7 @@ def load_denominators(path: Path = REFERENCE) -> dict[tuple[str, int], dict[str,
         table: dict[tuple[str, int], dict[str, float | None]] = {}
         for line, row in enumerate(reader, start=2):
             try:
-                key = (row["unit_id"].strip(), int(row["year"]))
+                key = (row["unit_key"].strip(), int(row["year"]))
                 values = {c: (float(row[c]) if row[c].strip() else None) for c in ("residents_10k", "agencies")}
             except ValueError as exc:
                 raise ConfigError(f"{path}:{line}: {exc}") from exc
@@ -54,7 +54,7 @@ def size_normalise(panel: Any, framework_doc: dict[str, Any], denominators: dict
         kind = entry["denominator"] if entry else "none"
         value, lo, hi, flag = float(row.value), None, None, None
         if entry is not None and kind in DENOMINATOR_COLUMN:
-            denominator = (denominators.get((str(row.unit_id), year)) or {}).get(DENOMINATOR_COLUMN[kind])
+            denominator = (denominators.get((str(row.unit_key), year)) or {}).get(DENOMINATOR_COLUMN[kind])
             goalposts = (entry.get("goalposts_per_denominator") or {}).get(row.admin_level)
             if denominator and goalposts:
                 value, (lo, hi), flag = value / denominator, goalposts, kind

@@ -23,6 +23,7 @@ from pipeline.index.build import (
 from pipeline.index.missing import missing_data_status
 from pipeline.index.size import load_denominators, size_normalise
 from pipeline.index.yoy import compare_years
+from pipeline.ingest.bodies import BODY_COLUMNS, with_unit_keys
 from pipeline.settings import RunSettings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
 
     framework_doc = framework_doc if framework_doc is not None else load_config("framework")
     framework = load_framework(year, doc=framework_doc)
+    units = units.reindex(columns=["unit_key", "unit_name", "admin_level", *BODY_COLUMNS])
     sized = size_normalise(panel, framework_doc, load_denominators(), year)
     log.info("index: framework %s, %d scored indicators valid in %d", framework.version,
              framework.indicators["indicator"].nunique(), year)
@@ -46,10 +48,10 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     normalised = normalise(treated, framework, cfg["normalisation"])
     scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights,
                                 dimension_sizes(framework), float(cfg["dimension_min_share"]))
-    scores = units.merge(scores, on="unit_id", how="left")
+    scores = units.merge(scores, on="unit_key", how="left")
     n_scored = framework.indicators.groupby("admin_level")["indicator"].nunique()
-    counts = normalised.groupby("unit_id")["indicator"].nunique()
-    scores["n_indicators"] = scores["unit_id"].map(counts).fillna(0).astype("int64")
+    counts = normalised.groupby("unit_key")["indicator"].nunique()
+    scores["n_indicators"] = scores["unit_key"].map(counts).fillna(0).astype("int64")
     scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored)).fillna(0.0)
     ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
     ranked["rank"] = rank_within_level(ranked).astype("int64")
@@ -58,22 +60,22 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
              cfg["min_coverage"])
     intervals = uncertainty(sized, units, framework,
                             {**cfg["uncertainty"], "dimension_min_share": cfg["dimension_min_share"]}, cfg["outliers"])
-    scores = scores.merge(ranked[["unit_id", "rank"]], on="unit_id", how="left").merge(intervals, on="unit_id",
+    scores = scores.merge(ranked[["unit_key", "rank"]], on="unit_key", how="left").merge(intervals, on="unit_key",
                                                                                         how="left")
     for dim in framework.dimensions:
         if f"dim_{dim}" not in scores:
             scores[f"dim_{dim}"] = float("nan")
     scores = scores.assign(year=year, method_version=cfg["method_version"])
     dim_cols = [f"dim_{d}" for d in framework.dimensions]
-    scores = scores[["unit_id", "unit_name", "admin_level", "year", "score", "rank", "rank_q05", "rank_median",
+    scores = scores[["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "year", "score", "rank", "rank_q05", "rank_median",
                      "rank_q95", *dim_cols, "coverage", "n_indicators", "method_version"]]
-    scores = scores.astype({"rank": "Int64"}).sort_values(["admin_level", "rank", "unit_id"]).reset_index(drop=True)
-    used = normalised[["unit_id", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})
-    indicators = panel.merge(used, on=["unit_id", "indicator"], how="left").merge(
-        weights, on=["unit_id", "indicator"], how="left")
-    not_sized = {(u, i) for u, i, f in zip(sized["unit_id"], sized["indicator"], sized["size_flag"], strict=True)
+    scores = scores.astype({"rank": "Int64"}).sort_values(["admin_level", "rank", "unit_key"]).reset_index(drop=True)
+    used = normalised[["unit_key", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})
+    indicators = panel.merge(used, on=["unit_key", "indicator"], how="left").merge(
+        weights, on=["unit_key", "indicator"], how="left")
+    not_sized = {(u, i) for u, i, f in zip(sized["unit_key"], sized["indicator"], sized["size_flag"], strict=True)
                  if f == "not_size_normalised"}
-    winsorised = set(zip(treatments.loc[treatments["action"] == "winsorised", "unit_id"],
+    winsorised = set(zip(treatments.loc[treatments["action"] == "winsorised", "unit_key"],
                          treatments.loc[treatments["action"] == "winsorised", "indicator"], strict=True))
     logged = set(zip(treatments.loc[treatments["action"] == "log_transformed", "admin_level"],
                      treatments.loc[treatments["action"] == "log_transformed", "indicator"], strict=True))
@@ -81,15 +83,17 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
              + (["outlier_log_transformed"] if (lv, i) in logged else [])
              + (["not_size_normalised"] if (u, i) in not_sized else [])
              for f, u, i, lv in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
-                                    indicators["unit_id"], indicators["indicator"], indicators["admin_level"],
+                                    indicators["unit_key"], indicators["indicator"], indicators["admin_level"],
                                     strict=True)]
     indicators = indicators.assign(
         year=year, raw_value=indicators["value"], weight=indicators["weight"].fillna(0.0), flags=flags,
         method_version=cfg["method_version"])
-    indicators = indicators[["unit_id", "unit_name", "admin_level", "year", "indicator", "dimension", "raw_value",
+    indicators = indicators.drop(columns=[c for c in BODY_COLUMNS if c in indicators]).merge(
+        units[["unit_key", *BODY_COLUMNS]], on="unit_key", how="left")
+    indicators = indicators[["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "year", "indicator", "dimension", "raw_value",
                              "value_used", "unit", "qualifier", "normalised", "weight", "flags", "doc", "sha256",
                              "quote", "start", "end", "method_version"]]
-    return scores, indicators.sort_values(["unit_id", "indicator"]).reset_index(drop=True)
+    return scores, indicators.sort_values(["unit_key", "indicator"]).reset_index(drop=True)
 
 
 def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[str, Any]]:
@@ -102,8 +106,8 @@ def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[st
     from pipeline.validate.stage import ValidationGateError, rule_summaries
     from pipeline.validate.suites import read_suite
 
-    weight_sum = indicators.groupby("unit_id")["weight"].sum().rename("weight_sum")
-    frame = scores.merge(weight_sum, left_on="unit_id", right_index=True, how="left")
+    weight_sum = indicators.groupby("unit_key")["weight"].sum().rename("weight_sum")
+    frame = scores.merge(weight_sum, left_on="unit_key", right_index=True, how="left")
     outcomes = run_suite(read_suite("scores"), frame)
     rules = rule_summaries("scores", outcomes)
     results = io.read_json(catalog.validation_results)
@@ -118,10 +122,11 @@ def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[st
 
 
 def accepted_units(documents: Any) -> Any:
-    """The units of the accepted reports (unit_id, unit_name, admin_level), one row each."""
-    accepted = documents[documents["disposition"] == "accepted"]
-    return (accepted.assign(unit_id=accepted["unit_id"].fillna(accepted["unit_name"]))
-            [["unit_id", "unit_name", "admin_level"]].drop_duplicates("unit_id").reset_index(drop=True))
+    """The reporting bodies of the accepted reports (unit_key, unit_name, admin_level and the body
+    columns), one row each."""
+    accepted = with_unit_keys(documents[documents["disposition"] == "accepted"])
+    return (accepted[["unit_key", "unit_name", "admin_level", *BODY_COLUMNS]]
+            .drop_duplicates("unit_key").reset_index(drop=True))
 
 
 def replay(build_log_path: Any) -> tuple[Any, Any]:
@@ -148,7 +153,7 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     panel = io.read_parquet(catalog.accepted_panel)
     documents = io.read_parquet(catalog.documents)
     units = accepted_units(documents)
-    units_docs = documents.assign(unit_id=documents["unit_id"].fillna(documents["unit_name"]))[["doc", "unit_id"]]
+    units_docs = with_unit_keys(documents)[["doc", "unit_key"]]
     scores, indicators = build_index(panel, units, cfg, settings.year, framework_doc)
     check_scores(scores, indicators, catalog)
     io.write_parquet(catalog.scores, scores)
@@ -156,7 +161,7 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     audit = statistical_audit(indicators)
     io.write_parquet(catalog.audit, audit)
     quarantine = io.read_parquet(catalog.quarantine)
-    doc_unit = dict(zip(units_docs["doc"], units_docs["unit_id"], strict=True))
+    doc_unit = dict(zip(units_docs["doc"], units_docs["unit_key"], strict=True))
     invalid = {(str(doc_unit[r.doc]), str(r.indicator)) for r in quarantine.itertuples()
                if r.dataset == "panel" and r.doc in doc_unit}
     io.write_parquet(catalog.missing, missing_data_status(units, load_framework(settings.year, doc=framework_doc),

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-YOY_COLUMNS = ["unit_id", "unit_name", "admin_level", "year", "previous_year", "score", "previous_score",
+from pipeline.ingest.bodies import BODY_COLUMNS
+
+YOY_COLUMNS = ["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "year", "previous_year", "score", "previous_score",
                "score_delta", "score_change", "rank", "previous_rank", "rank_change", "rank_change_is_clear",
                "series_break"]
 
@@ -24,16 +26,17 @@ def compare_years(scores: Any, previous: Any, cfg: dict[str, Any]) -> Any:
         return pd.DataFrame(columns=YOY_COLUMNS)
     year = int(scores["year"].iloc[0])
     prev_year = int(previous["year"].iloc[0])
-    keep = ["unit_id", "score", "rank", "rank_q05", "rank_q95"]
-    both = scores.merge(previous[keep].rename(columns={c: f"prev_{c}" for c in keep if c != "unit_id"}),
-                        on="unit_id", how="inner")
+    keep = ["unit_key", "score", "rank", "rank_q05", "rank_q95"]
+    both = scores.merge(previous[keep].rename(columns={c: f"prev_{c}" for c in keep if c != "unit_key"}),
+                        on="unit_key", how="inner")
     both = both[both["score"].notna() & both["prev_score"].notna()]
     band = float(cfg["stable_band_points"])
     delta = both["score"] - both["prev_score"]
     breaks = [b for b in cfg.get("breaks") or [] if prev_year < int(b["year"]) <= year]
     clear = (both["rank_q95"] < both["prev_rank_q05"]) | (both["prev_rank_q95"] < both["rank_q05"])
     frame = pd.DataFrame({
-        "unit_id": both["unit_id"], "unit_name": both["unit_name"], "admin_level": both["admin_level"],
+        "unit_key": both["unit_key"], "unit_name": both["unit_name"],
+        **{c: both.get(c) for c in BODY_COLUMNS}, "admin_level": both["admin_level"],
         "year": year, "previous_year": prev_year, "score": both["score"], "previous_score": both["prev_score"],
         "score_delta": delta.round(10),
         "score_change": ["stable" if abs(d) <= band else ("up" if d > 0 else "down") for d in delta],
@@ -42,4 +45,4 @@ def compare_years(scores: Any, previous: Any, cfg: dict[str, Any]) -> Any:
         "rank_change_is_clear": clear.astype(bool),
         "series_break": "; ".join(f"{b['year']}: {b['reason']}" for b in breaks) or None,
     })
-    return frame[YOY_COLUMNS].sort_values(["admin_level", "unit_id"]).reset_index(drop=True)
+    return frame[YOY_COLUMNS].sort_values(["admin_level", "unit_key"]).reset_index(drop=True)

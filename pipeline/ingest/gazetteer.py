@@ -51,6 +51,42 @@ def short_name(name: str) -> str:
     return name
 
 
+_AUTONOMOUS = ("自治州", "自治县", "自治旗")
+
+
+def _ethnic_groups() -> tuple[str, ...]:
+    from pipeline.config import load_config
+
+    return tuple(sorted(load_config("bodies")["ethnic_groups"], key=len, reverse=True))
+
+
+def autonomous_short_forms(name: str, ethnic_groups: tuple[str, ...]) -> list[str]:
+    """Common short forms of an autonomous division: 黔东南苗族侗族自治州 -> [黔东南州, 黔东南];
+    长阳土家族自治县 -> [长阳县, 长阳]. The bare base only when it is not a province's short form
+    (海南藏族自治州 -> 海南州 only)."""
+    suffix = next((s for s in _AUTONOMOUS if name.endswith(s)), None)
+    if suffix is None:
+        return []
+    base = name[: -len(suffix)]
+    stripped = True
+    while stripped:
+        stripped = False
+        for group in ethnic_groups:
+            for ending in (group + "族", group):
+                if base.endswith(ending) and len(base) - len(ending) >= 2:
+                    base, stripped = base[: -len(ending)], True
+                    break
+            if stripped:
+                break
+    if base == name[: -len(suffix)]:
+        return []
+    level_char = {"自治州": "州", "自治县": "县", "自治旗": "旗"}[suffix]
+    forms = [base + level_char]
+    if base not in {"海南", "海西", "海北"} and len(base) >= 2:
+        forms.append(base)
+    return forms
+
+
 @dataclass(frozen=True)
 class Gazetteer:
     by_code: dict[str, Division]
@@ -98,6 +134,10 @@ def load_gazetteer() -> Gazetteer:
             short = short_name(division.name)
             if short != division.name and len(short) >= 2:
                 by_name[short].append(division)
+    for division in by_code.values():
+        for form in autonomous_short_forms(division.name, _ethnic_groups()):
+            if division not in by_name[form]:
+                by_name[form].append(division)
     names = sorted(by_name, key=len, reverse=True)
     pattern = re.compile("|".join(re.escape(n) for n in names))
     return Gazetteer(by_code, {k: tuple(v) for k, v in by_name.items()}, pattern)

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from pipeline.config import load_config
+from pipeline.ingest import bodies
 from pipeline.ingest.gazetteer import MUNICIPALITY_PREFIXES, Division, load_gazetteer
 
 DOC_KINDS = ("annual_report", "work_plan", "other")
@@ -25,7 +26,7 @@ _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "
 _YEAR = r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年"
 _RANGE_BEFORE = re.compile(r"\d{4}\s*年?\s*[-—–~～至到]\s*$")
 # how a report's opening sentence goes on after "2022年，<unit>": 认真贯彻…, 坚持…, 全面落实…
-_OPENING_VERBS = "认真|坚持|深入|紧紧|全面|大力|持续|始终|围绕"
+_OPENING_VERBS = "认真|坚持|深入|紧紧|全面|大力|持续|始终|围绕|按照|以习近平|不断|积极|扎实|切实|着力|聚焦|牢固"
 
 
 @dataclass
@@ -37,10 +38,18 @@ class Identification:
     unit_id: str | None = None
     unit_id_source: str | None = None
     region_path: str | None = None
+    unit_key: str | None = None
+    unit_kind: str | None = None
+    division_code: str | None = None
+    parent_division: str | None = None
+    tier: str | None = None
+    dept_type: str | None = None
     report_year: int | None = None
     report_year_source: str | None = None
     doc_kind: str | None = None
     doc_kind_source: str | None = None
+    doc_kind_reason: str | None = None  # for `other` and `work_plan`: policy_interpretation, news_article ...
+    year_inferred: bool = False  # the year is implied (a report dated early in Y about 一年来 -> Y-1)
     title: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -65,6 +74,11 @@ def _rules() -> dict[str, Any]:
         "kind_body_re": {k: re.compile(v) for k, v in cfg["kind_body_patterns"].items()},
         "self_ref_re": {k: re.compile(v) for k, v in cfg["self_reference_levels"].items()},
         "region_hints": [(re.compile(h["pattern"]), h["adcode"], h["name"]) for h in cfg["region_hints"]],
+        "lookalike_reasons_re": [(r["reason"], re.compile(r["heading"]) if r.get("heading") else None,
+                                  re.compile(r["head"]) if r.get("head") else None) for r in cfg["lookalike_reasons"]],
+        "yearbook_headers_re": re.compile(cfg["yearbook_headers"]),
+        "non_government_author_re": re.compile(cfg["non_government_author"]),
+        "multi_year_opening_re": re.compile(cfg["multi_year_opening"]),
     }
 
 
@@ -95,20 +109,33 @@ def find_title(text: str) -> str | None:
     return None
 
 
+def _early_lines(text: str) -> list[str]:
+    """The first lines of a text that are not site navigation (at least 6 characters)."""
+    navigation = _rules()["navigation_re"]
+    return [ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 6 and not navigation.search(ln)]
+
+
 def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     """Document kind and where it was read from."""
     rules = _rules()
     body_hits = {k: len(p.findall(text[:20000])) for k, p in rules["kind_body_re"].items()}
-    # another kind of document: a notice about reports, a disclosure report, a news item, a white paper
-    early = [ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 6 and not rules["navigation_re"].search(ln)]
+    early = _early_lines(text)
     first_line = early[0] if early else ""
-    for heading in {title or "", *early[:2]} - {""}:
+    if title and re.search(r"报送.{0,40}(报告|情况)(的函)?$", title):
+        return "annual_report", "cover_letter"  # 关于报送2021年度法治政府建设情况报告的函: the report is inside
+    # another kind of document: a notice about reports, a disclosure report, a news item, a white paper
+    # (with a title, the title decides; without one, the first lines)
+    for heading in ({title} if title else set(early[:3])):
         if rules["other_title_re"].search(heading) and "印发" not in heading:
             return "other", "title"
+    if len(rules["yearbook_headers_re"].findall(text[:2000])) >= 2:
+        return "other", "yearbook_headers"  # 【概况】…【行政执法】: a yearbook entry
     # a report whose title is about something else (行政复议和行政应诉工作情况报告)
-    if (title is None and len(first_line) <= 60 and rules["report_heading_re"].search(first_line)
-            and not rules["title_subject_re"].search(first_line)):
+    if title is None and any(len(line) <= 120 and rules["report_heading_re"].search(line)
+                             and not rules["title_subject_re"].search(line) for line in early[:3]):
         return "other", "title"
+    if title is None and len(first_line) <= 30 and rules["non_government_author_re"].search(first_line):
+        return "other", "non_government_author"  # 某某市中级人民法院 above its report to the congress
     if title:
         # "关于印发《…工作要点》的通知" is a plan however the notice is worded
         inner = re.findall(r"《([^》]*)》", title)
@@ -121,6 +148,8 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
             if body_hits["other"] >= 2 and body_hits["annual_report"] == 0:
                 return "other", "body"
             return "annual_report", "title"
+    if title is None and rules["multi_year_opening_re"].search(_opening(text)[:40]):
+        return "other", "multi_year_opening"  # 近年来，… : a review of several years, not a yearly report
     if body_hits["other"] >= 1 and body_hits["other"] >= body_hits["annual_report"]:
         return "other", "body"
     if body_hits["work_plan"] > body_hits["annual_report"]:
@@ -128,6 +157,26 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     if body_hits["annual_report"] or _rules()["title_subject_re"].search(text[:3000]):
         return "annual_report", "body"
     return "other", "body"
+
+
+def lookalike_reason(title: str | None, text: str, kind: str, source: str) -> str:
+    """Why a document that is not an annual report is set aside (``lookalike_reasons`` in the config)."""
+    if kind == "work_plan":
+        return "work_plan"
+    if source == "yearbook_headers":
+        return "yearbook_entry"
+    if source == "multi_year_opening":
+        return "multi_year_review"
+    headings = [h for h in ([title] if title else []) + _early_lines(text)[:2] if h]
+    head = text[:800]
+    rules = _rules()["lookalike_reasons_re"]
+    for reason, heading_re, _ in rules:
+        if heading_re is not None and any(heading_re.search(h) for h in headings):
+            return reason
+    for reason, _, head_re in rules:
+        if head_re is not None and head_re.search(head):
+            return reason
+    return "other_subject"
 
 
 def identify_year(title: str | None, text: str, publish_date: str | None, kind: str) -> tuple[int | None, str]:
@@ -239,21 +288,72 @@ def _resolve_place(name: str, context: str) -> Division | None:
     return candidates[0] if candidates else None
 
 
+# lines that name places that are not the author: postal addresses and contact lines, news datelines
+_NOT_A_NAME_POSITION = re.compile(r"(?:地址|住所|邮编|邮政编码|电话|传真|邮箱)\s*[:：][^\n。；;]*|本报.{0,8}电|新华社.{0,8}电")
+NAME_POSITION_CHARS = 300  # the opening and the closing (signature, date) of a text are name positions
+
+
+@cache
+def _word_boundaries(window: str) -> frozenset[int]:
+    """Offsets in ``window`` where jieba puts a word boundary."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    edges, pos = {0}, 0
+    for word in jieba.cut(window):
+        pos += len(word)
+        edges.add(pos)
+    return frozenset(edges)
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands as whole words, not inside a longer word (示范县 is not 范县,
+    长治久安 is not 长治)."""
+    lo = max(0, start - 4)
+    edges = _word_boundaries(text[lo:end + 4])
+    return (start - lo) in edges and (end - lo) in edges
+
+
+def _counts_in_body(name: str, divisions: tuple[Division, ...]) -> bool:
+    """A place name found in running text counts only as a whole name: the official name, a short form
+    with its level (黔东南州), or a province's short form of three characters (内蒙古); bare two-character
+    short forms (长治, 北京) count only at name positions."""
+    if any(d.name == name for d in divisions):
+        return True
+    if name[-1] in "州县旗盟":
+        return True
+    return len(name) >= 3 and all(d.level == "province" for d in divisions)
+
+
 def _place_scores(text: str) -> dict[str, float]:
-    """Mentions of each division in the text; an ambiguous name gives each candidate a share; a region's
-    distinctive vocabulary (``region_hints``) counts as one mention of its province."""
+    """Mentions of each division in the text; an ambiguous name gives each candidate a share; the opening
+    and the closing count three times; a region's distinctive vocabulary (``region_hints``) counts as one
+    mention of its province. Addresses, contact lines and news datelines are not name positions."""
     gaz = load_gazetteer()
     scores: dict[str, float] = defaultdict(float)
     weak_first = _rules()["short_name_stop_chars"]
-    for match in gaz.name_pattern.finditer(text[:30000]):
+    window = text[:30000]
+    excluded = [m.span() for m in _NOT_A_NAME_POSITION.finditer(window)]
+    closing = len(window) - NAME_POSITION_CHARS
+    for match in gaz.name_pattern.finditer(window):
         name = match.group(0)
         if len(name) == 2 and name[0] in weak_first:
             continue  # 市和县两级, 各县, 全区: a function word plus a level, not 和县 or 全区
+        if any(a <= match.start() < b for a, b in excluded):
+            continue
         divisions = gaz.lookup(name)
+        at_name_position = match.start() < NAME_POSITION_CHARS or match.start() >= closing
+        if not (at_name_position or _counts_in_body(name, divisions)):
+            continue
+        if not _whole_word(window, match.start(), match.end()):
+            continue
+        weight = 3.0 if at_name_position else 1.0
         for division in divisions:
-            scores[division.code] += 1.0 / len(divisions)
+            scores[division.code] += weight / len(divisions)
     for pattern, code, _name in _rules()["region_hints"]:  # 治藏, 兵团, 盟市: the province without its name
-        if pattern.search(text[:30000]):
+        if pattern.search(window):
             scores[code] += 1.0
     return scores
 
@@ -334,7 +434,6 @@ def _government_name(division: Division) -> str:
 
 def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     """Unit name, level, id and region path, with sources."""
-    gaz = load_gazetteer()
     result: dict[str, Any] = {}
     unit: str | None = _unit_from_title(title) if title else None
     if unit is None and title:
@@ -363,15 +462,88 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
                 result["unit_name_source"] = "first_line"
     opening_text = _opening(text)
     if unit is None:
-        # first line of a report often opens with the unit: "2017年,自治区政府法制办认真贯彻…"
-        opening = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:{_OPENING_VERBS}|在)",
-                            opening_text[:400])
-        if opening and not re.fullmatch(r"(我|全|本)\w{0,2}", opening.group("unit")):
-            unit = opening.group("unit")
+        unit = _unit_from_opening(opening_text, text)
+        if unit:
             result["unit_name_source"] = "opening_sentence"
     elif "unit_name_source" not in result:
         result["unit_name_source"] = "title"
-    place_part, department = _split_department(unit) if unit else ("", None)
+    return resolve_unit(unit, title, text, result)
+
+
+_LEADING_CLAUSE = r"(?:在[^。\n]{2,60}?(?:领导|指导|支持|监督)下[,，]\s*)?"
+_OPENING_UNIT = re.compile(
+    rf"(?:^|\n)\s*{_YEAR}度?(?:以来)?[,，]?\s*{_LEADING_CLAUSE}(?:原)?(?P<unit>[^,，。、\s]{{2,30}}?)(?:{_OPENING_VERBS}|在)")
+_SUBMITTED_UNIT = re.compile(rf"现将(?P<unit>[^,，。、\s《》]{{2,30}}?){_YEAR}度?[^。\n]{{0,24}}(?:报告|情况)")
+
+
+def _is_unit_name(name: str) -> bool:
+    """A name that can stand for a body: ends as a government or department does, or is a national body."""
+    if re.fullmatch(r"(我|全|本)\w{0,2}", name):
+        return False
+    suffix = _rules()["unit_line_re"].search(name)
+    return bool(suffix and suffix.start() >= 1) or bodies.match_national(name) is not None
+
+
+def _unit_from_opening(opening_text: str, text: str) -> str | None:
+    """The unit an opening sentence names ("2017年,自治区政府法制办认真贯彻…", "2018年,在党中央…领导下,
+    交通运输部认真…"), or one the report hands itself over with ("现将市人社局2022年法治政府建设情况报告…")."""
+    first = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:{_OPENING_VERBS}|在)", opening_text[:400])
+    if first and not re.fullmatch(r"(我|全|本)\w{0,2}", first.group("unit")):
+        return first.group("unit")
+    for pattern, window in ((_OPENING_UNIT, 1500), (_SUBMITTED_UNIT, 800)):
+        for match in pattern.finditer(text[:window]):
+            if _is_unit_name(match.group("unit")):
+                return match.group("unit")
+    return None
+
+
+def body_from_name(name: str, text: str) -> dict[str, Any]:
+    """Resolve a unit name given from outside the text (the manifest) into a body, the way a name read
+    from the title is resolved; returns the same dict as ``identify_unit``."""
+    return resolve_unit(name, None, text, {"unit_name_source": "manifest"})
+
+
+def manifest_body(name: str | None, level: str | None, code: str | None, text: str,
+                  inferred: bodies.ReportingBody | None) -> bodies.ReportingBody | None:
+    """The body a manifest row names: its unit name resolved like a title's, its division code and level
+    (when given) winning over what the name implies; without a name, the inferred body moved to the
+    given division."""
+    body = body_from_name(name, text).get("body") if name else inferred
+    if body is None:
+        return None
+    division = load_gazetteer().by_code.get(code) if code else None
+    if code and division is None and code == bodies.body_rules().national_code:
+        return body
+    kind_is_department = level == "department" if level else body.unit_kind == "department"
+    if division is None and not (level and (level == "department") != (body.unit_kind == "department")):
+        return body
+    division = division or (load_gazetteer().by_code.get(body.division_code or ""))
+    if kind_is_department:
+        dept = body.unit_name[len(division.name):] if division and body.unit_name.startswith(division.name) \
+            else body.unit_name
+        return bodies.department(division, dept, body.unit_name)
+    if division is None:
+        return bodies.unplaced_government(body.unit_name, level)
+    return bodies.government(division, name or _government_name(division))
+
+
+def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[str, Any]) -> dict[str, Any]:
+    """From a unit name as written (or None) to the body: national, department or government, its
+    division, level and official name. ``result`` carries the sources found so far."""
+    gaz = load_gazetteer()
+    opening_text = _opening(text)
+    if unit:
+        unit = _strip_party_committee(unit)
+    national = bodies.match_national(unit) if unit else None
+    if national is not None and not national[1]:
+        # a national ministry or agency (司法部, 中华人民共和国海关总署): the national tier
+        body = bodies.national(national[0])
+        result.update(unit_name=body.unit_name, admin_level=body.admin_level,
+                      admin_level_source="national_body" if body.admin_level else None,
+                      unit_id=body.division_code, unit_id_source="national_body", body=body)
+        return result
+    local_name = national[1] if national is not None else unit  # 国家税务总局天津市税务局 -> 天津市税务局
+    place_part, department = _split_department(local_name) if local_name else ("", None)
     if department in _rules()["issuing_offices"] and title and "印发" in title:
         department = None  # 人民政府办公室关于印发…工作要点的通知: the plan is the government's, its office issues it
         unit = place_part
@@ -407,10 +579,10 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
         if not unit:
             unit = f"{division.name}人民政府"
             result["unit_name_source"] = "places_in_body"
-        elif generic_place:
+        elif generic_place and national is None:
             unit = division.name + unit[len(place_part):]
             result["unit_name_source"] = f"{result.get('unit_name_source')}+places_in_body"
-        elif not department:
+        elif not department and level != "department":
             # a government: its official name (延边州 -> 延边朝鲜族自治州人民政府), the title keeps the wording
             official = _government_name(division)
             if official != unit:
@@ -422,10 +594,47 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
         for short, official in _rules()["department_short_names"].items():
             if unit.endswith(short) and not unit.endswith(official):
                 unit = unit[: -len(short)] + official
+                department = department[: -len(short)] + official if department.endswith(short) else official
                 result["unit_name_source"] = f"{result.get('unit_name_source')}+official_name"
                 break
     result.update(unit_name=unit, admin_level=level, admin_level_source=level_source if level else None)
+    if unit:
+        result["body"] = _body(unit, level, division, department, opening_text)
     return result
+
+
+def _strip_party_committee(unit: str) -> str:
+    """A joint Party–government author is the government (中共某某县委 某某县人民政府 -> 某某县人民政府);
+    a Party committee alone stays as it is."""
+    match = re.match(r"^中共.{1,20}?(?:委员会|委)[\s、,，和及与暨]*(?P<rest>.+)$", unit)
+    if match and any(match.group("rest").endswith(s) for s in _rules()["government_suffixes"]):
+        return match.group("rest")
+    return unit
+
+
+def _body(unit: str, level: str | None, division: Division | None, department: str | None,
+          opening_text: str) -> bodies.ReportingBody:
+    """The reporting body of a unit whose name, level, division and department part are known."""
+    if level == "department":
+        dept_name = department or unit
+        if department is None and division is not None and unit.startswith(division.name):
+            dept_name = unit[len(division.name):]
+        if department is None and dept_name == unit:
+            # named only by self-reference (我局): the department type from the opening's own words
+            match = re.search(r"([\u4e00-\u9fff]{2,12}?(?:局|厅|委员会|委|办公室|办))", opening_text[:300])
+            dept_name = match.group(1) if match and bodies.department_type(match.group(1)) else unit
+        return bodies.department(division, dept_name, unit)
+    if division is not None:
+        return bodies.government(division, unit)
+    return bodies.unplaced_government(unit, level)
+
+
+def ident_body(ident: Identification) -> bodies.ReportingBody | None:
+    """The body an ``Identification`` names (None when no unit was found)."""
+    if ident.unit_key is None or ident.unit_name is None or ident.unit_kind is None:
+        return None
+    return bodies.ReportingBody(ident.unit_key, ident.unit_name, ident.unit_kind, ident.division_code,
+                                ident.parent_division, ident.tier, ident.dept_type, ident.admin_level)
 
 
 def identify(text: str, publish_date: str | None = None) -> Identification:
@@ -434,6 +643,16 @@ def identify(text: str, publish_date: str | None = None) -> Identification:
     kind, kind_source = identify_kind(title, text)
     year, year_source = identify_year(title, text, publish_date, kind)
     unit = identify_unit(title, text)
+    body: bodies.ReportingBody | None = unit.get("body")
+    if kind == "annual_report":
+        if unit.get("unit_name") and _rules()["non_government_author_re"].search(unit["unit_name"]):
+            kind, kind_source = "other", "non_government_author"  # a court's or a congress's report
+        elif unit.get("unit_name") is None and not any(_self_reference_counts(text).values()):
+            kind, kind_source = "other", "no_reporting_body"  # nobody reports: commentary, a study
+    reason = None
+    if kind != "annual_report":
+        reason = {"non_government_author": "other_subject", "no_reporting_body": "no_reporting_body"}.get(
+            kind_source) or lookalike_reason(title, text, kind, kind_source)
     return Identification(
         unit_name=unit.get("unit_name"),
         unit_name_source=unit.get("unit_name_source"),
@@ -442,9 +661,17 @@ def identify(text: str, publish_date: str | None = None) -> Identification:
         unit_id=unit.get("unit_id"),
         unit_id_source=unit.get("unit_id_source"),
         region_path=unit.get("region_path"),
+        unit_key=body.unit_key if body else None,
+        unit_kind=body.unit_kind if body else None,
+        division_code=body.division_code if body else None,
+        parent_division=body.parent_division if body else None,
+        tier=body.tier if body else None,
+        dept_type=body.dept_type if body else None,
         report_year=year,
         report_year_source=year_source,
         doc_kind=kind,
         doc_kind_source=kind_source,
+        doc_kind_reason=reason,
+        year_inferred=year_source in ("publish_date", "signature_date"),
         title=title,
     )

@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline import io, storage
 from pipeline.catalog import Catalog
-from pipeline.ingest.identify import identify
+from pipeline.ingest.identify import ident_body, identify, manifest_body
 from pipeline.ingest.inbox import Submission, doc_id, list_submissions
 from pipeline.ingest.normalise import normalise_text
 from pipeline.ingest.readers import UnreadableFile, read_document
@@ -27,8 +27,10 @@ log = logging.getLogger(__name__)
 
 DOCUMENT_COLUMNS = [
     "doc", "source_file", "sha256", "size_bytes", "extension", "encoding", "status", "disposition", "reason",
-    "flags", "unit_name", "unit_name_source", "admin_level", "admin_level_source", "unit_id", "unit_id_source",
-    "region_path", "report_year", "report_year_source", "doc_kind", "doc_kind_source", "title", "publish_date",
+    "flags", "unit_key", "unit_name", "unit_name_source", "unit_kind", "admin_level", "admin_level_source",
+    "division_code", "division_code_source", "parent_division", "tier", "dept_type",
+    "region_path", "report_year", "report_year_source", "doc_kind", "doc_kind_source", "doc_kind_reason", "title",
+    "publish_date",
     "duplicate_of", "n_chars_raw", "n_chars_text", "text_sha256",
 ]
 
@@ -47,17 +49,23 @@ class DocumentRecord:
     disposition: str = "accepted"  # accepted / quarantined / duplicate
     reason: str | None = None
     flags: list[str] = field(default_factory=list)
+    unit_key: str | None = None  # the reporting body: <division code>-gov | <division code>-dept-<type>
     unit_name: str | None = None
     unit_name_source: str | None = None
+    unit_kind: str | None = None  # government / department
     admin_level: str | None = None
     admin_level_source: str | None = None
-    unit_id: str | None = None
-    unit_id_source: str | None = None
+    division_code: str | None = None  # 6-digit code of the body's division (100000: national)
+    division_code_source: str | None = None
+    parent_division: str | None = None
+    tier: str | None = None  # national / province / prefecture / county
+    dept_type: str | None = None  # 司法, 人社 ... (departments)
     region_path: str | None = None
     report_year: int | None = None
     report_year_source: str | None = None
     doc_kind: str | None = None
     doc_kind_source: str | None = None
+    doc_kind_reason: str | None = None  # why a document is not an annual report (news_article, speech ...)
     title: str | None = None
     publish_date: str | None = None
     duplicate_of: str | None = None
@@ -97,19 +105,25 @@ def _read_submission(sub: Submission, max_bytes: int) -> tuple[DocumentRecord, s
 
 def _apply_identification(rec: DocumentRecord, text: str, publish_date: str | None,
                           manifest: dict[str, Any]) -> None:
-    """Fill identification fields: manifest values win, the rest is inferred from the text."""
+    """Fill identification fields: manifest values win, the rest is inferred from the text; the body
+    (unit key, kind, division, tier, department type) follows the unit the fields name."""
     ident = identify(text, publish_date)
     rec.title, rec.publish_date = ident.title, publish_date
-    rec.doc_kind, rec.doc_kind_source = ident.doc_kind, ident.doc_kind_source
+    rec.doc_kind, rec.doc_kind_source, rec.doc_kind_reason = ident.doc_kind, ident.doc_kind_source, ident.doc_kind_reason
+    if ident.year_inferred and not manifest.get("report_year"):
+        rec.flags.append("year_inferred")
+    given_code = manifest.get("division_code") or manifest.get("unit_id")
     inferred = {
         "unit_name": (ident.unit_name, ident.unit_name_source),
         "admin_level": (ident.admin_level, ident.admin_level_source),
-        "unit_id": (ident.unit_id, ident.unit_id_source),
+        "division_code": (ident.division_code, ident.unit_id_source),
         "report_year": (ident.report_year, ident.report_year_source),
     }
+    given_values = {"unit_name": manifest.get("unit_name"), "admin_level": manifest.get("admin_level"),
+                    "division_code": given_code, "report_year": manifest.get("report_year")}
     for name, (value, source) in inferred.items():
-        if manifest.get(name):
-            given: Any = int(manifest[name]) if name == "report_year" else manifest[name]
+        if given_values[name]:
+            given: Any = int(given_values[name]) if name == "report_year" else given_values[name]
             setattr(rec, name, given)
             setattr(rec, f"{name}_source", "manifest")
             if value is not None and str(value) != str(given):
@@ -118,7 +132,16 @@ def _apply_identification(rec: DocumentRecord, text: str, publish_date: str | No
             setattr(rec, name, value)
             setattr(rec, f"{name}_source", f"inferred:{source}" if value is not None else None)
     rec.region_path = ident.region_path
-    if rec.unit_id is None and rec.unit_name:
+    body = ident_body(ident)
+    if any(given_values[k] for k in ("unit_name", "admin_level", "division_code")):
+        body = manifest_body(given_values["unit_name"], given_values["admin_level"], given_code, text, body)
+    if body is not None:
+        rec.unit_key, rec.unit_kind, rec.parent_division = body.unit_key, body.unit_kind, body.parent_division
+        rec.tier, rec.dept_type = body.tier, body.dept_type
+        rec.division_code = rec.division_code or body.division_code
+        if not given_values["unit_name"]:
+            rec.unit_name = body.unit_name
+    if rec.division_code is None and rec.unit_name:
         rec.flags.append("no_division_code")
 
 
@@ -326,11 +349,13 @@ def profile_file(path: Path, run_year: int | None = None) -> tuple[dict[str, Any
         text = norm.text
     profile = {
         "doc": rec.doc, "source_file": str(path), "sha256": rec.sha256, "size_bytes": rec.size_bytes,
-        "encoding": rec.encoding, "unit_name": rec.unit_name, "unit_id": rec.unit_id,
-        "admin_level": rec.admin_level, "region_path": rec.region_path, "report_year": rec.report_year,
-        "doc_kind": rec.doc_kind, "title": rec.title, "publish_date": rec.publish_date, "flags": rec.flags,
+        "encoding": rec.encoding, "unit_key": rec.unit_key, "unit_name": rec.unit_name, "unit_kind": rec.unit_kind,
+        "admin_level": rec.admin_level, "division_code": rec.division_code, "parent_division": rec.parent_division,
+        "tier": rec.tier, "dept_type": rec.dept_type, "region_path": rec.region_path,
+        "report_year": rec.report_year, "doc_kind": rec.doc_kind, "doc_kind_reason": rec.doc_kind_reason,
+        "title": rec.title, "publish_date": rec.publish_date, "flags": rec.flags,
         "status": rec.status, "reason": rec.reason,
-        "sources": {k: getattr(rec, f"{k}_source") for k in ("unit_name", "admin_level", "unit_id", "report_year",
+        "sources": {k: getattr(rec, f"{k}_source") for k in ("unit_name", "admin_level", "division_code", "report_year",
                                                             "doc_kind")},
     }
     return profile, text

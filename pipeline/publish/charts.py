@@ -29,7 +29,7 @@ def ranked_bar(scores: Any, level: str, year: int, method_version: str) -> Any:
     from matplotlib.ticker import MaxNLocator
 
     data = (scores[(scores["admin_level"] == level) & scores["score"].notna()]
-            .sort_values(["score", "unit_id"], ascending=[True, False]).tail(MAX_UNITS_SHOWN))
+            .sort_values(["score", "unit_key"], ascending=[True, False]).tail(MAX_UNITS_SHOWN))
     height = 1.4 + 0.42 * max(len(data), 1)
     fig, (ax_score, ax_rank) = plt.subplots(1, 2, figsize=(9, height), sharey=True,
                                             gridspec_kw={"width_ratios": [3, 1.4]})
@@ -59,7 +59,7 @@ def dimension_heatmap(scores: Any, dimension_names: dict[str, str], year: int, m
     import matplotlib.pyplot as plt
     import numpy as np
 
-    data = scores[scores["score"].notna()].sort_values(["score", "unit_id"], ascending=[False, True])
+    data = scores[scores["score"].notna()].sort_values(["score", "unit_key"], ascending=[False, True])
     data = data.head(MAX_UNITS_SHOWN)
     columns = [f"dim_{d}" for d in dimension_names]
     values = data[columns].to_numpy(dtype=float) if len(data) else np.full((1, len(columns)), np.nan)
@@ -84,7 +84,7 @@ def slope_chart(yoy: Any, year: int, method_version: str) -> Any:
     use_house_style()
     import matplotlib.pyplot as plt
 
-    data = yoy.sort_values(["score", "unit_id"], ascending=[False, True]).head(MAX_UNITS_SHOWN)
+    data = yoy.sort_values(["score", "unit_key"], ascending=[False, True]).head(MAX_UNITS_SHOWN)
     colours = {"up": "#2e7d32", "down": "#c62828", "stable": "#777777"}
     fig, ax = plt.subplots(figsize=(7, 1.8 + 0.3 * max(len(data), 1)))
     for row in data.itertuples():

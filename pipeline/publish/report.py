@@ -57,7 +57,7 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
     accepted = documents[documents["disposition"] == "accepted"]
     parts.append("<h3>Accepted documents</h3>" + _table(
         ["file", "unit", "level", "unit id", "year", "flags"],
-        [[r.source_file, r.unit_name, r.admin_level, r.unit_id, r.report_year, ", ".join(r.flags)]
+        [[r.source_file, r.unit_name, r.admin_level, r.unit_key, r.report_year, ", ".join(r.flags)]
          for r in accepted.itertuples()]))
     parts.append("<h2 id='rules'>3. Failed rules</h2>")
     failed = [r for r in results["rules"] if not r["success"]]

@@ -35,7 +35,7 @@ def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts
     parts.append("</ul>")
     scored = scores[scores["score"].notna()]
     for level in sorted(scored["admin_level"].unique()):
-        rows = scored[scored["admin_level"] == level].sort_values(["rank", "unit_id"])
+        rows = scored[scored["admin_level"] == level].sort_values(["rank", "unit_key"])
         parts.append(f"<h2>{escape(LEVEL_ZH.get(level, level))} · {escape(level)}</h2>")
         chart = f"charts/ranked_{level}.png"
         if chart in charts:

@@ -118,8 +118,8 @@ def cross_year_checks(panel: Any, previous: Any, jump_factor: float) -> list[dic
     """Warnings for values identical to last year's (boilerplate) or jumping beyond ``jump_factor``."""
     if previous is None or previous.empty or panel.empty:
         return []
-    prev = previous[["unit_id", "indicator", "raw_value"]].rename(columns={"raw_value": "previous_value"})
-    joined = panel.merge(prev, on=["unit_id", "indicator"], how="inner")
+    prev = previous[["unit_key", "indicator", "raw_value"]].rename(columns={"raw_value": "previous_value"})
+    joined = panel.merge(prev, on=["unit_key", "indicator"], how="inner")
     warnings = []
     for row in joined.itertuples(index=False):
         value, before = float(row.value), float(row.previous_value)
@@ -129,7 +129,7 @@ def cross_year_checks(panel: Any, previous: Any, jump_factor: float) -> list[dic
             kind = "jump_beyond_factor"
         else:
             continue
-        warnings.append({"check": kind, "unit_id": row.unit_id, "unit_name": row.unit_name,
+        warnings.append({"check": kind, "unit_key": row.unit_key, "unit_name": row.unit_name,
                          "indicator": row.indicator, "value": value, "previous_value": before, "quote": row.quote})
     return warnings
 

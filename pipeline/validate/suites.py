@@ -26,11 +26,11 @@ def panel_suite() -> dict[str, Any]:
     catalogue = load_catalogue()
     exps: list[dict[str, Any]] = [
         {"type": "expect_table_columns_to_match_set",
-         "kwargs": {"column_set": ["unit_id", "unit_name", "admin_level", "year", "indicator", "value", "unit",
+         "kwargs": {"column_set": ["unit_key", "unit_name", "admin_level", "year", "indicator", "value", "unit",
                                    "qualifier", "doc", "sha256", "start", "end", "quote", "rule_id", "n_candidates"],
                     "exact_match": False},
          "meta": {"rule": "panel.required_columns"}, "severity": "critical"},
-        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["unit_id", "year", "indicator"]},
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["unit_key", "year", "indicator"]},
          "meta": {"rule": "panel.unique_unit_year_indicator"}, "severity": "critical"},
         {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "value"},
          "meta": {"rule": "panel.value_present"}, "severity": "critical"},

@@ -87,6 +87,22 @@ def department_type(department_name: str) -> DepartmentType | None:
     return best[2] if best else None
 
 
+def department_type_of_text(text: str, min_mentions: int = 2) -> DepartmentType | None:
+    """The department type a department's own text speaks of most (城市管理 … 城管执法 -> 城管): the type
+    whose cores occur most often, at least ``min_mentions`` times and more than any other type; None
+    when no type stands out. For a department that names itself only as 我局/我委."""
+    counts: dict[str, int] = {}
+    for dtype in body_rules().types:
+        if dtype.code in ("general_office", "legal_affairs"):
+            continue  # every report speaks of offices and of 法制
+        counts[dtype.code] = sum(text.count(core) for core in dtype.cores if not any(
+            core in other for other in dtype.cores if other != core))
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < min_mentions or (len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]):
+        return None
+    return body_rules().types_by_code[ranked[0][0]]
+
+
 def match_national(name: str) -> tuple[NationalBody, str] | None:
     """A national body named at the start of ``name`` (司法部, 中华人民共和国司法部, 国家税务总局天津市税务局),
     and what follows its name ('' when the name is the whole body)."""
@@ -114,7 +130,8 @@ def _government_parent(division: Division) -> str:
     return parent.code if parent else division.province_code
 
 
-def _tier(division: Division) -> str:
+def tier_of(division: Division) -> str:
+    """The tier of a division's government (the municipalities' second entries, 110100, are provinces)."""
     # 110100 (北京市 listed again as a city) is the municipality itself
     if division.code[:2] in MUNICIPALITY_PREFIXES and division.level == "prefecture":
         return "province"
@@ -123,8 +140,8 @@ def _tier(division: Division) -> str:
 
 def government(division: Division, name: str) -> ReportingBody:
     """The government of a division, under its official ``name``."""
-    code = division.province_code if _tier(division) == "province" else division.code
-    tier = _tier(division)
+    code = division.province_code if tier_of(division) == "province" else division.code
+    tier = tier_of(division)
     return ReportingBody(f"{code}-gov", name, "government", code,
                          _government_parent(load_gazetteer().by_code.get(code, division)), tier, None, tier)
 
@@ -136,8 +153,8 @@ def department(division: Division | None, department_name: str, name: str) -> Re
     if division is None:
         return ReportingBody(f"unplaced-dept-{type_part}-{_short_hash(name)}", name, "department", None, None, None,
                              dtype.name if dtype else None, "department")
-    code = division.province_code if _tier(division) == "province" else division.code
-    return ReportingBody(f"{code}-dept-{type_part}", name, "department", code, code, _tier(division),
+    code = division.province_code if tier_of(division) == "province" else division.code
+    return ReportingBody(f"{code}-dept-{type_part}", name, "department", code, code, tier_of(division),
                          dtype.name if dtype else None, "department")
 
 

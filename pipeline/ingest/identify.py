@@ -79,6 +79,7 @@ def _rules() -> dict[str, Any]:
         "yearbook_headers_re": re.compile(cfg["yearbook_headers"]),
         "non_government_author_re": re.compile(cfg["non_government_author"]),
         "multi_year_opening_re": re.compile(cfg["multi_year_opening"]),
+        "addressed_downward_re": re.compile(cfg["addressed_downward"]),
     }
 
 
@@ -101,6 +102,11 @@ def find_title(text: str) -> str | None:
 
     for i, line in enumerate(lines):
         if is_title(line):
+            # a section heading of the site (法治政府建设年度报告和工作要点) above the document's own title,
+            # which names its year: the title is the one with the year
+            if not re.search(_YEAR, line):
+                dated = next((ln for ln in lines[i + 1:i + 4] if is_title(ln) and re.search(_YEAR, ln)), None)
+                return dated or line
             return line
         # a title broken over two lines; not when the next line is a whole title by itself
         # (then this line is something else: a site banner, a navigation bar)
@@ -125,7 +131,12 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
         return "annual_report", "cover_letter"  # 关于报送2021年度法治政府建设情况报告的函: the report is inside
     # another kind of document: a notice about reports, a disclosure report, a news item, a white paper
     # (with a title, the title decides; without one, the first lines)
-    for heading in ({title} if title else set(early[:3])):
+    headings = [ln for ln in early[:3] if len(ln) <= 80 and "。" not in ln]  # heading-like first lines
+    if title:
+        # the title, and a heading on the same subject above it (在全市法治政府建设…会议上的讲话.pdf)
+        above = headings[: next((i for i, h in enumerate(headings) if title.startswith(h)), len(headings))]
+        headings = [title, *(h for h in above if rules["title_subject_re"].search(h))]
+    for heading in headings:
         if rules["other_title_re"].search(heading) and "印发" not in heading:
             return "other", "title"
     if len(rules["yearbook_headers_re"].findall(text[:2000])) >= 2:
@@ -134,6 +145,8 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     if title is None and any(len(line) <= 120 and rules["report_heading_re"].search(line)
                              and not rules["title_subject_re"].search(line) for line in early[:3]):
         return "other", "title"
+    if title is None and rules["addressed_downward_re"].search(first_line):
+        return "other", "addressed_downward"  # 各市人民政府，省政府各部门： a notice to subordinate bodies
     if title is None and len(first_line) <= 30 and rules["non_government_author_re"].search(first_line):
         return "other", "non_government_author"  # 某某市中级人民法院 above its report to the congress
     if title:
@@ -167,6 +180,8 @@ def lookalike_reason(title: str | None, text: str, kind: str, source: str) -> st
         return "yearbook_entry"
     if source == "multi_year_opening":
         return "multi_year_review"
+    if source == "addressed_downward":
+        return "assessment_notice" if re.search(r"通报|考核|考评|评估|督察", text[:2000]) else "other_subject"
     headings = [h for h in ([title] if title else []) + _early_lines(text)[:2] if h]
     head = text[:800]
     rules = _rules()["lookalike_reasons_re"]
@@ -568,7 +583,7 @@ def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[st
         # no unit in the title, and the opening speaks as a department ("…领导下，我局坚持…")
         level, level_source = "department", "opening_self_reference"
     elif division is not None:
-        level, level_source = division.level, "gazetteer"
+        level, level_source = bodies.tier_of(division), "gazetteer"  # 310100 上海市 is the municipality
     else:
         level, level_source = body_level, "self_reference"
     if division is not None:
@@ -577,8 +592,9 @@ def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[st
         result["unit_id"] = division.code
         generic_place = not place_part or re.fullmatch(r"(本|我|全)?(自治区|省|市|县|区|旗|州|盟)", place_part)
         if not unit:
-            unit = f"{division.name}人民政府"
-            result["unit_name_source"] = "places_in_body"
+            if level != "department":
+                unit = f"{division.name}人民政府"
+                result["unit_name_source"] = "places_in_body"
         elif generic_place and national is None:
             unit = division.name + unit[len(place_part):]
             result["unit_name_source"] = f"{result.get('unit_name_source')}+places_in_body"
@@ -597,9 +613,12 @@ def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[st
                 department = department[: -len(short)] + official if department.endswith(short) else official
                 result["unit_name_source"] = f"{result.get('unit_name_source')}+official_name"
                 break
-    result.update(unit_name=unit, admin_level=level, admin_level_source=level_source if level else None)
-    if unit:
+    if unit or (level == "department" and division is not None):
         result["body"] = _body(unit, level, division, department, opening_text)
+        if not unit:
+            unit = result["body"].unit_name
+            result["unit_name_source"] = "places_in_body+department_type"
+    result.update(unit_name=unit, admin_level=level, admin_level_source=level_source if level else None)
     return result
 
 
@@ -612,21 +631,32 @@ def _strip_party_committee(unit: str) -> str:
     return unit
 
 
-def _body(unit: str, level: str | None, division: Division | None, department: str | None,
+def _department_name(division: Division | None, dtype: bodies.DepartmentType | None) -> str:
+    """A name for a department known only by its field (我局 … 城市管理): place + the type's first core +
+    厅 (a province's) or 局 (杭州市城市管理局)."""
+    if dtype is None:
+        return f"{division.name if division else ''}某部门"
+    office = "厅" if division is not None and division.level == "province" and \
+        division.code[:2] not in MUNICIPALITY_PREFIXES else "局"
+    return f"{division.name if division else ''}{dtype.cores[0]}{office}"
+
+
+def _body(unit: str | None, level: str | None, division: Division | None, department: str | None,
           opening_text: str) -> bodies.ReportingBody:
-    """The reporting body of a unit whose name, level, division and department part are known."""
+    """The reporting body of a unit whose name (None: a department known only as 我局/我委), level,
+    division and department part are known."""
     if level == "department":
-        dept_name = department or unit
-        if department is None and division is not None and unit.startswith(division.name):
-            dept_name = unit[len(division.name):]
-        if department is None and dept_name == unit:
-            # named only by self-reference (我局): the department type from the opening's own words
-            match = re.search(r"([\u4e00-\u9fff]{2,12}?(?:局|厅|委员会|委|办公室|办))", opening_text[:300])
-            dept_name = match.group(1) if match and bodies.department_type(match.group(1)) else unit
-        return bodies.department(division, dept_name, unit)
+        if department is None:
+            # named only by self-reference (我委, 我局): the type its own field's words name
+            dtype = bodies.department_type_of_text(opening_text[:3000])
+            if unit is None or dtype is not None:
+                name = unit or _department_name(division, dtype)
+                return bodies.department(division, dtype.cores[0] if dtype else name, name)
+            department = unit[len(division.name):] if division and unit.startswith(division.name) else unit
+        return bodies.department(division, department, unit or department)
     if division is not None:
-        return bodies.government(division, unit)
-    return bodies.unplaced_government(unit, level)
+        return bodies.government(division, unit or _government_name(division))
+    return bodies.unplaced_government(unit or "", level)
 
 
 def ident_body(ident: Identification) -> bodies.ReportingBody | None:

@@ -6,6 +6,10 @@
     rolindex suites                                       # regenerate expectations/panel.json
     rolindex rebuild OUT/index/year=Y/build_log.json      # replay an index build, check it is identical
     rolindex unlock --year 2017 [--out DIR]               # clear a year's lease left by a dead run
+
+Exit codes of ``rolindex run``: 0 published; 1 the run failed (nothing new published); 2 the inbox does
+not exist; 3 the run completed but no report was accepted (documents, quarantine and validation report
+are published, the index is empty).
 """
 
 from __future__ import annotations
@@ -16,6 +20,19 @@ import sys
 from pathlib import Path
 
 from pipeline import storage
+
+EXIT_NO_ACCEPTED_REPORTS = 3
+
+
+def _accepted_reports(catalog: object) -> int | None:
+    """Accepted reports of a finished run, from its published validation results (None if unreadable)."""
+    from pipeline import io
+
+    try:
+        results = io.read_json(catalog.publish_dir / "validation_results.json")  # type: ignore[attr-defined]
+        return int(results["accounting"]["accepted"])
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -36,6 +53,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
               f"Validation results (if any): {Catalog(settings.out, settings.year).validation_results}",
               file=sys.stderr)
         return 1
+    accepted = _accepted_reports(Catalog(settings.out, settings.year))
+    if accepted == 0:
+        print(f"rolindex: no accepted reports for {settings.year}: every submitted file was set aside; "
+              f"see {publish / 'validation_report.html'}", file=sys.stderr)
+        return EXIT_NO_ACCEPTED_REPORTS
     print(f"rolindex: run {state}. Published files in {publish}:", file=sys.stderr)
     for path in sorted(storage.list_tree(publish), key=str):
         print(f"  {path}")

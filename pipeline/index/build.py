@@ -153,7 +153,9 @@ def aggregate(normalised: Any, method: str = "arithmetic", weights: dict[str, fl
             for code, iw in zip(codes, w, strict=True):
                 eff.append({"unit_key": unit_key, "indicator": code, "weight": float(d_w * iw)})
         rows.append({"unit_key": unit_key, "score": score, **{f"dim_{d}": v for d, v in dims.items()}})
-    return pd.DataFrame(rows), pd.DataFrame(eff, columns=["unit_key", "indicator", "weight"])
+    scores = pd.DataFrame(rows) if rows else pd.DataFrame({"unit_key": pd.Series(dtype=object),
+                                                            "score": pd.Series(dtype=float)})
+    return scores, pd.DataFrame(eff, columns=["unit_key", "indicator", "weight"]).astype({"weight": float})
 
 
 def rank_within_level(scores: Any) -> Any:

@@ -52,7 +52,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     n_scored = framework.indicators.groupby("admin_level")["indicator"].nunique()
     counts = normalised.groupby("unit_key")["indicator"].nunique()
     scores["n_indicators"] = scores["unit_key"].map(counts).fillna(0).astype("int64")
-    scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored)).fillna(0.0)
+    scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored).astype(float)).fillna(0.0)
     ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
     ranked["rank"] = rank_within_level(ranked).astype("int64")
     log.info("index: normalisation %s, aggregation %s; %d units scored, %d ranked (screen: coverage >= %s)",

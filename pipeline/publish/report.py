@@ -17,6 +17,8 @@ th{background:#eee}.critical{color:#a00;font-weight:bold}.warning{color:#a60}.ok
 .quote{font-size:.9em;color:#333}@media print{body{margin:0}h2{page-break-after:avoid}}
 """
 
+NO_ACCEPTED = "本年度没有被接受的报告 · No accepted reports this year"
+
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
@@ -35,6 +37,8 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
              f"<title>Validation report {year}</title><style>{CSS}</style></head><body>",
              f"<h1>Validation report · {year} · 法治政府建设指数 数据质量报告</h1>",
              f"<p>Gate: {status}</p>",
+             *([f"<p class='critical' id='no-accepted'>{NO_ACCEPTED} ({acc['submitted']} files submitted, "
+                "every one set aside: see section 2)</p>"] if not acc["accepted"] else []),
              "<h2 id='summary'>1. Summary</h2>",
              _table(["documents submitted", "accepted", "quarantined", "duplicates", "balanced"],
                     [[acc["submitted"], acc["accepted"], acc["quarantined"], acc["duplicates"], acc["balanced"]]])]

@@ -43,10 +43,14 @@ def conform(frame: Any, schema: Any) -> Any:
     if missing:
         raise ConfigError(f"table {schema.metadata.get(b'dataset', b'?').decode()}: columns {missing} are declared "
                           "in configs/published_tables.yaml but not produced")
+    import pandas as pd
+
     out = frame[[f.name for f in schema]].copy()
-    for f in schema:
+    for f in schema:  # object columns even for an empty frame (a column built from [] would be float64)
         if str(f.type) == "list<item: string>":
-            out[f.name] = [list(v) if v is not None and not isinstance(v, float) else [] for v in out[f.name]]
+            out[f.name] = pd.Series([list(v) if v is not None and not isinstance(v, float) else []
+                                     for v in out[f.name]], index=out.index, dtype=object)
         elif str(f.type) == "string":
-            out[f.name] = [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in out[f.name]]
+            out[f.name] = pd.Series([None if v is None or (isinstance(v, float) and v != v) else str(v)
+                                     for v in out[f.name]], index=out.index, dtype=object)
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pipeline import io
@@ -81,8 +81,12 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
                    if p.is_file() and p.suffix in (".parquet", ".csv", ".xlsx", ".json", ".html")
                    and not p.name.startswith(".") and p.name != "index.html")
     io.write_text(out / "index.html", render_summary(settings.year, method_version, scores, yoy,
-                                                     relative_charts, [*files, "datapackage.json"]))
-    inputs = {"inbox": str(settings.inbox), "validation_results": "validation_results.json",
-              "build_log": str(catalog.build_log)}
+                                                     relative_charts, [*files, "datapackage.json"],
+                                                     n_accepted=int(results["accounting"]["accepted"])))
+    # no local path in a published file: the inbox by its last path component, the build log relative to
+    # the data root (the same bytes whatever the output root)
+    inputs = {"inbox": PurePosixPath(str(settings.inbox).rstrip("/")).name,
+              "validation_results": "validation_results.json",
+              "build_log": f"index/year={settings.year}/build_log.json"}
     io.write_json(out / "datapackage.json", datapackage(out, schemas, settings.year, method_version, inputs))
     return {"publish_dir": str(out), "year": settings.year, "charts": charts}

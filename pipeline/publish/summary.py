@@ -22,8 +22,11 @@ def _a(href: str, text: str) -> str:
 
 
 def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts: list[str],
-                   files: list[str]) -> str:
-    """charts/files: paths relative to the year's publish folder."""
+                   files: list[str], n_accepted: int | None = None) -> str:
+    """charts/files: paths relative to the year's publish folder; ``n_accepted``: accepted reports (0: the
+    page says there are none instead of showing rankings and charts)."""
+    from pipeline.publish.report import NO_ACCEPTED
+
     parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>rolindex {year}</title>"
              f"<style>{CSS}</style></head><body>",
              f"<h1>{year}年法治政府建设指数 · Rule-of-law government index {year}</h1>",
@@ -33,6 +36,10 @@ def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts
              "<h2>文件 Files</h2><ul>"]
     parts += [f"<li>{_a(f, f)}</li>" for f in files]
     parts.append("</ul>")
+    if n_accepted == 0:
+        parts.append(f"<h2 id='no-accepted'>{escape(NO_ACCEPTED)}</h2><p>没有排名和图表：所有提交的文件均被搁置，原因见数据质量报告。"
+                     "No ranking and no charts: every submitted file was set aside; the validation report says why."
+                     "</p>")
     scored = scores[scores["score"].notna()]
     for level in sorted(scored["admin_level"].unique()):
         rows = scored[scored["admin_level"] == level].sort_values(["rank", "unit_key"])

@@ -72,6 +72,8 @@ def _apply_outcomes(name: str, frame: Any, outcomes: list[RuleOutcome], row_offs
         Any, list[dict[str, Any]], list[str], list[dict[str, Any]]]:
     """Split a frame into (accepted rows, quarantine rows, gate failures, rule summaries); reported row
     numbers are positions in the frame plus ``row_offset`` (the frame's start in its dataset)."""
+    import pandas as pd
+
     quarantine: dict[int, list[str]] = {}
     flags: dict[int, list[str]] = {}
     gate: list[str] = []
@@ -93,7 +95,9 @@ def _apply_outcomes(name: str, frame: Any, outcomes: list[RuleOutcome], row_offs
         for i in o.failing_rows:
             target.setdefault(i, []).append(o.rule)
     frame = frame.reset_index(drop=True).copy()
-    frame["validation_flags"] = [sorted(flags.get(i, [])) for i in range(len(frame))]
+    # an object column even when the frame is empty (a list column built from [] would be float64)
+    frame["validation_flags"] = pd.Series([sorted(flags.get(i, [])) for i in range(len(frame))],
+                                          index=frame.index, dtype=object)
     bad = sorted(quarantine)
     rejected = []
     for i in bad:
@@ -132,6 +136,20 @@ def cross_year_checks(panel: Any, previous: Any, jump_factor: float) -> list[dic
         warnings.append({"check": kind, "unit_key": row.unit_key, "unit_name": row.unit_name,
                          "indicator": row.indicator, "value": value, "previous_value": before, "quote": row.quote})
     return warnings
+
+
+PANEL_TYPES = {"year": "int64", "value": "float64", "start": "int64", "end": "int64", "n_candidates": "int64",
+               "validation_flags": "list_string"}  # every other panel column holds text
+
+
+def empty_panel_schema(columns: list[str]) -> Any:
+    """The arrow schema of an empty accepted panel with these columns (an empty frame has no types to
+    infer: without it every column would be written as null)."""
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+             "list_string": pa.list_(pa.string())}
+    return pa.schema([(c, types[PANEL_TYPES.get(c, "string")]) for c in columns])
 
 
 RECORD_CHUNK_ROWS = 250_000  # rows of records.parquet validated at a time (about 0.5 GB of GX working memory)
@@ -235,7 +253,9 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
                                                     "value", "unit", "quote", "record"])
     quarantine = quarantine.astype({"value": "float64", "row": "int64"})
     io.write_parquet(catalog.quarantine, quarantine)
-    io.write_parquet(catalog.accepted_panel, accepted_frames["panel"])
+    accepted_panel = accepted_frames["panel"]
+    io.write_parquet(catalog.accepted_panel, accepted_panel,
+                     schema=empty_panel_schema(list(accepted_panel.columns)) if accepted_panel.empty else None)
     results["passed"] = not gate
     io.write_json(catalog.validation_results, results)
     if gate:

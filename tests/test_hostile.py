@@ -4,6 +4,7 @@ or a crashed run."""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -81,3 +82,32 @@ def test_hostile_file_names_are_quarantined_not_followed(tmp_path):
     assert reasons[long_name][0] == "unsafe_path" and "longer than" in reasons[long_name][1]
     assert reasons["link.txt"] == ("unsafe_path", "symbolic link pointing outside the inbox")
     assert all(s.location is None for s in subs.values())  # nothing will be opened
+
+
+REPORT_BODY = ("某某县人民政府关于2017年度法治政府建设情况的报告\n"
+               + "一年来，我县坚持依法行政，全年办理行政复议案件41件，行政机关负责人出庭应诉率达到百分之九十五。\n" * 20)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_few_undecodable_bytes_are_replaced_and_flagged_not_the_whole_report_lost(encoding):
+    """Issue 24 failure 3: three invalid bytes in a report quarantined it as undecodable."""
+    cuts = (0, 60, 200, 450, len(REPORT_BODY))  # three stray bytes between characters (0xFF is never valid)
+    data = b"\xff".join(REPORT_BODY[a:b].encode(encoding) for a, b in itertools.pairwise(cuts))
+    decoded = read_document(data, ".txt")
+    assert decoded.flags == ("decode_errors:3",)
+    assert decoded.text.count("\ufffd") == 3 and "行政复议案件41件" in decoded.text
+    html = f"<html><head><meta charset='{encoding}'></head><body><p>".encode() + data + b"</p></body></html>"
+    assert read_document(html, ".html").flags == ("decode_errors:3",)
+
+
+def test_a_mostly_undecodable_file_is_still_quarantined():
+    data = bytearray(REPORT_BODY.encode("utf-8"))
+    for position in range(0, len(data), 40):  # 2.5 % of the bytes broken: over the 1 % tolerance
+        data[position] = 0xFF
+    with pytest.raises(UnreadableFile) as caught:
+        read_document(bytes(data), ".txt")
+    assert caught.value.reason == "undecodable" and "bytes" in str(caught.value)
+    noise = bytes((i * 97 + 13) % 256 for i in range(20_000))
+    with pytest.raises(UnreadableFile) as caught:
+        read_document(noise, ".txt")
+    assert caught.value.reason in ("undecodable", "binary_garbage", "no_chinese_text")

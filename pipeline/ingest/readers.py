@@ -20,20 +20,52 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 
+MAX_UNDECODABLE_SHARE = 0.01  # a text with fewer undecodable bytes than this share is read with them replaced
+LENIENT_ENCODINGS = ("utf-8", "gb18030", "big5")
+
+
 @dataclass(frozen=True)
 class DecodedFile:
-    """Text read from a file, with the encoding (or container format) it was read as."""
+    """Text read from a file, with the encoding (or container format) it was read as, and flags about the
+    reading (``decode_errors:N``: N undecodable bytes were replaced by U+FFFD)."""
 
     text: str
     encoding: str
     fmt: str
+    flags: tuple[str, ...] = ()
+
+
+def decode_leniently(data: bytes, encodings: tuple[str, ...] = LENIENT_ENCODINGS) -> tuple[str, str, int]:
+    """Decode bytes that no encoding reads strictly: (text, encoding, number of undecodable bytes).
+
+    Each candidate encoding decodes with the undecodable bytes kept aside (``surrogateescape``); the one
+    with the fewest such bytes wins (ties: the earlier encoding) and each run of them becomes one U+FFFD.
+    Raises UnreadableFile (``undecodable``) when MAX_UNDECODABLE_SHARE or more of the bytes are bad: a
+    mostly undecodable file is not a damaged text."""
+    best: tuple[int, str, str] | None = None
+    for encoding in encodings:
+        text = data.decode(encoding, errors="surrogateescape")
+        bad = len(_ESCAPED_BYTE.findall(text))
+        if best is None or bad < best[0]:
+            best = (bad, encoding, text)
+    assert best is not None
+    bad, encoding, text = best
+    if bad >= MAX_UNDECODABLE_SHARE * max(len(data), 1):
+        raise UnreadableFile("undecodable", f"{bad} of {len(data)} bytes ({bad / max(len(data), 1):.1%}) are not "
+                                            f"valid {' or '.join(encodings)}")
+    return _ESCAPED_RUN.sub("\ufffd", text), encoding, bad
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # an undecodable byte kept aside by surrogateescape
+_ESCAPED_RUN = re.compile("[\udc80-\udcff]+")
 
 
 def detect_and_decode(data: bytes) -> tuple[str, str]:
     """Decode bytes of unknown encoding. Returns (text, encoding name).
 
     BOMs first, then strict UTF-8, then charset-normalizer restricted to the encodings Chinese
-    reports use, then strict GB18030 and Big5. Raises UnreadableFile if nothing yields text.
+    reports use, then strict GB18030 and Big5. Raises UnreadableFile if nothing yields text
+    (``decode_text`` reads such bytes leniently).
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
@@ -77,23 +109,52 @@ def _text_quality(text: str) -> float:
     return (common - 5 * control) / len(sample)
 
 
-def check_is_text(text: str, min_chars: int = 20) -> None:
-    """Raise UnreadableFile if decoded text is empty, binary garbage or has no Chinese content."""
+def check_is_text(text: str, min_chars: int = 20, replaced: bool = False) -> None:
+    """Raise UnreadableFile if decoded text is empty, binary garbage or has no Chinese content.
+
+    ``replaced``: the decoder replaced undecodable bytes by U+FFFD (already bounded): those do not count."""
     stripped = text.strip()
     if not stripped:
         raise UnreadableFile("empty", "the file holds no text")
     sample = stripped[:50000]
-    control_share = len(_CONTROL.findall(sample)) / len(sample)
+    control = _CONTROL.findall(sample)
+    control_share = (len(control) - (control.count("\ufffd") if replaced else 0)) / len(sample)
     if control_share > 0.02:
         raise UnreadableFile("binary_garbage", f"{control_share:.0%} control/replacement characters: not text")
     if len(_CJK.findall(sample)) < min_chars:
         raise UnreadableFile("no_chinese_text", "fewer than 20 Chinese characters: not a report")
 
 
+def decode_text(data: bytes) -> tuple[str, str, tuple[str, ...]]:
+    """Bytes of unknown encoding -> (text, encoding, flags), leniently: a few undecodable bytes (under
+    MAX_UNDECODABLE_SHARE) are replaced and flagged ``decode_errors:N``; raises UnreadableFile otherwise.
+
+    UTF-8 first when the bytes are UTF-8 but for a few bad ones (random or GB18030 bytes almost never
+    are), then strict detection (``detect_and_decode``), then the most readable lenient decoding."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        text, _, bad = decode_leniently(data[3:], ("utf-8",))
+        return text, "utf-8-sig", (f"decode_errors:{bad}",) if bad else ()
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text, _, bad = decode_leniently(data, ("utf-8",))
+                return text, "utf-8", (f"decode_errors:{bad}",)
+            except UnreadableFile:
+                pass  # not UTF-8: detect the encoding
+    try:
+        text, encoding = detect_and_decode(data)
+    except UnreadableFile:
+        text, encoding, bad = decode_leniently(data)
+        return text, encoding, (f"decode_errors:{bad}",)
+    return text, encoding, ()
+
+
 def read_txt(data: bytes) -> DecodedFile:
-    text, encoding = detect_and_decode(data)
-    check_is_text(text)
-    return DecodedFile(text, encoding, "txt")
+    text, encoding, flags = decode_text(data)
+    check_is_text(text, replaced=bool(flags))
+    return DecodedFile(text, encoding, "txt", flags)
 
 
 TABLE_CELL_SEPARATOR = "｜"  # a table row is one line, its cells separated by this (NFKC: "|")
@@ -136,11 +197,12 @@ def read_html(data: bytes) -> DecodedFile:
             html, encoding = data.decode(name), name
         except (LookupError, UnicodeDecodeError):
             html = None
+    flags: tuple[str, ...] = ()
     if html is None:
-        html, encoding = detect_and_decode(data)
+        html, encoding, flags = decode_text(data)
     text = html_to_text(html)
-    check_is_text(text)
-    return DecodedFile(text, encoding, "html")
+    check_is_text(text, replaced=bool(flags))
+    return DecodedFile(text, encoding, "html", flags)
 
 
 def check_zip_safety(data: bytes, max_uncompressed: int, max_ratio: float = 200.0) -> zipfile.ZipFile:

@@ -9,14 +9,19 @@ Works in two steps so that a national year never needs every text in memory at o
   Jaccard of the two texts (``load_text`` reads just those two).
 
 Output: ``{doc: (kept_doc, reason)}`` for every document set aside; a higher preference is kept first.
+A duplicate is another copy of the same body's report: near-identical text, the same reporting body
+(or an unknown one) and the same figures. Different bodies' reports written from one template are
+kept and flagged ``shared_template:<doc>``; one text claimed by two bodies is kept and flagged
+``conflicting_claims:<doc>``. ``deduplicate_documents`` applies all this to the year's documents table.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -76,39 +81,150 @@ def fingerprint(text: str) -> Fingerprint:
     return Fingerprint(digest, signature)
 
 
-def find_duplicates_by_fingerprint(entries: Sequence[tuple[str, Fingerprint, tuple[Any, ...]]],
-                                   load_text: Callable[[str], str]) -> dict[str, tuple[str, str]]:
-    """Map each duplicate doc to (the doc kept in its place, a human reason).
+Body = Any  # a reporting body: its unit_key, or a (unit_id, admin_level, unit_name) tuple; None when unknown
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
-    ``entries``: ``(doc, fingerprint, preference)``; ``load_text(doc)`` returns a document's text and is
-    called only for near-duplicate candidates."""
+
+def same_body(a: Body, b: Body) -> bool:
+    """Two documents' bodies agree: equal, or unknown on either side (a tuple: no known field differs)."""
+    if a is None or b is None:
+        return True
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def figures(text: str) -> Counter[str]:
+    """The multiset of the numbers written in Arabic digits in a text (two copies of one report have
+    the same; two bodies' reports from one template differ here)."""
+    return Counter(_NUMBER.findall(text))
+
+
+@dataclass
+class DedupeResult:
+    """``duplicates``: doc -> (doc kept in its place, reason); ``flags``: doc -> flags of documents kept
+    although near-identical to another (``shared_template:<doc>``, ``conflicting_claims:<doc>``,
+    ``conflicting_figures:<doc>``)."""
+
+    duplicates: dict[str, tuple[str, str]] = field(default_factory=dict)
+    flags: dict[str, list[str]] = field(default_factory=dict)
+
+    def flag(self, doc: str, kind: str, partner: str) -> None:
+        """At most one flag of each kind per document (its first, most similar, partner)."""
+        current = self.flags.setdefault(doc, [])
+        if not any(f.startswith(f"{kind}:") for f in current):
+            current.append(f"{kind}:{partner}")
+
+
+def resolve_duplicates(entries: Sequence[tuple[str, Fingerprint, tuple[Any, ...]]], load_text: Callable[[str], str],
+                       bodies: Mapping[str, Body] | None = None) -> DedupeResult:
+    """Set aside the documents that are another copy of the same body's report.
+
+    ``entries``: ``(doc, fingerprint, preference)``, the higher preference kept first; ``load_text(doc)``
+    is called only for near-duplicate candidates; ``bodies``: doc -> its reporting body (None or missing:
+    unknown). A pair of near-identical texts (the same letters, or shingle Jaccard >= NEAR_THRESHOLD) is a
+    duplicate only when the bodies agree (``same_body``) and the texts carry the same figures; otherwise
+    both are kept and flagged: different bodies with the same figures and the same letters are
+    ``conflicting_claims`` (one text claimed by two bodies), different bodies otherwise ``shared_template``,
+    the same body with other figures ``conflicting_figures``."""
     from datasketch import MinHash, MinHashLSH
 
+    bodies = bodies or {}
     ordered = sorted(entries, key=lambda d: d[2], reverse=True)
-    duplicates: dict[str, tuple[str, str]] = {}
-    by_hash: dict[str, str] = {}
+    result = DedupeResult()
+    by_hash: dict[str, list[str]] = {}
     lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
+    digest_of: dict[str, str] = {}
     shingle_cache: dict[str, set[bytes]] = {}
+    figure_cache: dict[str, Counter[str]] = {}
 
-    def shingles_of(doc: str) -> set[bytes]:
+    def load(doc: str) -> None:
         if doc not in shingle_cache:
-            shingle_cache[doc] = _shingles(load_text(doc))
-        return shingle_cache[doc]
+            text = load_text(doc)
+            shingle_cache[doc], figure_cache[doc] = _shingles(text), figures(text)
 
     for doc, print_, _pref in ordered:
-        if print_.digest in by_hash:
-            kept = by_hash[print_.digest]
-            duplicates[doc] = (kept, f"exact duplicate of {kept} (same normalised text)")
-            continue
-        by_hash[print_.digest] = doc
+        digest_of[doc] = print_.digest
         minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=MINHASH_SCHEME, hashvalues=print_.minhash)
-        best: tuple[float, str] | None = None
-        for other in sorted(lsh.query(minhash)):
-            score = jaccard(shingles_of(doc), shingles_of(other))
-            if score >= NEAR_THRESHOLD and (best is None or score > best[0]):
-                best = (score, other)
-        if best is not None:
-            duplicates[doc] = (best[1], f"near duplicate of {best[1]} (shingle Jaccard {best[0]:.2f})")
+        exact = by_hash.get(print_.digest, [])
+        candidates = [*exact, *sorted(set(lsh.query(minhash)) - set(exact))]
+        matches: list[tuple[float, str]] = []  # (similarity, kept doc), exact copies first
+        for other in candidates:
+            load(doc)
+            load(other)
+            score = 1.0 if other in exact else jaccard(shingle_cache[doc], shingle_cache[other])
+            if score >= NEAR_THRESHOLD:
+                matches.append((score, other))
+        matches.sort(key=lambda m: (-m[0], m[1]))
+        kept_as: tuple[str, str] | None = None
+        for score, other in matches:
+            body_ok = same_body(bodies.get(doc), bodies.get(other))
+            figures_ok = figure_cache[doc] == figure_cache[other]
+            if body_ok and figures_ok:
+                kept_as = (other, f"exact duplicate of {other} (same normalised text)" if other in exact
+                           else f"near duplicate of {other} (shingle Jaccard {score:.2f}, same figures)")
+                break
+        if kept_as is not None:
+            result.duplicates[doc] = kept_as
             continue
+        for _score, other in matches:  # kept although near-identical to these: say why
+            if not same_body(bodies.get(doc), bodies.get(other)):
+                kind = ("conflicting_claims" if other in exact and figure_cache[doc] == figure_cache[other]
+                        else "shared_template")
+            else:
+                kind = "conflicting_figures"
+            result.flag(doc, kind, other)
+            result.flag(other, kind, doc)
+        by_hash.setdefault(print_.digest, []).append(doc)
         lsh.insert(doc, minhash)
-    return duplicates
+    return result
+
+
+def find_duplicates_by_fingerprint(entries: Sequence[tuple[str, Fingerprint, tuple[Any, ...]]],
+                                   load_text: Callable[[str], str],
+                                   bodies: Mapping[str, Body] | None = None) -> dict[str, tuple[str, str]]:
+    """Map each duplicate doc to (the doc kept in its place, a human reason): ``resolve_duplicates``
+    without the flags of the documents kept."""
+    return resolve_duplicates(entries, load_text, bodies).duplicates
+
+
+def body_of(row: Mapping[str, Any]) -> Body:
+    """A document row's reporting body: its ``unit_key`` when the table has that column, else
+    (unit_id, admin_level, unit_name); None when nothing about it is known."""
+    def known(value: Any) -> Any:
+        return None if value is None or (isinstance(value, float) and value != value) else value
+
+    if "unit_key" in row:
+        return known(row["unit_key"])
+    body = tuple(known(row.get(k)) for k in ("unit_id", "admin_level", "unit_name"))
+    return None if body[0] is None and body[2] is None else body
+
+
+def deduplicate_documents(documents: Any, prints: Any, load_text: Callable[[str], str]) -> Any:
+    """The year's documents table with duplicates set aside and near-identical kept documents flagged.
+
+    ``documents``: one row per submitted file (``doc``, ``flags``, ``disposition`` ..., and the body
+    columns); ``prints``: one row per readable accepted document (``doc``, ``digest``, ``minhash`` bytes,
+    ``n_flags``, ``n_chars``). The cleanest, then longest, copy is kept. Returns a new frame."""
+    rows = {r["doc"]: r for r in documents.to_dict("records")}
+    entries = [(r.doc, Fingerprint(r.digest, np.frombuffer(r.minhash, dtype=np.uint64)),
+                (-r.n_flags, r.n_chars, tuple(-ord(c) for c in r.doc))) for r in prints.itertuples(index=False)]
+    found = resolve_duplicates(entries, load_text, {doc: body_of(rows[doc]) for doc, _, _ in entries if doc in rows})
+    frame = documents.reset_index(drop=True).copy()
+    position = {doc: i for i, doc in enumerate(frame["doc"])}
+    flags = [list(f) if f is not None else [] for f in frame["flags"]]
+    for doc, (kept, reason) in found.duplicates.items():
+        i = position[doc]
+        frame.loc[i, ["disposition", "status", "reason", "duplicate_of"]] = ["duplicate", "quarantined", reason, kept]
+        flags[i] = [*flags[i], "duplicate"]
+    for doc, extra in found.flags.items():
+        flags[position[doc]] = [*flags[position[doc]], *extra]
+    frame["flags"] = pd_object(flags, frame.index)
+    return frame
+
+
+def pd_object(values: list[Any], index: Any) -> Any:
+    """An object Series (a list column stays a list column even when empty)."""
+    import pandas as pd
+
+    return pd.Series(values, index=index, dtype=object)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from pipeline.config import load_config
 from pipeline.extract.catalogue import load_catalogue
-from pipeline.extract.frame import Frame, frame_of, frame_rules, stated_zeros
+from pipeline.extract.frame import Frame, frame_of, frame_rules, stated_zeros, tier_levels
 from pipeline.extract.mapper import Context, boundary_ok, index_text, map_indicator
 from pipeline.extract.quantities import Quantity, find_quantities
 from pipeline.extract.records import ExtractionRecord
@@ -48,9 +48,12 @@ def _record(doc: str, text: str, q: Quantity, sentence_start: int, sentence_end:
     )
 
 
-def _acceptor(verb: str | None, noun: str | None, role: str) -> Callable[[str], bool]:
+def _acceptor(verb: str | None, noun: str | None, role: str, phrase: str = "") -> Callable[[str], bool]:
+    """Whether an indicator takes a quantity of this frame (and no ``none_of`` term of it stands in the
+    noun phrase after the measure word: 27项…行政审批中介服务事项 is no approval item)."""
     by_code = load_catalogue().by_code()
-    return lambda code: by_code[code].accepts(verb, noun, role)
+    return lambda code: by_code[code].accepts(verb, noun, role) and not (
+        phrase and any(term in phrase for term in by_code[code].none_of))
 
 
 def extract_text(doc: str, text: str, doc_is_plan: bool = False,
@@ -69,17 +72,19 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False,
     same_sentence: list[ExtractionRecord] = []  # records of the sentence being read (text order)
     sentence_start = -1
     quantities = find_quantities(text, keep_excluded=True)
-    zeros = stated_zeros(text)
-    if zeros:
-        quantities = sorted(quantities + [Quantity(s, e, 0.0, None, "件", "count", "stated_zero", text[s:e])
-                                          for s, e, _noun in zeros], key=lambda q: q.start)
+    extra = [Quantity(s, e, 0.0, None, unit, "count", "stated_zero", text[s:e]) for s, e, _noun, unit in stated_zeros(text)]
+    tiers = tier_levels(text) if "级" in text else []
+    extra += [Quantity(s, e, value, None, "级", "count", "exact", text[s:e]) for s, e, value in tiers]
+    tier_starts = {s for s, _e, _v in tiers}
+    if extra:
+        quantities = sorted(quantities + extra, key=lambda q: q.start)
     for q in quantities:
         ctx = index.context(q)
         if q.kind == "excluded":
             records.append(_record(doc, text, q, ctx.sentence_start, ctx.sentence_end, None, "actual",
                                    f"qty.excluded|{q.exclude_reason}", 0.0, version, None, q.exclude_reason))
             continue
-        if q.qualifier != "stated_zero" and not boundary_ok(text, q, ctx):
+        if q.qualifier != "stated_zero" and q.unit != "级" and not boundary_ok(text, q, ctx):
             continue
         sentence = ctx.sentence
         if sentence.start != sentence_start:
@@ -91,10 +96,14 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False,
         frame = frame_of(text, q, ctx, after_part, admin_level, previous_before)
         if q.qualifier == "stated_zero":
             frame.role, frame.frame_rule, frame.measure_word = "stated_zero", "role.stated_zero", None
+        elif q.unit == "级" and q.start in tier_starts:
+            frame.role, frame.frame_rule = "stock", "role.tier_levels"
         # a verb borrowed from an earlier clause is kept in the frame but does not refuse indicators
         indicator, score = map_indicator(q, ctx, _acceptor(frame.verb if frame.verb_local else None, frame.noun,
-                                                           frame.role))
+                                                           frame.role, frame.phrase))
         scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan)
+        if scope == "delta" and frame.role in ("before", "after"):
+            scope, scope_rule = "actual", "scope.level_of_pair"  # 从63项减少为40项: two levels, the change derived
         map_rule = "map." + indicator if indicator else "map.none"
         if indicator is None and scope == "delta" and same_sentence and frame.role == "flow":
             # 受理79件，同比增长21.5% / 纠错率19.2%，较上年提高4.8个百分点: the change is about the

@@ -24,10 +24,10 @@ from typing import Any
 
 from pipeline.config import load_config
 from pipeline.extract.mapper import Context
-from pipeline.extract.quantities import Quantity
+from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
-NOUN_AFTER_CHARS = 8  # how far after the measure word a counted noun may end (36个行政审批单位)
+NOUN_AFTER_CHARS = 16  # how far after the measure word its noun phrase may run (36个行政审批单位)
 
 
 @dataclass(slots=True)
@@ -39,6 +39,7 @@ class Frame:
     frame_rule: str
     body: str | None = None
     verb_local: bool = True  # the verb stands in the quantity's own clause (else borrowed from the sentence)
+    phrase: str = ""  # the noun phrase after the measure word (indicators' none_of terms veto from it too)
 
 
 def _alternation(words: list[str]) -> str:
@@ -56,7 +57,7 @@ def frame_rules() -> dict[str, Any]:
         "verbs": frozenset(cfg["verbs"]),
         "noun": re.compile(_alternation(cfg["nouns"])),
         "nouns": frozenset(cfg["nouns"]),
-        "noun_after": re.compile(rf"[^\d，。；,;、:：()（）\n]{{0,{NOUN_AFTER_CHARS}}}?({_alternation(cfg['nouns'])})"),
+        "phrase_stop": re.compile(r"[\d，。；,;、:：()（）“”\"\n]"),
         "plan_nouns": frozenset(cfg["plan_structure_nouns"]),
         "stock_cue": re.compile(cfg["stock_cue"]),
         "stock_verbs": frozenset(cfg["stock_verbs"]),
@@ -67,7 +68,9 @@ def frame_rules() -> dict[str, Any]:
         "pair_next": re.compile(cfg["pair_next"]),
         "part_cue": cfg["part_cue"],
         "stated_zero": re.compile(cfg["stated_zero"]),
+        "stated_zero_units": [(e["noun_ending"], e["unit"]) for e in cfg["stated_zero_units"]],
         "system_body": re.compile(cfg["system_body"]),
+        "tier_levels": re.compile(cfg["tier_levels"]),
         "rate_change": re.compile(cfg["rate_change"]),
         "level_reached": re.compile(cfg["level_reached"]),
     }
@@ -96,14 +99,24 @@ def verb_of(text: str, ctx: Context) -> tuple[str | None, bool]:
     return "、".join([*(v.group(0) for v in r["verb"].finditer(group.group(0))), found.group(0)]), True
 
 
-def noun_of(text: str, q: Quantity, ctx: Context) -> tuple[str | None, bool]:
-    """(the counted noun, whether it follows the measure word): a lexicon noun right after the measure
-    word (36项审批事项), else the last one before the number in its clause (审查规范性文件85件)."""
+def noun_of(text: str, q: Quantity, ctx: Context) -> tuple[str | None, bool, str]:
+    """(the counted noun, whether it follows the measure word, the noun phrase after the measure word).
+
+    The phrase after the measure word runs to the next clause break, number or verb (at most
+    NOUN_AFTER_CHARS characters: 36个行政审批单位进驻 -> 行政审批单位); its last lexicon noun is the counted
+    noun (27项省政府部门行政审批中介服务事项 -> 事项). Without one, the last noun before the number in
+    its clause is (审查规范性文件85件)."""
     r = frame_rules()
-    m = r["noun_after"].match(text, q.end, min(ctx.after_end + NOUN_AFTER_CHARS, ctx.sentence_end))
-    if m is not None and r["verb"].search(text, q.end, m.start(1)) is None:
-        return m.group(1), True
-    return _last(r["noun"], text, ctx.clause_start, ctx.start), False
+    stop = r["phrase_stop"].search(text, q.end, min(q.end + NOUN_AFTER_CHARS, ctx.sentence_end))
+    phrase_end = stop.start() if stop else min(q.end + NOUN_AFTER_CHARS, ctx.sentence_end)
+    verb = r["verb"].search(text, q.end, phrase_end)
+    if verb is not None:
+        phrase_end = verb.start()
+    phrase = text[q.end:phrase_end]
+    noun = _last(r["noun"], text, q.end, phrase_end)
+    if noun is not None:
+        return noun, True, phrase
+    return _last(r["noun"], text, ctx.clause_start, ctx.start), False, phrase
 
 
 def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_level: str | None = None,
@@ -113,8 +126,8 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
     the sentence when that one opened a pair (role ``before``)."""
     r = frame_rules()
     verb, verb_local = verb_of(text, ctx)
-    noun, noun_after = noun_of(text, q, ctx)
-    frame = Frame(verb, noun, q.unit, "flow", "role.flow", None, verb_local)
+    noun, noun_after, phrase = noun_of(text, q, ctx)
+    frame = Frame(verb, noun, q.unit, "flow", "role.flow", None, verb_local, phrase)
     if after_part_cue:
         frame.role, frame.frame_rule = "part_of", "role.part_of_total"
         return frame
@@ -134,14 +147,30 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
             frame.body = body.group(0)
             frame.role, frame.frame_rule = "stock", "role.system_total_of_department"
             return frame
-    if (q.unit in r["stock_units"] and noun in r["stock_nouns"] and (not verb_local or verb in r["stock_verbs"])
+    if verb_local and verb in r["stock_verbs"]:
+        frame.role, frame.frame_rule = "stock", "role.stock_verb"  # 保留行政许可事项218项, 持有执法证件…
+    elif (q.unit in r["stock_units"] and noun in r["stock_nouns"] and not verb_local
             and r["stock_cue"].search(text, ctx.clause_start, q.start)):
-        frame.role, frame.frame_rule = "stock", "role.stock_cue"
+        frame.role, frame.frame_rule = "stock", "role.stock_cue"  # 全市执法人员达到6800人
     return frame
 
 
-def stated_zeros(text: str) -> list[tuple[int, int, str]]:
-    """Zeros stated in words: (start, end, noun phrase) of the zero word (无, 未发生 ...) for each
-    phrase like 本年度无重大行政决策事项 / 未发生行政诉讼败诉案件."""
+def stated_zeros(text: str) -> list[tuple[int, int, str, str]]:
+    """Zeros stated in words: (start, end, noun phrase, measure word) of the zero word (无, 未发生 ...) for
+    each phrase like 本年度无重大行政决策事项 (项) / 未发生行政诉讼败诉案件 (件)."""
     r = frame_rules()
-    return [(m.start("zero"), m.end("zero"), m.group("noun")) for m in r["stated_zero"].finditer(text)]
+    units = r["stated_zero_units"]
+    return [(m.start("zero"), m.end("zero"), m.group("noun"),
+             next((u for ending, u in units if m.group("noun").endswith(ending)), "件"))
+            for m in r["stated_zero"].finditer(text)]
+
+
+def tier_levels(text: str) -> list[tuple[int, int, float]]:
+    """Tiers of government counted after a list of them (省、市、县三级 -> 3; 市、区两级 -> 2): (start, end,
+    value) of the numeral + 级."""
+    found = []
+    for m in frame_rules()["tier_levels"].finditer(text):
+        value = parse_number(m.group("num"))
+        if value is not None:
+            found.append((m.start("num"), m.end(), value))
+    return found

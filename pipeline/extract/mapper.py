@@ -351,6 +351,7 @@ def _tokenizer() -> Any:
 
 
 SEGMENT_WINDOW = 12  # characters on either side of a quantity segmented by boundary_ok
+RARE_WORD_FREQ = 10  # a word this rare across a measure word's end does not cut it (家协会 in 2512家协会)
 MAX_WORD_CHARS = 8  # longer dictionary words are not considered when looking for a word across an edge
 
 
@@ -416,7 +417,10 @@ def boundary_ok(text: str, q: Quantity, ctx: Context) -> bool:
     lo = max(ctx.sentence_start, q.start - SEGMENT_WINDOW)
     hi = min(ctx.sentence_end, q.end + SEGMENT_WINDOW)
     bounds = {0, hi - lo}
-    for _word, start, end in tok.tokenize(text[lo:hi], HMM=False):
+    rare_merge = False  # a rare dictionary word glues the measure word to its noun: 2512|家协会|商会
+    for word, start, end in tok.tokenize(text[lo:hi], HMM=False):
         bounds.add(start)
         bounds.add(end)
-    return (q.start - lo) in bounds and (q.end - lo) in bounds
+        if start == q.end - lo - 1 and end > start + 1 and tok.FREQ.get(word, 0) < RARE_WORD_FREQ:
+            rare_merge = True
+    return (q.start - lo) in bounds and ((q.end - lo) in bounds or rare_merge)

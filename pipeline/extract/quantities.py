@@ -206,8 +206,8 @@ def _excluded(start: int, end: int, reason: str, num: str, unit: str) -> Quantit
 def _exclusion_reason(text: str, start: int, end: int, num: str, unit: str) -> str | None:
     """Why a number with a measure word after it is no quantity (ordinal, time, adverb), or None."""
     r = rules()
-    if r["ordinal_before"].search(text, max(0, start - 3), start) or r["ordinal_after"].match(text, end):
-        return "ordinal"  # 十届五次全会
+    if unit == "次" and (r["ordinal_before"].search(text, max(0, start - 3), start) or r["ordinal_after"].match(text, end)):
+        return "ordinal"  # 十届五次全会 (新一届12名法律顾问 is a count)
     if unit == "分":
         if r["time_before"].search(text, max(0, start - 5), start):
             return "time"  # 16时40分

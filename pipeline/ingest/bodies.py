@@ -148,7 +148,7 @@ def government(division: Division, name: str) -> ReportingBody:
 
 def department(division: Division | None, department_name: str, name: str) -> ReportingBody:
     """A department of a division's government (``department_name``: the part after the place)."""
-    dtype = department_type(department_name)
+    dtype = department_type(department_name) or department_type(name)  # 区政府办: the part 办 alone says little
     type_part = dtype.code if dtype else f"x{_short_hash(department_name)}"
     if division is None:
         return ReportingBody(f"unplaced-dept-{type_part}-{_short_hash(name)}", name, "department", None, None, None,

@@ -80,6 +80,7 @@ def _rules() -> dict[str, Any]:
         "non_government_author_re": re.compile(cfg["non_government_author"]),
         "multi_year_opening_re": re.compile(cfg["multi_year_opening"]),
         "addressed_downward_re": re.compile(cfg["addressed_downward"]),
+        "news_markers_re": re.compile(cfg["news_markers"]),
     }
 
 
@@ -139,10 +140,13 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     for heading in headings:
         if rules["other_title_re"].search(heading) and "印发" not in heading:
             return "other", "title"
+    if rules["news_markers_re"].search(text[:800]):
+        return "other", "news_markers"  # 本报讯, （记者 某某）: a newspaper article about the report
     if len(rules["yearbook_headers_re"].findall(text[:2000])) >= 2:
         return "other", "yearbook_headers"  # 【概况】…【行政执法】: a yearbook entry
     # a report whose title is about something else (行政复议和行政应诉工作情况报告)
     if title is None and any(len(line) <= 120 and rules["report_heading_re"].search(line)
+                             and not rules["section_heading_re"].match(line)
                              and not rules["title_subject_re"].search(line) for line in early[:3]):
         return "other", "title"
     if title is None and rules["addressed_downward_re"].search(first_line):
@@ -178,6 +182,8 @@ def lookalike_reason(title: str | None, text: str, kind: str, source: str) -> st
         return "work_plan"
     if source == "yearbook_headers":
         return "yearbook_entry"
+    if source == "news_markers":
+        return "news_article"
     if source == "multi_year_opening":
         return "multi_year_review"
     if source == "addressed_downward":
@@ -208,15 +214,61 @@ def identify_year(title: str | None, text: str, publish_date: str | None, kind: 
     opening = re.search(rf"(?:^|\n)\s*{_YEAR}(?:度)?(?:以来)?\s*[,，]?\s*(?:我|全|本|在|.{{0,30}}(?:{_OPENING_VERBS}))", head)
     if opening:
         return parse_year(opening.group(1)), "opening_sentence"
-    if publish_date:
-        year, month = int(publish_date[:4]), int(publish_date[5:7])
-        return (year - 1 if month <= 6 else year), "publish_date"
+    # a report issued in the first half of Y (一年来, 过去一年) describes Y-1; later in Y, Y itself
+    for date, source in ((publish_date, "publish_date"), (signature_date(text), "signature_date")):
+        if date:
+            year, month = int(date[:4]), int(date[5:7])
+            return (year - 1 if month <= 6 else year), source
     # the end of a span ("十四五"规划(2021-2025年)) names a plan period, not the year reported on
     counts = Counter(parse_year(m.group(1)) for m in re.finditer(_YEAR, text[:20000])
                      if not _RANGE_BEFORE.search(text, max(0, m.start() - 8), m.start()))
     if counts:
         return counts.most_common(1)[0][0], "most_frequent_year"
     return None, "none"
+
+
+_CN_NUMBER = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMBER = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_DATE_LINE = re.compile(rf"^\s*((?:19|20)\d{{2}}|二[〇○零O][一二三四五六七八九〇○零O]{{2}})\s*年\s*{_NUMBER}\s*月\s*{_NUMBER}\s*日\s*$")
+SIGNATURE_LINES = 6  # the closing lines where a report is signed and dated
+
+
+def _small_number(token: str) -> int:
+    """'12' -> 12; '十二' -> 12; '二十' -> 20; '三十一' -> 31."""
+    if token.isdigit():
+        return int(token)
+    if "十" not in token:
+        return _CN_NUMBER.get(token, 0)
+    tens, _, ones = token.partition("十")
+    return (_CN_NUMBER.get(tens, 1) if tens else 1) * 10 + (_CN_NUMBER.get(ones, 0) if ones else 0)
+
+
+def _closing_lines(text: str) -> list[str]:
+    return [ln.strip() for ln in text[-600:].split("\n") if ln.strip()][-SIGNATURE_LINES:]
+
+
+def signature_date(text: str) -> str | None:
+    """The date a report is signed with, on a line of its own among the closing lines (2017年3月10日,
+    二〇一七年三月十日), as YYYY-MM-DD."""
+    for line in reversed(_closing_lines(text)):
+        match = _DATE_LINE.match(line)
+        if match:
+            year, month, day = parse_year(match.group(1)), _small_number(match.group(2)), _small_number(match.group(3))
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def signature_unit(text: str) -> str | None:
+    """The body a report is signed by: a short unit line just above the closing date line."""
+    lines = _closing_lines(text)
+    for i in range(len(lines) - 1, 0, -1):
+        if _DATE_LINE.match(lines[i]):
+            above = lines[i - 1]
+            if len(above) <= 30 and _is_unit_name(above) and "。" not in above:
+                return above
+            return None
+    return None
 
 
 _UNIT_BEFORE_YEAR = re.compile(rf"^(?:关于印发)?《?(?:关于)?(?P<unit>[^《》,，。、\s\d]{{2,40}}?)(?:关于)?(?:{_YEAR})")
@@ -480,6 +532,10 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
         unit = _unit_from_opening(opening_text, text)
         if unit:
             result["unit_name_source"] = "opening_sentence"
+    if unit is None:
+        unit = signature_unit(text)  # 我区… signed 某某区人民政府 / 2022年1月20日
+        if unit:
+            result["unit_name_source"] = "signature"
     elif "unit_name_source" not in result:
         result["unit_name_source"] = "title"
     return resolve_unit(unit, title, text, result)
@@ -488,7 +544,7 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
 _LEADING_CLAUSE = r"(?:在[^。\n]{2,60}?(?:领导|指导|支持|监督)下[,，]\s*)?"
 _OPENING_UNIT = re.compile(
     rf"(?:^|\n)\s*{_YEAR}度?(?:以来)?[,，]?\s*{_LEADING_CLAUSE}(?:原)?(?P<unit>[^,，。、\s]{{2,30}}?)(?:{_OPENING_VERBS}|在)")
-_SUBMITTED_UNIT = re.compile(rf"现将(?P<unit>[^,，。、\s《》]{{2,30}}?){_YEAR}度?[^。\n]{{0,24}}(?:报告|情况)")
+_SUBMITTED_UNIT = re.compile(rf"现将《?(?P<unit>[^,，。、\s《》]{{2,30}}?){_YEAR}度?[^。\n]{{0,24}}(?:报告|情况)")
 
 
 def _is_unit_name(name: str) -> bool:
@@ -667,10 +723,19 @@ def ident_body(ident: Identification) -> bodies.ReportingBody | None:
                                 ident.parent_division, ident.tier, ident.dept_type, ident.admin_level)
 
 
+def _report_inside(title: str | None, text: str) -> str | None:
+    """For a cover letter (关于报送…报告的函), the title of the report it carries (现将《…报告》报送…)."""
+    if title and re.search(r"报送.{0,40}(报告|情况)(的函)?$", title):
+        inner = re.search(r"《([^》]{6,80}(?:报告|情况))》", text[:1500])
+        return inner.group(1) if inner else None
+    return None
+
+
 def identify(text: str, publish_date: str | None = None) -> Identification:
     """Identify unit, level, id, year and kind from normalised report text."""
     title = find_title(text)
     kind, kind_source = identify_kind(title, text)
+    title = _report_inside(title, text) or title
     year, year_source = identify_year(title, text, publish_date, kind)
     unit = identify_unit(title, text)
     body: bodies.ReportingBody | None = unit.get("body")

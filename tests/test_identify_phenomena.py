@@ -1,0 +1,160 @@
+"""Every row of sections A and B of the real-text phenomena (shared spec), as invented text.
+
+Place names and division codes are real (the gazetteer needs them); every sentence and figure is made up.
+Each case goes through ``identify`` the way a submitted report does after normalisation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.ingest.bodies import department_type, match_national
+from pipeline.ingest.identify import _place_scores, identify, signature_date
+
+BODY = "坚持以习近平法治思想为指导，全面推进依法行政，各项工作取得新成效。一、主要举措和成效。存在的问题和不足。" * 3
+
+
+def _id(text: str):
+    return identify(text)
+
+
+# --- A. Who is reporting ---------------------------------------------------------------------------
+
+def test_a1_a_department_is_its_own_body_not_its_government():
+    bureau = _id("舟山市人力资源和社会保障局2023年法治政府建设年度报告\n2023年，市人社局" + BODY)
+    city = _id("舟山市人民政府2023年法治政府建设年度报告\n2023年，我市" + BODY)
+    assert (bureau.unit_key, bureau.unit_kind, bureau.admin_level) == ("330900-dept-hrss", "department", "department")
+    assert (bureau.division_code, bureau.parent_division, bureau.tier, bureau.dept_type) == (
+        "330900", "330900", "prefecture", "人社")
+    assert (city.unit_key, city.unit_kind, city.tier, city.parent_division) == ("330900-gov", "government",
+                                                                               "prefecture", "330000")
+    assert bureau.unit_key != city.unit_key
+
+
+def test_a1_short_and_official_department_names_are_one_body():
+    short = _id("舟山市市场监管局2022年法治政府建设年度报告\n2022年，我局" + BODY)
+    full = _id("舟山市市场监督管理局2022年法治政府建设年度报告\n2022年，我局" + BODY)
+    assert short.unit_key == full.unit_key == "330900-dept-market_regulation"
+    assert short.unit_name == full.unit_name == "舟山市市场监督管理局"
+
+
+def test_a1_two_unlisted_departments_of_one_division_are_never_merged():
+    one = _id("舟山市海洋经济发展局2022年法治政府建设年度报告\n2022年，我局" + BODY)
+    two = _id("舟山市港航和口岸管理局2022年法治政府建设年度报告\n2022年，我局" + BODY)
+    assert one.unit_key.startswith("330900-dept-x") and two.unit_key.startswith("330900-dept-x")
+    assert one.unit_key != two.unit_key
+
+
+@pytest.mark.parametrize(("text", "key", "dept_type"), [
+    ("水利部2022年法治政府建设年度报告\n2022年，水利部" + BODY, "100000-dept-water", "水利"),
+    ("2018年，在党中央、国务院坚强领导下，海关总署认真贯彻落实" + BODY, "100000-dept-customs", "海关"),
+    ("2017年，原环境保护部深入学习贯彻" + BODY, "100000-dept-ecology_environment", "生态环境"),
+])
+def test_a2_national_ministries_are_a_national_tier(text, key, dept_type):
+    found = _id(text)
+    assert (found.unit_key, found.tier, found.admin_level, found.dept_type) == (key, "national", "department",
+                                                                               dept_type)
+
+
+def test_a2_a_national_name_before_a_place_is_that_place_s_branch():
+    found = _id("国家税务总局舟山市税务局2021年法治政府建设年度报告\n2021年，我局" + BODY)
+    assert (found.unit_key, found.tier, found.dept_type) == ("330900-dept-taxation", "prefecture", "税务")
+
+
+@pytest.mark.parametrize(("title", "key"), [
+    ("黔东南州2021年法治政府建设情况报告", "522600-gov"),
+    ("湘西州人民政府关于2020年度法治政府建设情况的报告", "433100-gov"),
+    ("长阳县2019年法治政府建设工作情况报告", "420528-gov"),
+])
+def test_a3_autonomous_short_names_are_the_prefecture_or_county(title, key):
+    found = _id(title + "\n" + BODY)
+    assert found.unit_key == key
+    assert found.tier == ("prefecture" if key.endswith("00-gov") else "county")
+
+
+@pytest.mark.parametrize(("title", "key", "parent"), [
+    ("徐汇区人民政府2022年法治政府建设情况报告", "310104-gov", "310000"),
+    ("北京市朝阳区2021年法治政府建设年度情况报告", "110105-gov", "110000"),
+    ("渝中区2020年法治政府建设工作情况报告", "500103-gov", "500000"),
+])
+def test_a4_districts_of_municipalities_are_county_tier_bodies(title, key, parent):
+    found = _id(title + "\n" + "本市" * 5 + BODY)
+    assert (found.unit_key, found.tier, found.admin_level, found.parent_division) == (key, "county", "county",
+                                                                                      parent)
+
+
+def test_a4_a_municipality_s_own_government_is_province_tier():
+    found = _id("2022年，全市各区、各部门在市委、市政府的坚强领导下深入推进法治政府建设。上海市" + BODY)
+    assert (found.unit_key, found.tier, found.admin_level) == ("310000-gov", "province", "province")
+
+
+def test_a5_place_names_inside_ordinary_words_are_not_places():
+    scores = _place_scores("维护社会长治久安，争创示范县，坚持和平方式解决纠纷。" * 3 + "本报北京电 记者某某")
+    assert not scores  # 长治市, 范县, 和平区, 北京市: none of them is mentioned
+
+
+def test_a5_the_body_comes_from_its_own_name_not_from_words_in_the_text():
+    found = _id("定海区人民政府关于2021年法治政府建设情况的报告\n2021年，我区维护社会长治久安，争创示范县。" + BODY)
+    assert found.unit_key == "330902-gov"
+
+
+def test_a5_an_address_does_not_name_the_body():
+    found = _id("如有疑问请联系（地址：舟山市定海区环城南路1号）\n2022年，我市" + BODY + "舟山市" * 3)
+    assert found.unit_key == "330900-gov"
+
+
+def test_a6_a_joint_party_government_report_is_the_government_s():
+    found = _id("中共安吉县委 安吉县人民政府关于2022年度法治政府建设情况的报告\n" + BODY)
+    assert (found.unit_key, found.unit_kind, found.unit_name) == ("330523-gov", "government", "安吉县人民政府")
+
+
+def test_a7_an_implied_year_is_the_year_before_an_early_signature_date():
+    text = ("关于法治政府建设工作情况的报告\n一年来，我市" + BODY + "\n舟山市人民政府\n2017年3月10日")
+    found = _id(text)
+    assert (found.report_year, found.year_inferred, found.doc_kind) == (2016, True, "annual_report")
+    assert signature_date("…\n二〇一七年三月十日") == "2017-03-10"
+
+
+def test_a8_titles_without_the_year_or_without_nian_du_are_annual_reports():
+    chinese_year = _id("舟山市人民政府关于二〇一六年法治政府建设情况的报告\n" + BODY)
+    no_year = _id("关于本市法治政府建设工作情况的报告\n今年以来，我市" + BODY + "\n舟山市人民政府\n2021年12月20日")
+    assert (chinese_year.doc_kind, chinese_year.report_year) == ("annual_report", 2016)
+    assert (no_year.doc_kind, no_year.report_year, no_year.unit_key) == ("annual_report", 2021, "330900-gov")
+
+
+def test_a9_no_title_the_body_comes_from_the_signature():
+    found = _id("今年以来，我区深入贯彻落实" + BODY + "\n定海区人民政府\n2021年12月28日")
+    assert (found.doc_kind, found.report_year, found.unit_key) == ("annual_report", 2021, "330902-gov")
+
+
+def test_a10_a_cover_letter_with_the_report_inside_is_the_report():
+    found = _id("关于报送2021年度法治政府建设情况报告的函\n省政府：\n现将《舟山市人民政府2021年度法治政府建设情况报告》"
+                "报送如下。\n" + BODY)
+    assert (found.doc_kind, found.report_year, found.unit_key) == ("annual_report", 2021, "330900-gov")
+
+
+# --- B. What is not a report ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "kind", "reason"), [
+    ("《舟山市2022年法治政府建设年度报告》政策解读\n解读人：某某\n" + BODY, "other", "policy_interpretation"),
+    ("本报讯 日前，舟山市发布了2022年法治政府建设年度报告。记者了解到，" + BODY, "other", "news_article"),
+    ("【法治政府建设】2021年，全市推进依法行政。\n【行政执法】全年办理案件若干。\n【法律服务】" + BODY, "other",
+     "yearbook_entry"),
+    ("关于2022年度法治政府建设考评结果的通报\n" + BODY, "other", "assessment_notice"),
+    ("舟山市2023年法治政府建设工作要点\n" + BODY, "work_plan", "work_plan"),
+    ("在全市法治政府建设工作会议上的讲话\n同志们：今天我们召开会议。" + BODY, "other", "speech"),
+    ("浙江省2021年行政复议行政应诉工作情况\n" + BODY, "other", "statistics_release"),
+    ("舟山市人民政府2021年政府信息公开工作年度报告\n" + BODY, "other", "disclosure_report"),
+    ("各县（区）人民政府，市政府各部门：\n2022年，全市法治政府建设考核结果如下。" + BODY, "other", "assessment_notice"),
+    ("舟山市中级人民法院\n主任、副主任、各位委员：\n现将行政审判工作情况报告如下。" + BODY, "other", "other_subject"),
+])
+def test_b_look_alikes_are_other_with_a_reason(text, kind, reason):
+    found = _id(text)
+    assert (found.doc_kind, found.doc_kind_reason) == (kind, reason)
+
+
+def test_department_types_and_national_names_are_data():
+    assert department_type("人力资源和社会保障局").name == department_type("人社局").name == "人社"
+    assert department_type("市场监督管理局").code == "market_regulation"
+    assert match_national("中华人民共和国司法部")[0].name == "司法部"
+    assert match_national("舟山市司法局") is None

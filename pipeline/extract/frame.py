@@ -142,7 +142,7 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
         frame.role, frame.frame_rule = "plan_structure", "role.plan_structure_noun"
         return frame
     if admin_level == "department":
-        body = r["system_body"].search(text, ctx.sentence_start, q.start)
+        body = r["system_body"].search(text, ctx.clause_start, q.start)  # 全国各级行政复议机关共收到申请25万件
         if body is not None:
             frame.body = body.group(0)
             frame.role, frame.frame_rule = "stock", "role.system_total_of_department"

@@ -1,0 +1,250 @@
+"""Regression tests for section C of shared/spec/real-text-phenomena.md (what a number means), one or more
+per row C1-C17, on invented sentences and figures. Each checks the frame an auditor sees (role, verb,
+noun, measure word, exclusion reason) as well as value, scope and indicator.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.extract.catalogue import load_catalogue
+from pipeline.extract.extractor import extract_text
+from pipeline.extract.panel import build_panel
+from pipeline.extract.records import RECORD_FIELDS, records_schema
+
+
+def _records(text: str, **kwargs):
+    return extract_text("c", text, **kwargs)
+
+
+def _one(records, surface: str, text: str):
+    found = [r for r in records if text[r.start:r.end] == surface]
+    assert len(found) == 1, (surface, [(text[r.start:r.end], r.role) for r in records])
+    return found[0]
+
+
+def test_c1_before_after_pair_gives_a_derived_change_citing_both_spans():
+    text = "市级行政许可事项由433项精简至289项。"
+    records = _records(text)
+    before, after = _one(records, "433项", text), _one(records, "289项", text)
+    assert (before.role, after.role) == ("before", "after")
+    assert before.indicator is None and after.indicator is None
+    derived = [r for r in records if r.role == "derived"]
+    assert len(derived) == 1
+    change = derived[0]
+    assert change.value == 144 and change.unit == "项" and change.scope == "actual"
+    assert change.indicator == "approval_items_streamlined"
+    assert (change.start, change.end) == (before.start, after.end)
+    assert f"[{before.start}:{before.end}]" in change.frame_rule and f"[{after.start}:{after.end}]" in change.frame_rule
+
+
+def test_c1_a_from_without_a_second_number_is_no_pair():
+    text = "从五方面推进审批改革。"
+    records = _records(text)
+    assert [r.role for r in records] == ["plan_structure"]
+    assert not any(r.role == "derived" for r in records)
+
+
+def test_c2_level_reached_is_actual_and_a_percentage_change_is_delta():
+    text = "依法行政考核权重提高至15%，审批材料压减42%。"
+    records = _records(text)
+    level, change = _one(records, "15%", text), _one(records, "42%", text)
+    assert level.scope == "actual" and "level_reached" in level.rule_id
+    assert change.scope == "delta"
+    rates = {i.code for i in load_catalogue().indicators if i.type == "rate"}
+    assert change.indicator not in rates
+
+
+def test_c3_a_standing_count_is_a_stock_not_the_years_work():
+    text = "全区执法人员达到4300人，目前持有执法证件的人员3900人。"
+    records = _records(text)
+    staff, holders = _one(records, "4300人", text), _one(records, "3900人", text)
+    assert staff.role == "stock" and staff.scope == "actual"
+    assert holders.role == "stock" and holders.verb == "持有"
+
+
+def test_c4_cumulative_within_the_year_is_actual_and_a_span_of_years_is_cumulative():
+    text = "全年累计办理行政复议案件187件；先后召开政府常务会议学法5次。自2016年以来累计办理行政复议案件1320件。"
+    records = _records(text)
+    assert _one(records, "187件", text).scope == "actual"
+    assert _one(records, "5次", text).scope == "actual"
+    assert _one(records, "1320件", text).scope == "cumulative"
+
+
+def test_c5_plan_structure_counts_are_no_results():
+    text = "印发实施方案，制定6个方面47项措施，分解为4大类31项任务。"
+    records = _records(text)
+    for surface in ("6个", "47项", "31项"):
+        record = _one(records, surface, text)
+        assert record.role == "plan_structure" and record.indicator is None, record
+
+
+@pytest.mark.parametrize(("text", "surface", "reason"), [
+    ("会议传达了市委九届六次全会精神。", "六次", "ordinal"),
+    ("召开第四次会议审议方案。", "四次", "ordinal"),
+    ("于9时25分启动应急响应。", "25分", "time"),
+    ("自当年6月18日起施行。", "18日", "date"),
+    ("这项工作十分重要。", "十分", "adverb"),
+])
+def test_c6_ordinals_times_dates_and_adverbs_are_excluded_with_their_reason(text, surface, reason):
+    record = _one(_records(text), surface, text)
+    assert record.role == "excluded" and record.exclude_reason == reason and record.indicator is None
+
+
+def test_c6_a_session_number_is_a_count_when_no_times_follow():
+    text = "市政府聘请新一届15名法律顾问。"
+    assert _one(_records(text), "15名", text).role != "excluded"
+
+
+def test_c7_the_counted_noun_and_measure_word_decide():
+    text = "28个行政审批单位进驻政务大厅；取消28项审批事项；举办培训9期1200人次。"
+    records = _records(text)
+    units = _one(records, "28个", text)
+    assert units.noun == "单位" and units.indicator is None
+    items = _one(records, "28项", text)
+    assert items.noun == "审批事项" and items.indicator == "approval_items_streamlined"
+    assert _one(records, "9期", text).measure_word == "期"
+    assert _one(records, "1200人次", text).measure_word == "人次"
+
+
+def test_c8_review_filing_repeal_amendment_and_enactment_are_distinct():
+    text = "审查规范性文件64件，备案58件，废止规章5件，修改规章7件，制定规章4件。"
+    records = _records(text)
+    assert _one(records, "64件", text).verb == "审查"
+    assert _one(records, "64件", text).indicator == "normative_doc_legality_reviews"
+    filed = _one(records, "58件", text)
+    assert filed.verb == "备案" and filed.indicator != "normative_doc_legality_reviews"
+    for surface, verb in (("5件", "废止"), ("7件", "修改")):
+        record = _one(records, surface, text)
+        assert record.verb == verb and record.indicator != "rules_enacted", record
+    assert _one(records, "4件", text).indicator == "rules_enacted"
+
+
+def test_c8_coordinated_verbs_accept_when_one_of_them_does():
+    text = "全年制定、修改政府规章9件。"
+    record = _one(_records(text), "9件", text)
+    assert record.verb == "制定、修改" and record.indicator == "rules_enacted"
+
+
+def test_c8_cleanup_results_are_not_the_cleanup_headline():
+    text = "开展规范性文件清理，清理文件420件，其中废止31件、修改18件。"
+    records = _records(text)
+    assert _one(records, "420件", text).indicator == "normative_doc_cleanup"
+    for surface in ("31件", "18件"):
+        record = _one(records, surface, text)
+        assert record.indicator is None and record.role == "part_of"
+
+
+def test_c9_standards_are_not_rules():
+    text = "制定地方标准11项。"
+    record = _one(_records(text), "11项", text)
+    assert record.noun == "地方标准" and record.indicator is None
+
+
+def test_c10_a_part_after_qizhong_is_never_the_headline():
+    text = "办理行政复议案件236件，其中涉企领域59件。"
+    records = _records(text)
+    assert _one(records, "236件", text).indicator == "reconsideration_cases"
+    part = _one(records, "59件", text)
+    assert part.role == "part_of" and part.indicator is None
+
+
+def test_c10_a_rate_after_qizhong_is_no_part():
+    text = "审结行政复议案件300件，其中纠错36件，纠错率12%。"
+    records = _records(text)
+    assert _one(records, "12%", text).role == "flow"
+    assert _one(records, "12%", text).indicator == "reconsideration_correction_rate"
+
+
+def test_c11_zeros_stated_in_words_are_zero_values():
+    text = "本年度无重大行政决策事项；全年未发生行政复议被纠错案件。"
+    records = _records(text)
+    zeros = [r for r in records if r.role == "stated_zero"]
+    assert [text[r.start:r.end] for r in zeros] == ["无", "未发生"]
+    assert all(r.value == 0 and r.qualifier == "stated_zero" for r in zeros)
+    assert zeros[0].unit == "项" and zeros[0].indicator == "major_decisions_count"
+
+
+def test_c11_words_with_wu_are_no_zeros():
+    text = "推行无纸化办公，无差别受理，无论线上线下。"
+    assert not [r for r in _records(text) if r.role == "stated_zero"]
+
+
+@pytest.mark.parametrize(("surface", "unit"), [
+    ("460笔", "笔"), ("7宗", "宗"), ("15批次", "批次"), ("83户", "户"), ("26家", "家"), ("5场", "场"), ("3期", "期"),
+])
+def test_c12_measure_words_beyond_the_common_ones(surface, unit):
+    text = f"全年办理相关业务{surface}。"
+    record = _one(_records(text), surface, text)
+    assert record.unit == unit and record.measure_word == unit
+
+
+def test_c12_a_count_of_provinces_keeps_its_noun():
+    text = "协作机制覆盖9个省。"
+    record = _one(_records(text), "9个", text)
+    assert record.measure_word == "个" and record.noun == "省"
+
+
+def test_c13_a_numeral_and_a_bare_countable_noun():
+    text = "从六方面推进，一方面加强培训，另一方面完善制度。"
+    records = _records(text)
+    six = _one(records, "六方面", text)
+    assert six.value == 6 and six.unit == "方面" and six.role == "plan_structure"
+    assert not [r for r in records if text[r.start:r.end] == "一方面"]
+
+
+def test_c13_tiers_counted_after_a_list_of_them():
+    text = "建成省、市、县三级贯通的平台，推进市、区两级机构改革。"
+    records = _records(text)
+    assert (_one(records, "三级", text).value, _one(records, "两级", text).value) == (3, 2)
+    assert all(r.role == "stock" and r.indicator is None for r in records)
+
+
+def test_c14_numbers_that_are_names_are_not_counts():
+    text = "落实中央八项规定精神，推行一网通办，书籍人手一本。"
+    records = _records(text)
+    assert all(r.role == "excluded" and r.exclude_reason == "name" for r in records), records
+    assert not [r for r in _records("12345热线和110报警平台运行平稳。") if r.role != "excluded"]
+
+
+def test_c15_table_cells_take_the_column_unit_and_empty_cells_are_not_zeros():
+    text = "行政复议办理情况(单位:件)\n类别|收到|受理|纠错\n行政复议|215|198|无\n"  # as normalised
+    records = [r for r in _records(text) if r.role != "excluded"]
+    assert sorted(r.value for r in records) == [198, 215]
+    assert all(r.unit == "件" for r in records)
+
+
+def test_c16_a_departments_system_totals_are_context():
+    text = "全省各级行政复议机关共收到申请8.6万件，本厅办理行政复议案件1450件。"
+    records = _records(text, admin_level="department")
+    system = _one(records, "8.6万件", text)
+    assert system.role == "stock" and system.indicator is None and system.body.startswith("全省")
+    own = _one(records, "1450件", text)
+    assert own.role == "flow" and own.indicator == "reconsideration_cases"
+    government = _records(text, admin_level="province")
+    assert _one(government, "8.6万件", text).role == "flow"
+
+
+def test_c17_a_count_under_a_rates_name_is_never_the_rate():
+    text = "纠错案件41件，负责人出庭应诉187人次，败诉9件。"
+    rates = {i.code for i in load_catalogue().indicators if i.type == "rate"}
+    for record in _records(text):
+        assert record.indicator not in rates, record
+
+
+def test_only_years_work_roles_reach_the_panel():
+    text = "行政许可事项由433项精简至289项。办理行政复议案件236件，其中涉企领域59件。本年度无重大行政决策事项。"
+    rows = [r.as_dict() for r in extract_text("d1", text)]
+    records = pd.DataFrame(rows, columns=list(RECORD_FIELDS))
+    documents = pd.DataFrame([{"doc": "d1", "unit_key": "u1", "unit_name": "某市", "admin_level": "prefecture",
+                               "sha256": "0" * 64, "disposition": "accepted"}])
+    panel = build_panel(records, documents, 2024)
+    values = dict(zip(panel["indicator"], panel["value"], strict=True))
+    assert values == {"approval_items_streamlined": 144, "reconsideration_cases": 236, "major_decisions_count": 0}
+
+
+def test_the_frame_is_a_column_of_records_parquet():
+    names = set(records_schema().names)
+    assert {"verb", "noun", "measure_word", "role", "exclude_reason", "frame_rule", "body"} <= names
+    assert set(RECORD_FIELDS) == names

@@ -34,6 +34,7 @@ class Indicator:
     nouns: frozenset[str] = frozenset()
     refuse_nouns: frozenset[str] = frozenset()
     roles: frozenset[str] = frozenset(DEFAULT_ROLES)
+    paragraph_topic: bool = True  # may a cue group be borrowed from the paragraph's earlier sentences?
 
     def accepts(self, verb: str | None, noun: str | None, role: str) -> bool:
         """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
@@ -89,5 +90,6 @@ def load_catalogue() -> Catalogue:
             verbs=frozenset(frame.get("verbs") or ()), refuse_verbs=frozenset(frame.get("refuse_verbs") or ()),
             nouns=frozenset(frame.get("nouns") or ()), refuse_nouns=frozenset(frame.get("refuse_nouns") or ()),
             roles=frozenset(frame.get("roles") or DEFAULT_ROLES),
+            paragraph_topic=bool(cues.get("paragraph_topic", True)),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

@@ -62,6 +62,7 @@ def frame_rules() -> dict[str, Any]:
         "stock_cue": re.compile(cfg["stock_cue"]),
         "stock_verbs": frozenset(cfg["stock_verbs"]),
         "stock_units": frozenset(cfg["stock_units"]),
+        "stock_durations": frozenset(cfg["stock_durations"]),
         "stock_nouns": frozenset(cfg["stock_nouns"]),
         "pair_before": re.compile(cfg["pair_before"]),
         "pair_link": re.compile(cfg["pair_link"]),
@@ -147,7 +148,9 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
             frame.body = body.group(0)
             frame.role, frame.frame_rule = "stock", "role.system_total_of_department"
             return frame
-    if verb_local and verb in r["stock_verbs"]:
+    if q.kind == "duration" and q.unit in r["stock_durations"]:
+        frame.role, frame.frame_rule = "stock", "role.duration"  # a time limit or span (30分钟办结, 为期4天)
+    elif verb_local and verb in r["stock_verbs"]:
         frame.role, frame.frame_rule = "stock", "role.stock_verb"  # 保留行政许可事项218项, 持有执法证件…
     elif (q.unit in r["stock_units"] and noun in r["stock_nouns"] and not verb_local
             and r["stock_cue"].search(text, ctx.clause_start, q.start)):

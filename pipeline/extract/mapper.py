@@ -164,11 +164,11 @@ def index_text(text: str) -> TextIndex:
 class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
-    __slots__ = ("all_of", "code", "near", "none_of", "number", "specificity")
+    __slots__ = ("all_of", "code", "near", "none_of", "number", "paragraph_topic", "specificity")
 
     def __init__(self, code: str, number: int, all_of: tuple[tuple[str, ...], ...], none_of: tuple[str, ...],
-                 near: tuple[str, ...]) -> None:
-        self.code, self.number = code, number
+                 near: tuple[str, ...], paragraph_topic: bool = True) -> None:
+        self.code, self.number, self.paragraph_topic = code, number, paragraph_topic
         self.all_of = tuple(frozenset(group) for group in all_of)
         self.none_of, self.near = frozenset(none_of), frozenset(near)
         self.specificity = 0.1 * len(all_of)  # more specific rules (more groups) win ties
@@ -198,7 +198,7 @@ def _cue_index() -> _CueIndex:
             automaton.add_word(term, term)
         if not ind.all_of:
             continue
-        rule = _Rule(ind.code, ind.number, ind.all_of, ind.none_of, ind.near)
+        rule = _Rule(ind.code, ind.number, ind.all_of, ind.none_of, ind.near, ind.paragraph_topic)
         for unit in ind.allowed_units:
             by_term = by_unit_and_term.setdefault(unit, {})
             for term in {t for g in ind.all_of for t in g}:
@@ -308,7 +308,7 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
         elif not before.isdisjoint(group):
             score += 1.0
             borrowed = True
-        elif _occurs_in(group, paragraph()):
+        elif rule.paragraph_topic and _occurs_in(group, paragraph()):
             score += 0.5  # the paragraph's topic (行政复议 ... 审结76件 in the next sentence)
             borrowed = True
         else:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 QUALIFIER_RANK = {"exact": 0, "stated_zero": 0, "at_least": 1, "approx": 2, "at_most": 3}
-PANEL_COLUMNS = ["unit_key", "unit_name", "admin_level", "year", "indicator", "value", "unit", "qualifier", "doc",
+PANEL_COLUMNS = ["unit_key", "unit_name", "unit_kind", "division_code", "parent_division", "tier", "dept_type",
+                 "admin_level", "year", "indicator", "value", "unit", "qualifier", "doc",
                  "sha256", "start", "end", "quote", "rule_id", "n_candidates"]
 
 
@@ -24,10 +25,10 @@ def build_panel(records: Any, documents: Any, year: int) -> Any:
     """records (records.parquet) x documents (text/documents.parquet) -> the long indicator panel."""
     import pandas as pd
 
-    from pipeline.ingest.bodies import with_unit_keys
+    from pipeline.ingest.bodies import BODY_COLUMNS, with_unit_keys
 
-    docs = with_unit_keys(documents[documents["disposition"] == "accepted"])[
-        ["doc", "unit_key", "unit_name", "admin_level", "sha256"]]
+    docs = with_unit_keys(documents[documents["disposition"] == "accepted"]).reindex(
+        columns=["doc", "unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "sha256"])
     from pipeline.extract.catalogue import load_catalogue
     from pipeline.extract.quantities import rules
 
@@ -38,7 +39,8 @@ def build_panel(records: Any, documents: Any, year: int) -> Any:
     usable = records[(records["scope"] == "actual") & records["indicator"].notna()]
     if "role" in usable.columns:  # records written before the frame (issue 19) carry no role
         usable = usable[usable["role"].isin(PANEL_ROLES) | usable["role"].isna()]
-    usable = usable[usable["kind"] == usable["indicator"].map(panel_kind)].merge(docs, on="doc")
+    usable = usable[usable["kind"] == usable["indicator"].map(panel_kind)].drop(
+        columns=["unit_key"], errors="ignore").merge(docs, on="doc")
     if usable.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in PANEL_COLUMNS})
     usable = usable.assign(_q=usable["qualifier"].map(QUALIFIER_RANK))

@@ -17,6 +17,14 @@ from pipeline.settings import RunSettings
 log = logging.getLogger(__name__)
 
 
+def stage_records_schema() -> Any:
+    """The schema of the stage's ``records.parquet``: the extractor's record fields, with the reporting
+    body's ``unit_key`` after ``doc`` (every record says whose report it came from)."""
+    import pyarrow as pa
+
+    return records_schema().insert(1, pa.field("unit_key", pa.string()))
+
+
 OUTCOME_COLUMNS = ["doc", "n_records", "n_mapped", "outcome"]
 
 
@@ -32,6 +40,7 @@ def extract_batch(settings: RunSettings, batch: int) -> int:
     outcomes: list[dict[str, Any]] = []
     expected_sha = dict(zip(accepted["doc"], accepted["text_sha256"], strict=True))
     level_of = dict(zip(accepted["doc"], accepted["admin_level"], strict=True)) if "admin_level" in accepted else {}
+    unit_of = dict(zip(accepted["doc"], accepted["unit_key"], strict=True)) if "unit_key" in accepted else {}
     for i, doc in enumerate(accepted["doc"], start=1):
         data = catalog.text(doc).read_bytes()
         if expected_sha[doc] and io.sha256_bytes(data) != expected_sha[doc]:
@@ -51,8 +60,9 @@ def extract_batch(settings: RunSettings, batch: int) -> int:
             log.info("extract batch %d: %d/%d documents", batch, i, len(accepted))
     io.write_parquet(catalog.batch_outcomes(batch), pd.DataFrame(outcomes, columns=OUTCOME_COLUMNS).astype(
         {"n_records": "int64", "n_mapped": "int64"}))
-    io.write_parquet(catalog.batch_records(batch), pd.DataFrame(rows, columns=list(RECORD_FIELDS)),
-                     schema=records_schema())
+    records = pd.DataFrame(rows, columns=list(RECORD_FIELDS))
+    records.insert(1, "unit_key", records["doc"].map(unit_of).astype(object))
+    io.write_parquet(catalog.batch_records(batch), records, schema=stage_records_schema())
     log.info("extract batch %d: %d documents, %d records", batch, len(accepted), len(rows))
     return batch
 
@@ -64,7 +74,7 @@ def assemble_records(settings: RunSettings, batches: list[int]) -> dict[str, Any
 
     catalog = Catalog(settings.out, settings.year)
     n_records, n_mapped, panel_inputs = 0, 0, []
-    with io.parquet_writer(catalog.records, records_schema()) as write:
+    with io.parquet_writer(catalog.records, stage_records_schema()) as write:
         for batch in batches:
             part = io.read_parquet(catalog.batch_records(batch))
             write(part)
@@ -100,5 +110,6 @@ def extract_file(path: Path) -> list[dict[str, Any]]:
     profile, text = profile_file(path)
     if text is None:
         return []
-    return [r.as_dict() for r in extract_text(profile["doc"], text, doc_is_plan=profile["doc_kind"] == "work_plan",
-                                              admin_level=profile.get("admin_level"))]
+    return [{"doc": r.doc, "unit_key": profile.get("unit_key"), **r.as_dict()}
+            for r in extract_text(profile["doc"], text, doc_is_plan=profile["doc_kind"] == "work_plan",
+                                  admin_level=profile.get("admin_level"))]

@@ -3,8 +3,10 @@
 An inbox is a folder or an object-storage prefix (any fsspec URL, e.g. ``s3://bucket/inbox/2022``;
 see ``pipeline.storage``). Every regular file in it (recursively) is a submission, except the
 manifest (``manifest.csv`` / ``manifest.yaml``) and hidden files. The manifest has columns ``file``,
-``unit_name``, ``admin_level``, ``report_year`` and optionally ``unit_id``; where it names a file,
-its values win over inference.
+``unit_name``, ``admin_level``, ``report_year`` and optionally ``unit_id`` / ``division_code``; where it
+names a file, its values win over inference. The manifest is checked like any input
+(``read_manifest_checked``): rows that do not parse are no submissions, values that do not look right are
+not used, and each problem is reported with its line number.
 
 Input: the inbox location. Output: ``Submission`` records; nothing is read beyond file metadata here.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -50,44 +53,147 @@ def doc_id(relative: str) -> str:
     return f"{slug}-{digest}"
 
 
+MANIFEST_COLUMNS = ("file", "unit_name", "admin_level", "report_year", "unit_id", "division_code")
+ADMIN_LEVELS = ("province", "prefecture", "county", "department")
+# what a value must look like to be used; anything else is reported and inferred from the text instead
+_VALUE_PATTERNS = {
+    # a Chinese unit name: starts with a Chinese character, then Chinese, digits, ·, brackets (no formulas)
+    "unit_name": re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff0-9A-Za-z·（）()]{1,59}"),
+    "admin_level": re.compile("|".join(ADMIN_LEVELS)),
+    "report_year": re.compile(r"(19[89]\d|20\d\d)"),
+    "unit_id": re.compile(r"\d{6}"),
+    "division_code": re.compile(r"\d{6}"),
+}
+
+
+@dataclass(frozen=True)
+class ManifestProblem:
+    """One thing wrong in the manifest: the line it is on (1 = the header) and what is wrong."""
+
+    line: int
+    problem: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "problem": self.problem}
+
+
 def read_manifest(inbox: str | Path) -> dict[str, dict[str, Any]]:
     """Manifest rows keyed by the ``file`` column; an empty dict when there is no manifest."""
+    return read_manifest_checked(inbox)[0]
+
+
+def _manifest_path(inbox: str | Path) -> Any:
     for name in MANIFEST_NAMES:
         path = storage.join(inbox, name)
         if storage.exists(path):
-            break
-    else:
-        return {}
-    rows: list[dict[str, Any]]
+            return path
+    return None
+
+
+def read_manifest_checked(inbox: str | Path) -> tuple[dict[str, dict[str, Any]], list[ManifestProblem]]:
+    """The manifest's usable rows keyed by ``file`` and every problem found, with its line number.
+
+    The manifest is input like any other: a row that does not parse (wrong number of fields, no file name,
+    a file named twice) is left out (it is no submission), a value that does not look like what its column
+    holds (a unit name like a name, a code like a code, a year like a year) is left out and the rest of the
+    row used, an unknown column is ignored. Raises InboxError only when the file as a whole cannot be read
+    (not UTF-8, not YAML)."""
+    path = _manifest_path(inbox)
+    if path is None:
+        return {}, []
     try:
         content = storage.read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InboxError(f"{path}: the manifest is not UTF-8 ({exc})") from exc
-    if str(path).endswith(".csv"):
-        rows = list(csv.DictReader(content.splitlines()))
-    else:
-        import yaml
-
-        try:
-            loaded = yaml.safe_load(content)
-        except yaml.YAMLError as exc:
-            raise InboxError(f"{path}: the manifest is not valid YAML ({exc})") from exc
-        rows = loaded.get("files", []) if isinstance(loaded, dict) else loaded
-        if not isinstance(rows, list):
-            raise InboxError(f"{path}: expected a list of rows (or a mapping with 'files')")
+    problems: list[ManifestProblem] = []
+    rows = _csv_rows(content, problems) if str(path).endswith(".csv") else _yaml_rows(content, path, problems)
     manifest: dict[str, dict[str, Any]] = {}
-    for i, row in enumerate(rows, start=2):
-        if not isinstance(row, dict) or not row.get("file"):
-            raise InboxError(f"{path}: row {i} has no 'file' value")
-        entry = {k: (str(v).strip() if v is not None else "") for k, v in row.items() if k != "file"}
-        year = entry.get("report_year")
-        if year and not re.fullmatch(r"\d{4}", year):
-            raise InboxError(f"{path}: row {i}: report_year {year!r} is not a 4-digit year")
-        level = entry.get("admin_level")
-        if level and level not in ("province", "prefecture", "county", "department"):
-            raise InboxError(f"{path}: row {i}: admin_level {level!r} is not province/prefecture/county/department")
-        manifest[str(row["file"]).strip()] = {k: v for k, v in entry.items() if v}
-    return manifest
+    for line, row in rows:
+        name = str(row.get("file") or "").strip()
+        if not name:
+            problems.append(ManifestProblem(line, "no file name: row ignored"))
+            continue
+        if _unsafe_name(name) is None and not re.search(r"\.[A-Za-z0-9]{1,8}$", name):  # unsafe: refused later
+            problems.append(ManifestProblem(line, f"file {name!r} is not a file name (no extension): row ignored"))
+            continue
+        if name in manifest:
+            problems.append(ManifestProblem(line, f"file {name!r} is listed again: row ignored"))
+            continue
+        entry: dict[str, Any] = {}
+        for key, value in row.items():
+            if key == "file" or value is None or str(value).strip() == "":
+                continue
+            text = str(value).strip()
+            pattern = _VALUE_PATTERNS.get(str(key))
+            if pattern is None:
+                problems.append(ManifestProblem(line, f"unknown column {str(key)[:40]!r}: ignored"))
+            elif not pattern.fullmatch(text):
+                problems.append(ManifestProblem(line, f"{key} {text[:60]!r} does not look like a {key}: "
+                                                      "ignored (inferred from the text instead)"))
+            else:
+                entry[str(key)] = text
+        manifest[name] = entry
+    return manifest, problems
+
+
+def _csv_rows(content: str, problems: list[ManifestProblem]) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, row) for each CSV row with as many fields as the header; the others are problems."""
+    reader = csv.reader(io.StringIO(content))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return []
+    except csv.Error as exc:
+        problems.append(ManifestProblem(1, f"header does not parse ({exc}): manifest ignored"))
+        return []
+    if "file" not in header:
+        problems.append(ManifestProblem(1, "header has no 'file' column: manifest ignored"))
+        return []
+    rows = []
+    line = reader.line_num + 1  # the line the next record starts on
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(ManifestProblem(line, f"does not parse as CSV ({exc}): row ignored"))
+            break  # the reader cannot resynchronise after a broken quote
+        if any(f.strip() for f in fields):
+            if len(fields) != len(header):
+                problems.append(ManifestProblem(line, f"{len(fields)} fields where the header has {len(header)}: "
+                                                      "row ignored"))
+            else:
+                rows.append((line, dict(zip(header, fields, strict=True))))
+        line = reader.line_num + 1
+    return rows
+
+
+def _yaml_rows(content: str, path: Any, problems: list[ManifestProblem]) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, row) for each mapping in the YAML manifest's list (or its ``files`` list)."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(content)
+        node = yaml.compose(content)
+    except yaml.YAMLError as exc:
+        raise InboxError(f"{path}: the manifest is not valid YAML ({exc})") from exc
+    rows = loaded.get("files", []) if isinstance(loaded, dict) else loaded
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise InboxError(f"{path}: expected a list of rows (or a mapping with 'files')")
+    if isinstance(node, yaml.MappingNode):
+        node = next((v for k, v in node.value if getattr(k, "value", None) == "files"), None)
+    items = node.value if isinstance(node, yaml.SequenceNode) else []
+    lines = [item.start_mark.line + 1 for item in items] if len(items) == len(rows) else list(range(1, len(rows) + 1))
+    out = []
+    for line, row in zip(lines, rows, strict=True):
+        if isinstance(row, dict):
+            out.append((line, row))
+        else:
+            problems.append(ManifestProblem(line, "not a mapping of column to value: row ignored"))
+    return out
 
 
 def _unsafe_name(name: str) -> str | None:

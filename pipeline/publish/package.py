@@ -8,11 +8,18 @@ schema, sha256, licence and provenance.
 
 from __future__ import annotations
 
+import datetime
+import zipfile
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from pipeline import io
+from pipeline.publish.cells import neutralise_text_cells
 
+# XLSX created/modified: fixed, so re-runs are byte-identical (openpyxl takes naive datetimes as UTC)
+FIXED_TIMESTAMP = datetime.datetime(2000, 1, 1)  # noqa: DTZ001
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a ZIP member can carry
 LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
            "title": "Creative Commons Attribution 4.0"}
 FRICTIONLESS_TYPES = {"string": "string", "int64": "integer", "double": "number", "bool": "boolean",
@@ -42,8 +49,12 @@ def write_workbook(target: Path, tables: dict[str, Any], schemas: dict[str, Any]
             fm = field.metadata or {}
             readme.append(["", field.name, f"{fm.get(b'description_zh', b'').decode()} / "
                                            f"{fm.get(b'description_en', b'').decode()}"])
-    with io.atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        pd.DataFrame(readme).to_excel(writer, sheet_name="README", index=False, header=False)
+    buffer = BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        # fixed document properties: a re-run must give the same bytes (openpyxl would stamp "now")
+        writer.book.properties.created = writer.book.properties.modified = FIXED_TIMESTAMP
+        writer.book.properties.creator = "rolindex"
+        neutralise_text_cells(pd.DataFrame(readme)).to_excel(writer, sheet_name="README", index=False, header=False)
         for name, frame in tables.items():
             if name in too_big:
                 continue
@@ -51,8 +62,21 @@ def write_workbook(target: Path, tables: dict[str, Any], schemas: dict[str, Any]
             for column in flat.columns:
                 if flat[column].map(lambda v: isinstance(v, list)).any():
                     flat[column] = flat[column].map(lambda v: ";".join(v) if isinstance(v, list) else v)
-            flat.to_excel(writer, sheet_name=name[:31], index=False)
+            neutralise_text_cells(flat).to_excel(writer, sheet_name=name[:31], index=False)
+    with io.atomic_path(target) as tmp:
+        tmp.write_bytes(_fixed_zip_times(buffer.getvalue()))
     return target
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same ZIP with every member's timestamp set to FIXED_ZIP_TIME (members, order and contents kept)."""
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            target.writestr(fixed, source.read(info))
+    return out.getvalue()
 
 
 def _field(field: Any) -> dict[str, Any]:

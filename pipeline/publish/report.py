@@ -17,6 +17,7 @@ th{background:#eee}.critical{color:#a00;font-weight:bold}.warning{color:#a60}.ok
 .quote{font-size:.9em;color:#333}@media print{body{margin:0}h2{page-break-after:avoid}}
 """
 
+NEAR_IDENTICAL = ("shared_template", "conflicting_claims", "conflicting_figures")
 NO_ACCEPTED = "本年度没有被接受的报告 · No accepted reports this year"
 
 
@@ -58,6 +59,21 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
     parts.append(_table(["file", "disposition", "reason"],
                         [[r.source_file, r.disposition, r.reason] for r in aside.itertuples()]) if len(aside)
                  else "<p>None.</p>")
+    if results.get("manifest_problems"):
+        parts.append("<h3 id='manifest'>Manifest problems (rows left out are not submissions; values left out are "
+                     "inferred from the text)</h3>" + _table(["line", "problem"], [[p["line"], p["problem"]] for p in
+                                                                                  results["manifest_problems"]]))
+    similar = [(r.source_file, f) for r in documents.itertuples() for f in (r.flags if r.flags is not None else [])
+               if str(f).split(":", 1)[0] in NEAR_IDENTICAL]
+    if similar:
+        source = dict(zip(documents["doc"], documents["source_file"], strict=True))
+        parts.append("<h3 id='near-identical'>Kept although near-identical to another document</h3><p>Different "
+                     "bodies' reports written from one template (shared_template), one text claimed by different "
+                     "bodies (conflicting_claims), one body's texts with different figures (conflicting_figures): "
+                     "all kept, worth an auditor's look.</p>" + _table(
+                         ["file", "flag", "other file"],
+                         [[name, flag.split(":", 1)[0], source.get(flag.split(":", 1)[1], flag.split(":", 1)[1])]
+                          for name, flag in similar]))
     accepted = documents[documents["disposition"] == "accepted"]
     parts.append("<h3>Accepted documents</h3>" + _table(
         ["file", "unit", "level", "unit id", "year", "flags"],

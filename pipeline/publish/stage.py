@@ -10,6 +10,7 @@ from pipeline import io
 from pipeline.catalog import Catalog
 from pipeline.config import load_config
 from pipeline.index.framework import load_framework
+from pipeline.publish.cells import neutralise_text_cells
 from pipeline.publish.charts import dimension_heatmap, ranked_bar, save_chart, slope_chart
 from pipeline.publish.package import datapackage, write_workbook
 from pipeline.publish.report import render_report
@@ -21,12 +22,14 @@ log = logging.getLogger(__name__)
 
 
 def csv_bytes(frame: Any) -> bytes:
-    """CSV for spreadsheets: UTF-8 with BOM (Excel opens Chinese correctly), lists joined with ';'."""
+    """CSV for spreadsheets: UTF-8 with BOM (Excel opens Chinese correctly), lists joined with ';', text cells
+    that a spreadsheet would take for a formula neutralised (``cells.neutralise_text_cells``); lines end in
+    CRLF (RFC 4180, the Frictionless default dialect), so a cell holding a CR or LF is always quoted."""
     flat = frame.copy()
     for column in flat.columns:
         if flat[column].map(lambda v: isinstance(v, list)).any():
             flat[column] = flat[column].map(lambda v: ";".join(v) if isinstance(v, list) else v)
-    return flat.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    return neutralise_text_cells(flat).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def run_publish(settings: RunSettings) -> dict[str, Any]:

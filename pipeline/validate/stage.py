@@ -207,7 +207,7 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
     """Run the suites and the gate for one year. Raises ValidationGateError on critical failures."""
     import pandas as pd
 
-    from pipeline.ingest.inbox import list_submissions
+    from pipeline.ingest.inbox import list_submissions, read_manifest_checked
 
     cfg = load_config("validation")
     catalog = Catalog(settings.out, settings.year)
@@ -222,6 +222,8 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
         gate.append(f"accounting: submitted {account['submitted']} != accepted {account['accepted']} + quarantined "
                     f"{account['quarantined']} + duplicates {account['duplicates']} (rows {account['rows']})")
     results: dict[str, Any] = {"year": settings.year, "accounting": account, "rules": [], "gate_failures": gate}
+    # manifest rows that do not parse are no submissions, values that do not look right are not used: say so
+    results["manifest_problems"] = [p.as_dict() for p in read_manifest_checked(settings.inbox)[1]]
     quarantined: list[dict[str, Any]] = []
     accepted_frames = {}
     # records: validated chunk by chunk and streamed to validated/records.parquet (bounded memory)

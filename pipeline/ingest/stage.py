@@ -284,33 +284,47 @@ def deduplicate(settings: RunSettings, batches: list[int]) -> dict[str, Any]:
     """Set duplicates aside across all batches and write the year's ``text/documents.parquet``."""
     import pandas as pd
 
-    from pipeline.ingest.dedupe import Fingerprint, find_duplicates_by_fingerprint
+    from pipeline.ingest.dedupe import deduplicate_documents
 
     catalog = Catalog(settings.out, settings.year)
     frame = pd.concat([io.read_parquet(catalog.normalised_documents(b)) for b in batches], ignore_index=True) \
         if batches else _records_frame([])
     prints = pd.concat([io.read_parquet(catalog.fingerprints(b)) for b in batches], ignore_index=True) \
         if batches else pd.DataFrame(columns=["doc", "digest", "minhash", "n_flags", "n_chars"])
-    entries = [(r.doc, Fingerprint(r.digest, np.frombuffer(r.minhash, dtype=np.uint64)),
-                (-r.n_flags, r.n_chars, _neg(r.doc))) for r in prints.itertuples(index=False)]
-    found = find_duplicates_by_fingerprint(
-        entries, lambda doc: catalog.text(doc).read_text(encoding="utf-8"))
-    if found:
-        position = {doc: i for i, doc in enumerate(frame["doc"])}
-        flags = frame["flags"].tolist()
-        for doc, (kept, reason) in found.items():
-            i = position[doc]
-            frame.loc[i, ["disposition", "status", "reason", "duplicate_of"]] = ["duplicate", "quarantined", reason, kept]
-            flags[i] = [*list(flags[i]), "duplicate"]
-        frame["flags"] = flags
+    frame = deduplicate_documents(frame, prints, lambda doc: catalog.text(doc).read_text(encoding="utf-8"))
+    frame = one_report_per_body(frame)
     frame = frame.sort_values("doc", kind="stable").reset_index(drop=True)
     io.write_parquet(catalog.documents, frame)
     counts = {k: int(v) for k, v in frame["disposition"].value_counts().items()}
     log.info("normalise: %s", counts)
     accepted = frame[frame["disposition"] == "accepted"]
     return {"documents": str(catalog.documents), "submitted": len(frame), **counts,
-            "accepted_docs": len(accepted), "units": int(pd.Series(accepted["unit_name"]).nunique()),
+            "accepted_docs": len(accepted), "units": int(pd.Series(accepted["unit_key"]).nunique()),
             "batches": batches}
+
+
+def one_report_per_body(documents: Any) -> Any:
+    """Two accepted reports of the same body for one year are a duplicate pair, never two units: the
+    cleanest (fewest flags), then longest, then first by name is kept; the other is set aside as a
+    ``duplicate`` with reason ``same_body`` and both carry ``same_body:<partner>`` flags."""
+    frame = documents.reset_index(drop=True).copy()
+    accepted = frame[(frame["disposition"] == "accepted") & frame["unit_key"].notna()]
+    flags = [list(f) if f is not None else [] for f in frame["flags"]]
+    for _key, group in accepted.groupby("unit_key", sort=True):
+        if len(group) < 2:
+            continue
+        order = sorted(group.index, key=lambda i: (len(flags[i]), -(frame.at[i, "n_chars_text"] or 0), frame.at[i, "doc"]))
+        kept = order[0]
+        for i in order[1:]:
+            frame.loc[i, ["disposition", "status", "duplicate_of"]] = ["duplicate", "quarantined", frame.at[kept, "doc"]]
+            frame.loc[i, "reason"] = (f"same_body: another report of {frame.at[kept, 'unit_name']} for this year "
+                                      f"({frame.at[kept, 'doc']}) is kept; a body is one unit")
+            flags[i] = [*flags[i], "duplicate", f"same_body:{frame.at[kept, 'doc']}"]
+            flags[kept] = [*flags[kept], f"same_body:{frame.at[i, 'doc']}"]
+    from pipeline.ingest.dedupe import pd_object
+
+    frame["flags"] = pd_object(flags, frame.index)
+    return frame
 
 
 def batches_of(settings: RunSettings) -> list[int]:

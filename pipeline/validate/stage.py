@@ -176,10 +176,10 @@ def _validate_records_in_chunks(catalog: Catalog) -> tuple[dict[str, int], list[
     gate failures, rule summaries); row numbers are positions in ``records.parquet``."""
     import pyarrow as pa
 
-    from pipeline.extract.records import records_schema
+    from pipeline.extract.stage import stage_records_schema
 
     source = io.open_parquet(catalog.records)
-    schema = records_schema().append(pa.field("validation_flags", pa.list_(pa.string())))
+    schema = stage_records_schema().append(pa.field("validation_flags", pa.list_(pa.string())))
     suite = read_suite("records")
     counts = {"rows": 0, "accepted": 0, "quarantined": 0, "flagged": 0}
     quarantined: list[dict[str, Any]] = []

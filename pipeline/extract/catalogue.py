@@ -41,6 +41,8 @@ class Indicator:
         is not held against it; a refused one is. Coordinated verbs, 制定、修改, fit when one of them does.)"""
         if role not in self.roles:
             return False
+        if verb is None and noun is None:
+            return True
         if verb is not None and not any(v not in self.refuse_verbs and (not self.verbs or v in self.verbs)
                                         for v in verb.split("、")):
             return False

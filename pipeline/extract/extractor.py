@@ -9,9 +9,10 @@ frame declaration (``configs/indicators.yaml``) accepts the quantity's verb, nou
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from pipeline.config import load_config
-from pipeline.extract.catalogue import load_catalogue
+from pipeline.extract.catalogue import Indicator, load_catalogue
 from pipeline.extract.frame import Frame, frame_of, frame_rules, stated_zeros, tier_levels
 from pipeline.extract.mapper import Context, boundary_ok, index_text, map_indicator
 from pipeline.extract.quantities import Quantity, find_quantities
@@ -48,10 +49,15 @@ def _record(doc: str, text: str, q: Quantity, sentence_start: int, sentence_end:
     )
 
 
+@cache
+def _by_code() -> dict[str, Indicator]:
+    return load_catalogue().by_code()
+
+
 def _acceptor(verb: str | None, noun: str | None, role: str, phrase: str = "") -> Callable[[str], bool]:
     """Whether an indicator takes a quantity of this frame (and no ``none_of`` term of it stands in the
     noun phrase after the measure word: 27项…行政审批中介服务事项 is no approval item)."""
-    by_code = load_catalogue().by_code()
+    by_code = _by_code()
     return lambda code: by_code[code].accepts(verb, noun, role) and not (
         phrase and any(term in phrase for term in by_code[code].none_of))
 

@@ -25,8 +25,10 @@ from typing import Any
 from pipeline.config import load_config
 from pipeline.extract.mapper import Context
 from pipeline.extract.quantities import Quantity, parse_number
+from pipeline.extract.regex_filter import with_start_filter
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
+_COORDINATORS = frozenset("、和及与")  # verbs joined by these are one coordinated verb (制定、修改)
 NOUN_AFTER_CHARS = 16  # how far after the measure word its noun phrase may run (36个行政审批单位)
 
 
@@ -51,11 +53,11 @@ def frame_rules() -> dict[str, Any]:
     """The compiled ``frame`` section of ``configs/extraction.yaml``."""
     cfg = load_config("extraction")["frame"]
     return {
-        "verb": re.compile(_alternation(cfg["verbs"])),
+        "verb": with_start_filter(re.compile(_alternation(cfg["verbs"]))),
         # verbs coordinated with the one found (制定、修改省政府规章11件): matched backwards from it
-        "verb_group": re.compile(rf"(?:(?:{_alternation(cfg['verbs'])})[、和及与])+$"),
+        "verb_group": re.compile(rf"(?:(?:{_alternation(cfg['verbs'])})[{''.join(sorted(_COORDINATORS))}])+$"),
         "verbs": frozenset(cfg["verbs"]),
-        "noun": re.compile(_alternation(cfg["nouns"])),
+        "noun": with_start_filter(re.compile(_alternation(cfg["nouns"]))),
         "nouns": frozenset(cfg["nouns"]),
         "phrase_stop": re.compile(r"[\d，。；,;、:：()（）“”\"\n]"),
         "plan_nouns": frozenset(cfg["plan_structure_nouns"]),
@@ -68,10 +70,11 @@ def frame_rules() -> dict[str, Any]:
         "pair_link": re.compile(cfg["pair_link"]),
         "pair_next": re.compile(cfg["pair_next"]),
         "part_cue": cfg["part_cue"],
-        "stated_zero": re.compile(cfg["stated_zero"]),
+        # searched over whole texts: see regex_filter for the look-ahead that skips impossible starts
+        "stated_zero": with_start_filter(re.compile(cfg["stated_zero"])),
         "stated_zero_units": [(e["noun_ending"], e["unit"]) for e in cfg["stated_zero_units"]],
         "system_body": re.compile(cfg["system_body"]),
-        "tier_levels": re.compile(cfg["tier_levels"]),
+        "tier_levels": with_start_filter(re.compile(cfg["tier_levels"])),
         "rate_change": re.compile(cfg["rate_change"]),
         "level_reached": re.compile(cfg["level_reached"]),
     }
@@ -94,6 +97,8 @@ def verb_of(text: str, ctx: Context) -> tuple[str | None, bool]:
         found = m
     if found is None:
         return _last(r["verb"], text, ctx.sentence_start, ctx.clause_start), False
+    if text[found.start() - 1:found.start()] not in _COORDINATORS:
+        return found.group(0), True
     group = r["verb_group"].search(text, max(ctx.sentence_start, found.start() - 16), found.start())
     if group is None:
         return found.group(0), True
@@ -168,12 +173,21 @@ def stated_zeros(text: str) -> list[tuple[int, int, str, str]]:
             for m in r["stated_zero"].finditer(text)]
 
 
+_TIER_NUMERAL = re.compile("[两二三四五]级")
+TIER_LIST_CHARS = 24  # how far back a list of tiers may start
+
+
 def tier_levels(text: str) -> list[tuple[int, int, float]]:
     """Tiers of government counted after a list of them (省、市、县三级 -> 3; 市、区两级 -> 2): (start, end,
-    value) of the numeral + 级."""
+    value) of the numeral + 级. (The rare numeral + 级 is found first; the list is looked for before it.)"""
     found = []
-    for m in frame_rules()["tier_levels"].finditer(text):
-        value = parse_number(m.group("num"))
-        if value is not None:
-            found.append((m.start("num"), m.end(), value))
+    pattern = frame_rules()["tier_levels"]
+    for hit in _TIER_NUMERAL.finditer(text):
+        m = pattern.search(text, max(0, hit.start() - TIER_LIST_CHARS), hit.end())
+        while m is not None and m.end() < hit.end():
+            m = pattern.search(text, m.end(), hit.end())
+        if m is not None and m.end() == hit.end():
+            value = parse_number(m.group("num"))
+            if value is not None:
+                found.append((m.start("num"), m.end(), value))
     return found

@@ -156,6 +156,20 @@ def _records_frame(records: list[DocumentRecord]) -> Any:
     return frame.sort_values("doc", kind="stable").reset_index(drop=True)
 
 
+# what an auditor reads for each look-alike reason (doc_kind_reason)
+LOOKALIKE_WHY = {
+    "policy_interpretation": "an interpretation of a report, not the report",
+    "news_article": "a news item about a report or meeting, not the body's own report",
+    "yearbook_entry": "a yearbook or chronicle entry",
+    "assessment_notice": "an assessment, inspection or ranking notice about other bodies",
+    "speech": "a speech",
+    "statistics_release": "a statistics release or a yearly report on another subject",
+    "disclosure_report": "a government-information disclosure report",
+    "other_subject": "a report on another subject or by a body that is not a government",
+    "multi_year_review": "a review of several years, not a yearly report",
+    "no_reporting_body": "no reporting body: commentary or a study",
+}
+
 SUBMISSION_COLUMNS = ["doc", "source_file", "location", "size", "manifest", "refused", "refused_message", "batch"]
 
 
@@ -232,8 +246,8 @@ def _normalise_one(rec: DocumentRecord, raw: str, manifest: dict[str, Any], run_
     rec.n_chars_text = len(norm.text)
     _apply_identification(rec, norm.text, norm.publish_date, manifest)
     if rec.doc_kind != "annual_report":
-        rec.quarantine(f"not_annual_report: document kind is {rec.doc_kind} "
-                       f"({'targets, not results' if rec.doc_kind == 'work_plan' else 'not a report'})")
+        rec.quarantine(f"not_annual_report: {rec.doc_kind_reason or rec.doc_kind} (document kind {rec.doc_kind}: "
+                       f"{'targets, not results' if rec.doc_kind == 'work_plan' else LOOKALIKE_WHY.get(rec.doc_kind_reason or '', 'not a report')})")
     elif run_year is not None and rec.report_year is not None and rec.report_year != run_year:
         rec.quarantine(f"wrong_year: the report describes {rec.report_year}, not the run year {run_year}")
     elif rec.report_year is None:

@@ -9,6 +9,7 @@ schema, sha256, licence and provenance.
 from __future__ import annotations
 
 import datetime
+import re
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -69,13 +70,19 @@ def write_workbook(target: Path, tables: dict[str, Any], schemas: dict[str, Any]
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
-    """The same ZIP with every member's timestamp set to FIXED_ZIP_TIME (members, order and contents kept)."""
+    """The same XLSX (ZIP) with every member's timestamp set to FIXED_ZIP_TIME and the document's modified
+    time (which openpyxl stamps when it saves) set to FIXED_TIMESTAMP; members, order and contents kept."""
     out = BytesIO()
+    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + stamp + rb"\g<2>", content)
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            target.writestr(fixed, source.read(info))
+            target.writestr(fixed, content)
     return out.getvalue()
 
 

@@ -308,7 +308,8 @@ def evaluate_real(texts: Path, ids: str | None = None, labels: Path = REAL_LABEL
 
     kind_of_word = {info["canonical"]: info["kind"] for info in rules()["words"].values()}
     panel_kind = {ind.code: kind_of_word.get(ind.unit) for ind in load_catalogue().indicators}
-    takes_level = "admin_level" in inspect.signature(extract_text).parameters
+    parameters = inspect.signature(extract_text).parameters  # (the code before issue 19 took neither)
+    takes_level, takes_year = "admin_level" in parameters, "report_year" in parameters
     pages = yaml.safe_load(labels.read_text(encoding="utf-8")) or []
     t = RealTally()
     for page in pages:
@@ -318,7 +319,9 @@ def evaluate_real(texts: Path, ids: str | None = None, labels: Path = REAL_LABEL
         t.pages += 1
         raw = path.read_text(encoding="utf-8")
         norm = normalise_text(raw)
-        kwargs = {"admin_level": _admin_level(page)} if takes_level else {}
+        kwargs: dict[str, Any] = {"admin_level": _admin_level(page)} if takes_level else {}
+        if takes_year and page.get("year"):
+            kwargs["report_year"] = int(page["year"])
         preds = []
         for rec in extract_text(page["id"], norm.text, **kwargs):
             d = rec.as_dict()

@@ -72,6 +72,14 @@ def test_c4_cumulative_within_the_year_is_actual_and_a_span_of_years_is_cumulati
     assert _one(records, "1320件", text).scope == "cumulative"
 
 
+def test_c4_a_span_since_the_report_year_is_the_year():
+    text = "2024年以来，办理行政复议案件315件。2019年以来累计办理行政复议案件1600件。"
+    records = _records(text, report_year=2024)
+    assert _one(records, "315件", text).scope == "actual"
+    assert _one(records, "1600件", text).scope == "cumulative"
+    assert _one(_records(text), "315件", text).scope == "cumulative"  # without the report year: a span
+
+
 def test_c5_plan_structure_counts_are_no_results():
     text = "印发实施方案，制定6个方面47项措施，分解为4大类31项任务。"
     records = _records(text)

@@ -62,14 +62,15 @@ def _acceptor(verb: str | None, noun: str | None, role: str, phrase: str = "") -
         phrase and any(term in phrase for term in by_code[code].none_of))
 
 
-def extract_text(doc: str, text: str, doc_is_plan: bool = False,
-                 admin_level: str | None = None) -> list[ExtractionRecord]:
+def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: str | None = None,
+                 report_year: int | None = None) -> list[ExtractionRecord]:
     """Every quantity in ``text`` as a record with indicator, scope, frame and evidence, in text order.
 
     Numbers that are no quantity (ordinals, times, dates, document numbers, names, the adverb 十分)
     come out as records of role ``excluded`` with their reason; a before->after pair adds a ``derived``
     record of the change; zeros stated in words (未发生…案件) are records of value 0 and qualifier
-    ``stated_zero``. ``admin_level`` "department" makes system-wide totals (全省…系统) context."""
+    ``stated_zero``. ``admin_level`` "department" makes system-wide totals (全省…系统) context;
+    ``report_year`` makes a span since that year (2024年以来) the year's work."""
     version = extractor_version()
     sections = section_map(text)
     index = index_text(text)
@@ -107,7 +108,7 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False,
         # a verb borrowed from an earlier clause is kept in the frame but does not refuse indicators
         indicator, score = map_indicator(q, ctx, _acceptor(frame.verb if frame.verb_local else None, frame.noun,
                                                            frame.role, frame.phrase))
-        scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan)
+        scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan, report_year)
         if scope == "delta" and frame.role in ("before", "after"):
             scope, scope_rule = "actual", "scope.level_of_pair"  # 从63项减少为40项: two levels, the change derived
         map_rule = "map." + indicator if indicator else "map.none"

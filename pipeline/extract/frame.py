@@ -122,7 +122,11 @@ def noun_of(text: str, q: Quantity, ctx: Context) -> tuple[str | None, bool, str
     noun = _last(r["noun"], text, q.end, phrase_end)
     if noun is not None:
         return noun, True, phrase
-    return _last(r["noun"], text, ctx.clause_start, ctx.start), False, phrase
+    before = None  # a one-character noun (省, 市) counts only right after the measure word, not in 全省
+    for m in r["noun"].finditer(text, ctx.clause_start, ctx.start):
+        if len(m.group(0)) > 1:
+            before = m.group(0)
+    return before, False, phrase
 
 
 def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_level: str | None = None,

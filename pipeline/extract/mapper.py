@@ -351,6 +351,7 @@ def _tokenizer() -> Any:
 
 
 SEGMENT_WINDOW = 12  # characters on either side of a quantity segmented by boundary_ok
+QUALIFIER_TAILS = frozenset(("内", "以内", "以上", "左右", "余", "多"))
 RARE_WORD_FREQ = 10  # a word this rare across a measure word's end does not cut it (家协会 in 2512家协会)
 MAX_WORD_CHARS = 8  # longer dictionary words are not considered when looking for a word across an edge
 
@@ -417,10 +418,14 @@ def boundary_ok(text: str, q: Quantity, ctx: Context) -> bool:
     lo = max(ctx.sentence_start, q.start - SEGMENT_WINDOW)
     hi = min(ctx.sentence_end, q.end + SEGMENT_WINDOW)
     bounds = {0, hi - lo}
-    rare_merge = False  # a rare dictionary word glues the measure word to its noun: 2512|家协会|商会
+    # a word from inside the quantity across its end that is rare (2512|家协会|商会) or only adds a
+    # qualifier (5个|工作日内) does not cut the measure word
+    rare_merge = False
+    q_start, q_end = q.start - lo, q.end - lo
     for word, start, end in tok.tokenize(text[lo:hi], HMM=False):
         bounds.add(start)
         bounds.add(end)
-        if start == q.end - lo - 1 and end > start + 1 and tok.FREQ.get(word, 0) < RARE_WORD_FREQ:
+        if q_start < start < q_end < end and (tok.FREQ.get(word, 0) < RARE_WORD_FREQ
+                                             or word[q_end - start:] in QUALIFIER_TAILS):
             rare_merge = True
     return (q.start - lo) in bounds and ((q.end - lo) in bounds or rare_merge)

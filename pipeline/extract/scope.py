@@ -124,8 +124,13 @@ def section_map(text: str) -> SectionMap:
     return SectionMap(starts, ends, names)
 
 
-def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool = False) -> tuple[str, str]:
-    """Return (scope, the rule that decided it)."""
+_SINCE_YEAR = re.compile(r"(\d{4})\s*年(?:初|度)?\s*以来")
+
+
+def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool = False,
+             report_year: int | None = None) -> tuple[str, str]:
+    """Return (scope, the rule that decided it). ``report_year``: a span since that year (2024年以来 in the
+    2024 report) is the year's work, not cumulative."""
     if doc_is_plan:
         return "planned", "scope.document_is_plan"
     if sections.starts and sections.planned_heading_at(q.start) is not None:
@@ -143,6 +148,12 @@ def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool 
         return "delta", "scope.rate_change"  # 行政许可事项缩减35%
     if rules["delta"].search(tail):
         return "delta", "scope.delta_cue"
-    if rules["cumulative"].search(ctx.sentence_to_number()):
+    before = ctx.sentence_to_number()
+    cue = rules["cumulative"].search(before)
+    if cue:
+        since = _SINCE_YEAR.search(before, max(0, cue.start() - 8), cue.end() + 2) if report_year else None
+        if since is not None and int(since.group(1)) == report_year and \
+                rules["cumulative"].search(before, cue.end()) is None:
+            return "actual", "scope.since_report_year"
         return "cumulative", "scope.cumulative_cue"
     return "actual", "scope.default_actual"

@@ -40,6 +40,7 @@ def extract_batch(settings: RunSettings, batch: int) -> int:
     outcomes: list[dict[str, Any]] = []
     expected_sha = dict(zip(accepted["doc"], accepted["text_sha256"], strict=True))
     level_of = dict(zip(accepted["doc"], accepted["admin_level"], strict=True)) if "admin_level" in accepted else {}
+    year_of = dict(zip(accepted["doc"], accepted["report_year"], strict=True)) if "report_year" in accepted else {}
     unit_of = dict(zip(accepted["doc"], accepted["unit_key"], strict=True)) if "unit_key" in accepted else {}
     for i, doc in enumerate(accepted["doc"], start=1):
         data = catalog.text(doc).read_bytes()
@@ -47,8 +48,9 @@ def extract_batch(settings: RunSettings, batch: int) -> int:
             raise io.IntegrityError(f"{catalog.text(doc)} was changed after normalisation (sha256 differs from "
                                     "text/documents.parquet): refusing to extract from it; re-run normalise")
         text = data.decode("utf-8")
-        level = level_of.get(doc)
-        found = [r.as_dict() for r in extract_text(doc, text, admin_level=level if isinstance(level, str) else None)]
+        level, year = level_of.get(doc), year_of.get(doc)
+        found = [r.as_dict() for r in extract_text(doc, text, admin_level=level if isinstance(level, str) else None,
+                                                   report_year=int(year) if pd.notna(year) else None)]
         rows.extend(found)
         mapped = sum(1 for r in found if r["indicator"])  # excluded records never carry one
         maybe_kill("extract", i)

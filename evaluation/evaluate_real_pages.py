@@ -57,6 +57,7 @@ def score(labels: list[dict[str, Any]], texts: Path) -> dict[str, Any]:
     errors: list[str] = []
     missing: list[str] = []
     reason_right = 0
+    url_only = {"pages": 0, "unit": 0}  # reports whose body only the page's address names (annotator's notes)
     for gold in labels:
         path = texts / f"{gold['id']}.txt"
         if not path.exists():
@@ -75,6 +76,9 @@ def score(labels: list[dict[str, Any]], texts: Path) -> dict[str, Any]:
                 "admin_level": got.get("admin_level") == gold.get("admin_level"),
                 "report_year": got.get("report_year") == gold.get("report_year"),
             }
+            if "body_from_url_only" in str(gold.get("notes") or ""):
+                url_only["pages"] += 1
+                url_only["unit"] += checks["unit"]
             for field, ok in checks.items():
                 right[field] += ok
                 if not ok:
@@ -102,6 +106,9 @@ def score(labels: list[dict[str, Any]], texts: Path) -> dict[str, Any]:
         },
         "reports_set_aside": reports_set_aside, "lookalikes_accepted": lookalikes_accepted,
         "lookalike_reason_right": reason_right, "errors": errors,
+        "unit_where_text_names_the_body": ((right["unit"] - url_only["unit"]) / (n_reports - url_only["pages"])
+                                           if n_reports > url_only["pages"] else None),
+        "reports_body_from_url_only": url_only["pages"],
     }
 
 
@@ -123,6 +130,10 @@ def main() -> int:
         target = TARGETS.get(field)
         shown = "   n/a" if value is None else f"{100 * value:5.1f}%"
         print(f"  {field:<12} {shown}" + (f"   target >= {100 * target:.0f}%" if target else ""))
+    if result["unit_where_text_names_the_body"] is not None:
+        print(f"  unit where the text names the body: {100 * result['unit_where_text_names_the_body']:5.1f}% "
+              f"({result['reports'] - result['reports_body_from_url_only']} reports; "
+              f"{result['reports_body_from_url_only']} name it only in their address)")
     print(f"  reports set aside: {len(result['reports_set_aside'])} (target 0)")
     print(f"  look-alikes accepted: {len(result['lookalikes_accepted'])} of {result['lookalikes']} (target 0); "
           f"reason as the annotator's: {result['lookalike_reason_right']}")

@@ -81,6 +81,7 @@ def _rules() -> dict[str, Any]:
         "multi_year_opening_re": re.compile(cfg["multi_year_opening"]),
         "addressed_downward_re": re.compile(cfg["addressed_downward"]),
         "news_markers_re": re.compile(cfg["news_markers"]),
+        "scholarly_markers_re": re.compile(cfg["scholarly_markers"]),
     }
 
 
@@ -140,6 +141,8 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     for heading in headings:
         if rules["other_title_re"].search(heading) and "印发" not in heading:
             return "other", "title"
+    if rules["scholarly_markers_re"].search(text[:1500]):
+        return "other", "scholarly_markers"  # 关键词：…, 本文将…, 内容简介 本书…: a study of reports
     if rules["news_markers_re"].search(text[:800]):
         return "other", "news_markers"  # 本报讯, （记者 某某）: a newspaper article about the report
     if len(rules["yearbook_headers_re"].findall(text[:2000])) >= 2:
@@ -184,6 +187,8 @@ def lookalike_reason(title: str | None, text: str, kind: str, source: str) -> st
         return "yearbook_entry"
     if source == "news_markers":
         return "news_article"
+    if source == "scholarly_markers":
+        return "other_subject"
     if source == "multi_year_opening":
         return "multi_year_review"
     if source == "addressed_downward":
@@ -375,12 +380,12 @@ def _word_boundaries(window: str) -> frozenset[int]:
     return frozenset(edges)
 
 
-def _whole_word(text: str, start: int, end: int) -> bool:
+def _whole_word(text: str, start: int, end: int, full_name: bool = False) -> bool:
     """Whether text[start:end] stands as whole words, not inside a longer word (示范县 is not 范县,
-    长治久安 is not 长治)."""
+    长治久安 is not 长治). A full name with its level suffix may begin a longer word (湖北省博物馆)."""
     lo = max(0, start - 4)
     edges = _word_boundaries(text[lo:end + 4])
-    return (start - lo) in edges and (end - lo) in edges
+    return (start - lo) in edges and (full_name or (end - lo) in edges)
 
 
 def _counts_in_body(name: str, divisions: tuple[Division, ...]) -> bool:
@@ -414,7 +419,7 @@ def _place_scores(text: str) -> dict[str, float]:
         at_name_position = match.start() < NAME_POSITION_CHARS or match.start() >= closing
         if not (at_name_position or _counts_in_body(name, divisions)):
             continue
-        if not _whole_word(window, match.start(), match.end()):
+        if not _whole_word(window, match.start(), match.end(), any(d.name == name for d in divisions)):
             continue
         weight = 3.0 if at_name_position else 1.0
         for division in divisions:

@@ -16,7 +16,7 @@ from pipeline.settings import RunSettings
 YEAR = 2017
 
 
-def run_stages(inbox: Path, out: Path) -> dict[str, dict]:
+def run_stages(inbox: Path, out: Path, max_file_bytes: int = 50 * 1024 * 1024) -> dict[str, dict]:
     """Every stage of the DAG in order, in this process (no Airflow): stage name -> its summary."""
     from pipeline.extract.stage import run_extract
     from pipeline.index.stage import run_index
@@ -24,7 +24,7 @@ def run_stages(inbox: Path, out: Path) -> dict[str, dict]:
     from pipeline.publish.stage import run_publish
     from pipeline.validate.stage import run_validate
 
-    settings = RunSettings(year=YEAR, inbox=inbox, out=out)
+    settings = RunSettings(year=YEAR, inbox=inbox, out=out, max_file_bytes=max_file_bytes)
     return {stage.__name__: stage(settings) for stage in (run_ingest, run_normalise, run_extract, run_validate,
                                                           run_index, run_publish)}
 

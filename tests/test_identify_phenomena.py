@@ -158,3 +158,13 @@ def test_department_types_and_national_names_are_data():
     assert department_type("市场监督管理局").code == "market_regulation"
     assert match_national("中华人民共和国司法部")[0].name == "司法部"
     assert match_national("舟山市司法局") is None
+
+
+def test_a_title_without_its_place_takes_the_body_the_opening_names():
+    found = _id("某某平台体育局关于2022年度法治政府建设工作情况的报告\n2022年，德宏州体育局全面贯彻" + BODY)
+    assert (found.unit_key, found.unit_kind) == ("533100-dept-sport", "department")
+
+
+def test_an_ambiguous_district_name_is_a_mainland_district():
+    found = _id("2022年度大安区行政审批服务局法治政府建设情况报告\n2022年，大安区行政审批服务局全面落实" + BODY)
+    assert found.division_code == "510304"

@@ -20,7 +20,8 @@ from pipeline.ingest.gazetteer import MUNICIPALITY_PREFIXES, Division, load_gaze
 DOC_KINDS = ("annual_report", "work_plan", "other")
 ADMIN_LEVELS = ("province", "prefecture", "county", "department")
 
-OPENING_CHARS = 400  # the opening paragraph, where a report names its author
+OPENING_CHARS = 400
+OUTSIDE_MAINLAND = ("71", "81", "82")  # division-code prefixes of Taiwan, Hong Kong, Macao  # the opening paragraph, where a report names its author
 _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
               "六": "6", "七": "7", "八": "8", "九": "9"}
 _YEAR = r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年"
@@ -356,7 +357,9 @@ def _resolve_place(name: str, context: str) -> Division | None:
         if provinces and all(c.code[:2] in MUNICIPALITY_PREFIXES for c in candidates):
             return provinces[0]
         scores = _place_scores(context)
-        candidates.sort(key=lambda c: -sum(scores.get(a.code, 0.0) for a in gaz.path(c)[:-1]))
+        # Taiwan, Hong Kong and Macao publish no such reports: a mainland namesake comes first (大安区)
+        candidates.sort(key=lambda c: (c.code[:2] in OUTSIDE_MAINLAND,
+                                       -sum(scores.get(a.code, 0.0) for a in gaz.path(c)[:-1])))
     return candidates[0] if candidates else None
 
 
@@ -536,6 +539,12 @@ def identify_unit(title: str | None, text: str) -> dict[str, Any]:
     if unit is None:
         unit = _unit_from_opening(opening_text, text)
         if unit:
+            result["unit_name_source"] = "opening_sentence"
+    elif not load_gazetteer().name_pattern.search(unit) and bodies.match_national(unit) is None:
+        # the title names no place (体育局关于…, spam took it; 市司法局): the opening may name the body whole
+        opened = _unit_from_opening(opening_text, text)
+        if opened and load_gazetteer().name_pattern.search(opened):
+            unit = opened
             result["unit_name_source"] = "opening_sentence"
     if unit is None:
         unit = signature_unit(text)  # 我区… signed 某某区人民政府 / 2022年1月20日

@@ -105,6 +105,17 @@ def test_pipeline_identifies_generated_reports_and_sets_duplicates_aside(corpus:
     assert right_year >= 0.9 * len(clean), [(f, docs[f]["report_year"]) for f in clean]
     assert right_level >= 0.9 * len(clean), [(f, docs[f]["admin_level"], truth[f]["admin_level"]) for f in clean]
 
+    # one reporting body, one key: a bureau is never filed under its government, two bodies never share a key
+    from evaluation.evaluate_generated_bodies import truth_key
+
+    accepted = [f for f in truth if docs[f]["disposition"] == "accepted" and truth[f]["expected"] == "accepted"]
+    want = {f: truth_key(truth[f]["unit_name"], truth[f]["unit_id"], truth[f]["admin_level"]) for f in accepted}
+    right_body = [f for f in accepted if docs[f]["unit_key"] == want[f]]
+    assert len(right_body) >= 0.9 * len(accepted), [(f, docs[f]["unit_key"], want[f]) for f in accepted]
+    keys = [docs[f]["unit_key"] for f in right_body]
+    assert len(set(keys)) == len({want[f] for f in right_body})
+    assert any(k.split("-")[1] == "dept" for k in keys) and any(k.endswith("-gov") for k in keys)
+
     # every exact copy and its original: one is kept, the others are set aside pointing into the group
     groups: dict[str, list[str]] = {}
     for f, t in truth.items():

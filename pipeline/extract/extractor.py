@@ -8,18 +8,15 @@ frame declaration (``configs/indicators.yaml``) accepts the quantity's verb, nou
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
-
 from pipeline.config import load_config
-from pipeline.extract.catalogue import Indicator, load_catalogue
-from pipeline.extract.frame import Frame, frame_of, frame_rules, stated_zeros, tier_levels
+from pipeline.extract.frame import Frame, SentenceLexicon, frame_of, frame_rules, stated_zeros, tier_levels
 from pipeline.extract.mapper import Context, boundary_ok, index_text, map_indicator
 from pipeline.extract.quantities import Quantity, find_quantities
 from pipeline.extract.records import ExtractionRecord
 from pipeline.extract.scope import scope_of, section_map
 
 QUOTE_MAX_CHARS = 160
+EXCLUDED_QUOTE_CHARS = 30  # each side of an excluded number
 
 
 def extractor_version() -> str:
@@ -49,19 +46,6 @@ def _record(doc: str, text: str, q: Quantity, sentence_start: int, sentence_end:
     )
 
 
-@cache
-def _by_code() -> dict[str, Indicator]:
-    return load_catalogue().by_code()
-
-
-def _acceptor(verb: str | None, noun: str | None, role: str, phrase: str = "") -> Callable[[str], bool]:
-    """Whether an indicator takes a quantity of this frame (and no ``none_of`` term of it stands in the
-    noun phrase after the measure word: 27项…行政审批中介服务事项 is no approval item)."""
-    by_code = _by_code()
-    return lambda code: by_code[code].accepts(verb, noun, role) and not (
-        phrase and any(term in phrase for term in by_code[code].none_of))
-
-
 def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: str | None = None,
                  report_year: int | None = None) -> list[ExtractionRecord]:
     """Every quantity in ``text`` as a record with indicator, scope, frame and evidence, in text order.
@@ -78,6 +62,7 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
     records: list[ExtractionRecord] = []
     same_sentence: list[ExtractionRecord] = []  # records of the sentence being read (text order)
     sentence_start = -1
+    lexicon: SentenceLexicon | None = None  # the frame lexicon's words in the sentence being read
     quantities = find_quantities(text, keep_excluded=True)
     extra = [Quantity(s, e, 0.0, None, unit, "count", "stated_zero", text[s:e]) for s, e, _noun, unit in stated_zeros(text)]
     tiers = tier_levels(text) if "级" in text else []
@@ -86,11 +71,14 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
     if extra:
         quantities = sorted(quantities + extra, key=lambda q: q.start)
     for q in quantities:
-        ctx = index.context(q)
-        if q.kind == "excluded":
-            records.append(_record(doc, text, q, ctx.sentence_start, ctx.sentence_end, None, "actual",
+        if q.kind == "excluded":  # quoted with a window of the line around it (no sentence needed)
+            line_start = max(text.rfind("\n", 0, q.start) + 1, q.start - EXCLUDED_QUOTE_CHARS)
+            line_end = text.find("\n", q.end)
+            line_end = min(len(text) if line_end < 0 else line_end, q.end + EXCLUDED_QUOTE_CHARS)
+            records.append(_record(doc, text, q, line_start, line_end, None, "actual",
                                    f"qty.excluded|{q.exclude_reason}", 0.0, version, None, q.exclude_reason))
             continue
+        ctx = index.context(q)
         if q.qualifier != "stated_zero" and q.unit != "级" and not boundary_ok(text, q, ctx):
             continue
         sentence = ctx.sentence
@@ -100,14 +88,16 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
         after_part = bool(same_sentence) and q.kind not in ("rate", "change") and \
             text.find(part_cue, same_sentence[0].end, q.start) >= 0
         previous_before = same_sentence[-1].end if same_sentence and same_sentence[-1].role == "before" else None
-        frame = frame_of(text, q, ctx, after_part, admin_level, previous_before)
+        if lexicon is None or lexicon.start != sentence.start:
+            lexicon = SentenceLexicon(sentence)
+        frame = frame_of(text, q, ctx, after_part, admin_level, previous_before, lexicon)
         if q.qualifier == "stated_zero":
             frame.role, frame.frame_rule, frame.measure_word = "stated_zero", "role.stated_zero", None
         elif q.unit == "级" and q.start in tier_starts:
             frame.role, frame.frame_rule = "stock", "role.tier_levels"
         # a verb borrowed from an earlier clause is kept in the frame but does not refuse indicators
-        indicator, score = map_indicator(q, ctx, _acceptor(frame.verb if frame.verb_local else None, frame.noun,
-                                                           frame.role, frame.phrase))
+        indicator, score = map_indicator(q, ctx, (frame.verb if frame.verb_local else None, frame.noun, frame.role,
+                                                  frame.phrase))
         scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan, report_year)
         if scope == "delta" and frame.role in ("before", "after"):
             scope, scope_rule = "actual", "scope.level_of_pair"  # 从63项减少为40项: two levels, the change derived
@@ -141,7 +131,7 @@ def _derived(doc: str, text: str, q: Quantity, ctx: Context, before: ExtractionR
                       text[before.start:after.end])
     indicator, score = (None, 0.0)
     if before.unit == after.unit:
-        indicator, score = map_indicator(q, ctx, _acceptor(frame.verb, frame.noun, "derived"))
+        indicator, score = map_indicator(q, ctx, (frame.verb, frame.noun, "derived", ""))
     rule = f"qty.derived|{'map.' + indicator if indicator else 'map.none'}|scope.of_pair"
     return _record(doc, text, change, ctx.sentence_start, ctx.sentence_end, indicator, after.scope, rule, score,
                    version, frame)

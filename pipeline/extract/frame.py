@@ -18,12 +18,14 @@ Lexicons and cues are data in ``configs/extraction.yaml`` (``frame``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from pipeline.config import load_config
-from pipeline.extract.mapper import Context
+from pipeline.extract.mapper import Context, Sentence
 from pipeline.extract.quantities import Quantity, parse_number
 from pipeline.extract.regex_filter import with_start_filter
 
@@ -44,20 +46,12 @@ class Frame:
     phrase: str = ""  # the noun phrase after the measure word (indicators' none_of terms veto from it too)
 
 
-def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
 @cache
 def frame_rules() -> dict[str, Any]:
     """The compiled ``frame`` section of ``configs/extraction.yaml``."""
     cfg = load_config("extraction")["frame"]
     return {
-        "verb": with_start_filter(re.compile(_alternation(cfg["verbs"]))),
-        # verbs coordinated with the one found (制定、修改省政府规章11件): matched backwards from it
-        "verb_group": re.compile(rf"(?:(?:{_alternation(cfg['verbs'])})[{''.join(sorted(_COORDINATORS))}])+$"),
         "verbs": frozenset(cfg["verbs"]),
-        "noun": with_start_filter(re.compile(_alternation(cfg["nouns"]))),
         "nouns": frozenset(cfg["nouns"]),
         "phrase_stop": re.compile(r"[\d，。；,;、:：()（）“”\"\n]"),
         "plan_nouns": frozenset(cfg["plan_structure_nouns"]),
@@ -80,69 +74,117 @@ def frame_rules() -> dict[str, Any]:
     }
 
 
-def _last(pattern: re.Pattern[str], text: str, start: int, end: int) -> str | None:
-    found = None
-    for m in pattern.finditer(text, start, end):
-        found = m.group(0)
-    return found
+@cache
+def _lexicon_automaton() -> Any:
+    """Every verb and noun of the frame lexicons in one Aho-Corasick automaton: word -> (is_verb, is_noun, word)."""
+    import ahocorasick
+
+    cfg = load_config("extraction")["frame"]
+    verbs, nouns = set(cfg["verbs"]), set(cfg["nouns"])
+    automaton = ahocorasick.Automaton()
+    for word in verbs | nouns:
+        automaton.add_word(word, (word in verbs, word in nouns, word))
+    automaton.make_automaton()
+    return automaton
 
 
-def verb_of(text: str, ctx: Context) -> tuple[str | None, bool]:
+class SentenceLexicon:
+    """The verbs and nouns of one sentence (one automaton pass, shared by its quantities), in the order
+    the automaton gives them: by where they end and, at the same end, longest first."""
+
+    __slots__ = ("ends", "hits", "start")
+
+    def __init__(self, sentence: Sentence) -> None:
+        found = list(_lexicon_automaton().iter(sentence.text, sentence.start, sentence.end))
+        self.start = sentence.start
+        self.ends = list(map(itemgetter(0), found))  # index of each word's last character
+        self.hits = list(map(itemgetter(1), found))  # (is_verb, is_noun, word)
+
+    def last(self, verb: bool, lo: int, hi: int, min_len: int = 1) -> tuple[str, int] | None:
+        """(word, start) of the last verb (or noun) lying inside [lo, hi), the longest at its end."""
+        ends, hits = self.ends, self.hits
+        i = bisect_left(ends, hi) - 1
+        while i >= 0 and ends[i] >= lo:
+            first = i  # the words ending here: ends[first..i], longest first
+            while first > 0 and ends[first - 1] == ends[i]:
+                first -= 1
+            for k in range(first, i + 1):
+                is_verb, is_noun, word = hits[k]
+                if (is_verb if verb else is_noun) and ends[k] - len(word) + 1 >= lo and len(word) >= min_len:
+                    return word, ends[k] - len(word) + 1
+            i = first - 1
+        return None
+
+    def first_verb_start(self, lo: int, hi: int) -> int | None:
+        """Where the first verb lying inside [lo, hi) starts."""
+        i = bisect_left(self.ends, lo)
+        best = None
+        while i < len(self.ends) and self.ends[i] < hi:
+            is_verb, _is_noun, word = self.hits[i]
+            begin = self.ends[i] - len(word) + 1
+            if is_verb and begin >= lo and (best is None or begin < best):
+                best = begin
+            i += 1
+        return best
+
+
+def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, bool]:
     """(the action verb of the quantity, whether it stands in its own clause): the last verb of the
     lexicon before the number in its clause, with the verbs coordinated before it (制定、修改 -> "制定、修改"),
     else the last one earlier in the sentence."""
-    r = frame_rules()
-    found = None
-    for m in r["verb"].finditer(text, ctx.clause_start, ctx.start):
-        found = m
+    found = lex.last(True, ctx.clause_start, ctx.start)
     if found is None:
-        return _last(r["verb"], text, ctx.sentence_start, ctx.clause_start), False
-    if text[found.start() - 1:found.start()] not in _COORDINATORS:
-        return found.group(0), True
-    group = r["verb_group"].search(text, max(ctx.sentence_start, found.start() - 16), found.start())
-    if group is None:
-        return found.group(0), True
-    return "、".join([*(v.group(0) for v in r["verb"].finditer(group.group(0))), found.group(0)]), True
+        earlier = lex.last(True, ctx.sentence_start, ctx.clause_start)
+        return (earlier[0] if earlier else None), False
+    verbs = [found[0]]
+    begin = found[1]
+    while begin - 2 >= ctx.sentence_start and text[begin - 1] in _COORDINATORS:
+        before = lex.last(True, ctx.sentence_start, begin - 1)
+        if before is None or before[1] + len(before[0]) != begin - 1:
+            break
+        verbs.insert(0, before[0])
+        begin = before[1]
+    return "、".join(verbs), True
 
 
-def noun_of(text: str, q: Quantity, ctx: Context) -> tuple[str | None, bool, str]:
+def noun_of(text: str, q: Quantity, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, bool, str]:
     """(the counted noun, whether it follows the measure word, the noun phrase after the measure word).
 
     The phrase after the measure word runs to the next clause break, number or verb (at most
     NOUN_AFTER_CHARS characters: 36个行政审批单位进驻 -> 行政审批单位); its last lexicon noun is the counted
-    noun (27项省政府部门行政审批中介服务事项 -> 事项). Without one, the last noun before the number in
-    its clause is (审查规范性文件85件)."""
+    noun (27项省政府部门行政审批中介服务事项 -> 事项). Without one, the last noun of two characters or more
+    before the number in its clause is (审查规范性文件85件; 省 and 市 count only after the measure word)."""
     r = frame_rules()
-    stop = r["phrase_stop"].search(text, q.end, min(q.end + NOUN_AFTER_CHARS, ctx.sentence_end))
-    phrase_end = stop.start() if stop else min(q.end + NOUN_AFTER_CHARS, ctx.sentence_end)
-    verb = r["verb"].search(text, q.end, phrase_end)
-    if verb is not None:
-        phrase_end = verb.start()
-    phrase = text[q.end:phrase_end]
-    noun = _last(r["noun"], text, q.end, phrase_end)
+    limit = min(q.end + NOUN_AFTER_CHARS, ctx.sentence_end)
+    stop = r["phrase_stop"].search(text, q.end, limit)
+    phrase_end = stop.start() if stop else limit
+    verb_start = lex.first_verb_start(q.end, phrase_end)
+    if verb_start is not None:
+        phrase_end = verb_start
+    noun = lex.last(False, q.end, phrase_end)
     if noun is not None:
-        return noun, True, phrase
-    before = None  # a one-character noun (省, 市) counts only right after the measure word, not in 全省
-    for m in r["noun"].finditer(text, ctx.clause_start, ctx.start):
-        if len(m.group(0)) > 1:
-            before = m.group(0)
-    return before, False, phrase
+        return noun[0], True, text[q.end:phrase_end]
+    before = lex.last(False, ctx.clause_start, ctx.start, min_len=2)
+    return (before[0] if before else None), False, text[q.end:phrase_end]
 
 
 def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_level: str | None = None,
-             previous_before: int | None = None) -> Frame:
+             previous_before: int | None = None, lex: SentenceLexicon | None = None) -> Frame:
     """The frame of one (not excluded) quantity. ``after_part_cue``: a 其中 stands between a quantity read
     earlier in the sentence and this one; ``previous_before``: the end of the quantity just before it in
-    the sentence when that one opened a pair (role ``before``)."""
+    the sentence when that one opened a pair (role ``before``); ``lex``: the sentence's lexicon words
+    (computed here when not given)."""
     r = frame_rules()
-    verb, verb_local = verb_of(text, ctx)
-    noun, noun_after, phrase = noun_of(text, q, ctx)
+    if lex is None:
+        lex = SentenceLexicon(ctx.sentence)
+    verb, verb_local = verb_of(text, ctx, lex)
+    noun, noun_after, phrase = noun_of(text, q, ctx, lex)
     frame = Frame(verb, noun, q.unit, "flow", "role.flow", None, verb_local, phrase)
     if after_part_cue:
         frame.role, frame.frame_rule = "part_of", "role.part_of_total"
         return frame
     lead = text[max(ctx.clause_start, q.start - 8):q.start]
-    if r["pair_before"].search(lead) and r["pair_next"].match(text, q.end, ctx.sentence_end):
+    if ("由" in lead or "从" in lead) and r["pair_before"].search(lead) and r["pair_next"].match(text, q.end, ctx.sentence_end):
         frame.role, frame.frame_rule = "before", "role.pair_before"
         return frame
     if previous_before is not None and r["pair_link"].fullmatch(text, previous_before, q.start):

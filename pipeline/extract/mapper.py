@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.config import ConfigError
-from pipeline.extract.catalogue import load_catalogue
+from pipeline.extract.catalogue import Indicator, load_catalogue
 from pipeline.extract.quantities import Quantity
 from pipeline.settings import CONFIG_DIR
 
@@ -164,14 +164,22 @@ def index_text(text: str) -> TextIndex:
 class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
-    __slots__ = ("all_of", "code", "near", "none_of", "number", "paragraph_topic", "specificity")
+    __slots__ = ("all_of", "code", "indicator", "near", "none_of", "none_re", "number", "paragraph_topic",
+                 "specificity")
 
-    def __init__(self, code: str, number: int, all_of: tuple[tuple[str, ...], ...], none_of: tuple[str, ...],
-                 near: tuple[str, ...], paragraph_topic: bool = True) -> None:
-        self.code, self.number, self.paragraph_topic = code, number, paragraph_topic
-        self.all_of = tuple(frozenset(group) for group in all_of)
-        self.none_of, self.near = frozenset(none_of), frozenset(near)
-        self.specificity = 0.1 * len(all_of)  # more specific rules (more groups) win ties
+    def __init__(self, indicator: Indicator) -> None:
+        self.indicator = indicator  # its frame declaration: ``accepts(verb, noun, role)``
+        self.code, self.number, self.paragraph_topic = indicator.code, indicator.number, indicator.paragraph_topic
+        self.all_of = tuple(frozenset(group) for group in indicator.all_of)
+        self.none_of, self.near = frozenset(indicator.none_of), frozenset(indicator.near)
+        # the none_of terms, searched in the noun phrase after the measure word
+        self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
+        self.specificity = 0.1 * len(indicator.all_of)  # more specific rules (more groups) win ties
+
+    def fits(self, verb: str | None, noun: str | None, role: str, phrase: str) -> bool:
+        """Does a quantity of this frame fit the indicator (and no none_of term stand in its noun phrase)?"""
+        return self.indicator.accepts(verb, noun, role) and not (
+            phrase and self.none_re is not None and self.none_re.search(phrase))
 
 
 @dataclass(frozen=True)
@@ -198,7 +206,7 @@ def _cue_index() -> _CueIndex:
             automaton.add_word(term, term)
         if not ind.all_of:
             continue
-        rule = _Rule(ind.code, ind.number, ind.all_of, ind.none_of, ind.near, ind.paragraph_topic)
+        rule = _Rule(ind)
         for unit in ind.allowed_units:
             by_term = by_unit_and_term.setdefault(unit, {})
             for term in {t for g in ind.all_of for t in g}:
@@ -268,9 +276,9 @@ def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def map_indicator(q: Quantity, ctx: Context,
-                  accepts: Callable[[str], bool] | None = None) -> tuple[str | None, float]:
-    """Return (indicator code or None, match score). ``accepts(code)``: whether the quantity's frame
-    (verb, noun, role) fits the indicator; indicators it refuses are not candidates."""
+                  frame: tuple[str | None, str | None, str, str] | None = None) -> tuple[str | None, float]:
+    """Return (indicator code or None, match score). ``frame``: the quantity's (verb, noun, role, noun phrase
+    after the measure word); indicators whose frame declaration refuses it are not candidates."""
     if q.kind not in ("count", "rate", "money", "duration"):
         return None, 0.0
     by_term = _cue_index().rules_by_unit_and_term.get(q.unit)
@@ -285,7 +293,7 @@ def map_indicator(q: Quantity, ctx: Context,
     best: tuple[float, int, str] | None = None
     paragraph: Callable[[], str] = ctx.sentence.paragraph
     for rule in candidates:
-        if accepts is not None and not accepts(rule.code):
+        if frame is not None and not rule.fits(*frame):
             continue
         score = _score(rule, local, before, tail, after, paragraph)
         # ties go to the indicator listed first in the catalogue

@@ -124,6 +124,7 @@ def section_map(text: str) -> SectionMap:
     return SectionMap(starts, ends, names)
 
 
+_LEVEL_LINKS = frozenset("至到为")  # the last character of every level_reached cue (checked first: cheap)
 _SINCE_YEAR = re.compile(r"(\d{4})\s*年(?:初|度)?\s*以来")
 
 
@@ -142,7 +143,7 @@ def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool 
     if q.kind == "change":
         return "delta", "scope.percentage_points"
     tail = clause[-DELTA_TAIL_CHARS:]
-    if rules["level_reached"].search(tail):
+    if tail[-1:] in _LEVEL_LINKS and rules["level_reached"].search(tail):
         return "actual", "scope.level_reached"  # 权重提高至12%: the level reached, not the change
     if q.kind == "rate" and rules["rate_change"].search(tail):
         return "delta", "scope.rate_change"  # 行政许可事项缩减35%

@@ -146,13 +146,15 @@ def government(division: Division, name: str) -> ReportingBody:
                          _government_parent(load_gazetteer().by_code.get(code, division)), tier, None, tier)
 
 
-def department(division: Division | None, department_name: str, name: str) -> ReportingBody:
-    """A department of a division's government (``department_name``: the part after the place)."""
+def department(division: Division | None, department_name: str, name: str,
+               tier_hint: str | None = None) -> ReportingBody:
+    """A department of a division's government (``department_name``: the part after the place);
+    without a division, ``tier_hint`` (from 市司法局's 市, or the text's 全县) is its tier."""
     dtype = department_type(department_name) or department_type(name)  # 区政府办: the part 办 alone says little
     type_part = dtype.code if dtype else f"x{_short_hash(department_name)}"
     if division is None:
-        return ReportingBody(f"unplaced-dept-{type_part}-{_short_hash(name)}", name, "department", None, None, None,
-                             dtype.name if dtype else None, "department")
+        return ReportingBody(f"unplaced-dept-{type_part}-{_short_hash(name)}", name, "department", None, None,
+                             tier_hint if tier_hint in TIERS else None, dtype.name if dtype else None, "department")
     code = division.province_code if tier_of(division) == "province" else division.code
     return ReportingBody(f"{code}-dept-{type_part}", name, "department", code, code, tier_of(division),
                          dtype.name if dtype else None, "department")

@@ -683,11 +683,16 @@ def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[st
                 department = department[: -len(short)] + official if department.endswith(short) else official
                 result["unit_name_source"] = f"{result.get('unit_name_source')}+official_name"
                 break
+    tier_hint = (_rules()["generic_place_levels"].get(place_part)
+                 or _body_level(self_references, governments_only=True)) if division is None else None
     if unit or (level == "department" and division is not None):
-        result["body"] = _body(unit, level, division, department, opening_text)
+        result["body"] = _body(unit, level, division, department, opening_text, tier_hint)
         if not unit:
             unit = result["body"].unit_name
             result["unit_name_source"] = "places_in_body+department_type"
+    else:
+        # nobody named (我局 / 我区 only): no body to key, but the tier the text speaks at
+        result["tier"] = level if level in ("province", "prefecture", "county") else tier_hint
     result.update(unit_name=unit, admin_level=level, admin_level_source=level_source if level else None)
     return result
 
@@ -712,18 +717,18 @@ def _department_name(division: Division | None, dtype: bodies.DepartmentType | N
 
 
 def _body(unit: str | None, level: str | None, division: Division | None, department: str | None,
-          opening_text: str) -> bodies.ReportingBody:
+          opening_text: str, tier_hint: str | None = None) -> bodies.ReportingBody:
     """The reporting body of a unit whose name (None: a department known only as 我局/我委), level,
-    division and department part are known."""
+    division and department part are known; ``tier_hint``: the tier of an unplaced department."""
     if level == "department":
         if department is None:
             # named only by self-reference (我委, 我局): the type its own field's words name
             dtype = bodies.department_type_of_text(opening_text[:3000])
             if unit is None or dtype is not None:
                 name = unit or _department_name(division, dtype)
-                return bodies.department(division, dtype.cores[0] if dtype else name, name)
+                return bodies.department(division, dtype.cores[0] if dtype else name, name, tier_hint)
             department = unit[len(division.name):] if division and unit.startswith(division.name) else unit
-        return bodies.department(division, department, unit or department)
+        return bodies.department(division, department, unit or department, tier_hint)
     if division is not None:
         return bodies.government(division, unit or _government_name(division))
     return bodies.unplaced_government(unit or "", level)
@@ -774,7 +779,7 @@ def identify(text: str, publish_date: str | None = None) -> Identification:
         unit_kind=body.unit_kind if body else None,
         division_code=body.division_code if body else None,
         parent_division=body.parent_division if body else None,
-        tier=body.tier if body else None,
+        tier=body.tier if body else unit.get("tier"),
         dept_type=body.dept_type if body else None,
         report_year=year,
         report_year_source=year_source,

@@ -141,6 +141,8 @@ def _apply_identification(rec: DocumentRecord, text: str, publish_date: str | No
         rec.division_code = rec.division_code or body.division_code
         if not given_values["unit_name"]:
             rec.unit_name = body.unit_name
+    else:
+        rec.tier = ident.tier  # no body named, but the tier the text speaks at (我区: county)
     if rec.division_code is None and rec.unit_name:
         rec.flags.append("no_division_code")
 

@@ -27,7 +27,6 @@ from typing import Any
 from pipeline.config import load_config
 from pipeline.extract.mapper import Context, Sentence
 from pipeline.extract.quantities import Quantity, parse_number
-from pipeline.extract.regex_filter import with_start_filter
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
 _COORDINATORS = frozenset("、和及与")  # verbs joined by these are one coordinated verb (制定、修改)
@@ -64,11 +63,12 @@ def frame_rules() -> dict[str, Any]:
         "pair_link": re.compile(cfg["pair_link"]),
         "pair_next": re.compile(cfg["pair_next"]),
         "part_cue": cfg["part_cue"],
-        # searched over whole texts: see regex_filter for the look-ahead that skips impossible starts
-        "stated_zero": with_start_filter(re.compile(cfg["stated_zero"])),
+        # searched over whole texts: it starts with an alternation of literals, which the regex engine
+        # already skips to quickly (a look-ahead from regex_filter made it three times slower)
+        "stated_zero": re.compile(cfg["stated_zero"]),
         "stated_zero_units": [(e["noun_ending"], e["unit"]) for e in cfg["stated_zero_units"]],
         "system_body": re.compile(cfg["system_body"]),
-        "tier_levels": with_start_filter(re.compile(cfg["tier_levels"])),
+        "tier_levels": re.compile(cfg["tier_levels"]),
         "rate_change": re.compile(cfg["rate_change"]),
         "level_reached": re.compile(cfg["level_reached"]),
     }

@@ -168,3 +168,18 @@ def test_a_title_without_its_place_takes_the_body_the_opening_names():
 def test_an_ambiguous_district_name_is_a_mainland_district():
     found = _id("2022年度大安区行政审批服务局法治政府建设情况报告\n2022年，大安区行政审批服务局全面落实" + BODY)
     assert found.division_code == "510304"
+
+
+def test_rolindex_profile_prints_the_reporting_body(tmp_path, capsys):
+    import json
+
+    from pipeline import cli
+
+    report = tmp_path / "bureau.txt"
+    report.write_text("舟山市人力资源和社会保障局2023年法治政府建设年度报告\n2023年，市人社局" + BODY, encoding="utf-8")
+    assert cli.main(["profile", str(report)]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {k: printed[k] for k in ("unit_key", "unit_kind", "division_code", "parent_division", "tier",
+                                    "dept_type", "admin_level")} == {
+        "unit_key": "330900-dept-hrss", "unit_kind": "department", "division_code": "330900",
+        "parent_division": "330900", "tier": "prefecture", "dept_type": "人社", "admin_level": "department"}

@@ -183,3 +183,13 @@ def test_rolindex_profile_prints_the_reporting_body(tmp_path, capsys):
                                     "dept_type", "admin_level")} == {
         "unit_key": "330900-dept-hrss", "unit_kind": "department", "division_code": "330900",
         "parent_division": "330900", "tier": "prefecture", "dept_type": "人社", "admin_level": "department"}
+
+
+def test_a_place_name_the_text_cannot_resolve_is_flagged_for_review(tmp_path):
+    from pipeline.ingest.stage import profile_file
+
+    report = tmp_path / "xinhua.txt"
+    report.write_text("新华区发展和改革局\n2022年度法治政府建设工作报告\n2022年，我局" + BODY, encoding="utf-8")
+    profile, _ = profile_file(report)
+    flag = next(f for f in profile["flags"] if f.startswith("ambiguous_place:"))
+    assert profile["division_code"] in flag and len(flag.split(":")[1].split("/")) >= 2

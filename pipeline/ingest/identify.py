@@ -51,6 +51,7 @@ class Identification:
     doc_kind_source: str | None = None
     doc_kind_reason: str | None = None  # for `other` and `work_plan`: policy_interpretation, news_article ...
     year_inferred: bool = False  # the year is implied (a report dated early in Y about 一年来 -> Y-1)
+    ambiguous_place: str | None = None  # codes of equally likely divisions when the text cannot tell them apart
     title: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -340,12 +341,13 @@ def _split_department(unit: str) -> tuple[str, str | None]:
     return unit, None
 
 
-def _resolve_place(name: str, context: str) -> Division | None:
-    """The division a place name (possibly 'A市B区') refers to, disambiguated by the text's other places."""
+def _resolve_place(name: str, context: str) -> tuple[Division | None, tuple[str, ...]]:
+    """The division a place name (possibly 'A市B区') refers to, disambiguated by the text's other places,
+    and the codes of the equally likely divisions when the text cannot tell them apart (else ())."""
     gaz = load_gazetteer()
     parts = [m.group(0) for m in gaz.name_pattern.finditer(name)]
     if not parts:
-        return None
+        return None, ()
     candidates: list[Division] = list(gaz.lookup(parts[-1]))
     for ancestor_name in parts[:-1]:
         ancestors = gaz.lookup(ancestor_name)
@@ -355,12 +357,18 @@ def _resolve_place(name: str, context: str) -> Division | None:
         # province-level municipalities appear twice (110000 and 110100): prefer the province
         provinces = [c for c in candidates if c.level == "province"]
         if provinces and all(c.code[:2] in MUNICIPALITY_PREFIXES for c in candidates):
-            return provinces[0]
+            return provinces[0], ()
         scores = _place_scores(context)
-        # Taiwan, Hong Kong and Macao publish no such reports: a mainland namesake comes first (大安区)
-        candidates.sort(key=lambda c: (c.code[:2] in OUTSIDE_MAINLAND,
-                                       -sum(scores.get(a.code, 0.0) for a in gaz.path(c)[:-1])))
-    return candidates[0] if candidates else None
+
+        def rank(c: Division) -> tuple[bool, float]:
+            # Taiwan, Hong Kong and Macao publish no such reports: a mainland namesake comes first (大安区)
+            return c.code[:2] in OUTSIDE_MAINLAND, -sum(scores.get(a.code, 0.0) for a in gaz.path(c)[:-1])
+
+        candidates.sort(key=rank)
+        if rank(candidates[0]) == rank(candidates[1]):
+            # nothing in the text tells 石家庄's 新华区 from 平顶山's: the first is taken, and the doubt shown
+            return candidates[0], tuple(c.code for c in candidates if rank(c) == rank(candidates[0]))
+    return (candidates[0] if candidates else None), ()
 
 
 # lines that name places that are not the author: postal addresses and contact lines, news datelines
@@ -632,7 +640,9 @@ def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[st
     if department in _rules()["issuing_offices"] and title and "印发" in title:
         department = None  # 人民政府办公室关于印发…工作要点的通知: the plan is the government's, its office issues it
         unit = place_part
-    division = _resolve_place(place_part, text) if place_part else None
+    division, tied = _resolve_place(place_part, text) if place_part else (None, ())
+    if tied:
+        result["ambiguous_place"] = "/".join(tied)
     self_references = _self_reference_counts(text)
     body_level = _body_level(self_references)
     if division is None:
@@ -787,5 +797,6 @@ def identify(text: str, publish_date: str | None = None) -> Identification:
         doc_kind_source=kind_source,
         doc_kind_reason=reason,
         year_inferred=year_source in ("publish_date", "signature_date"),
+        ambiguous_place=unit.get("ambiguous_place"),
         title=title,
     )

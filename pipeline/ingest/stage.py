@@ -112,6 +112,8 @@ def _apply_identification(rec: DocumentRecord, text: str, publish_date: str | No
     rec.doc_kind, rec.doc_kind_source, rec.doc_kind_reason = ident.doc_kind, ident.doc_kind_source, ident.doc_kind_reason
     if ident.year_inferred and not manifest.get("report_year"):
         rec.flags.append("year_inferred")
+    if ident.ambiguous_place and not (manifest.get("division_code") or manifest.get("unit_id")):
+        rec.flags.append(f"ambiguous_place:{ident.ambiguous_place}")  # an auditor should confirm the body
     given_code = manifest.get("division_code") or manifest.get("unit_id")
     inferred = {
         "unit_name": (ident.unit_name, ident.unit_name_source),

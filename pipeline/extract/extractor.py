@@ -8,6 +8,8 @@ frame declaration (``configs/indicators.yaml``) accepts the quantity's verb, nou
 
 from __future__ import annotations
 
+import re
+
 from pipeline.config import load_config
 from pipeline.extract.frame import Frame, SentenceLexicon, frame_of, frame_rules, stated_zeros, tier_levels
 from pipeline.extract.mapper import Context, boundary_ok, index_text, map_indicator
@@ -16,6 +18,7 @@ from pipeline.extract.records import ExtractionRecord
 from pipeline.extract.scope import scope_of, section_map
 
 QUOTE_MAX_CHARS = 160
+_COMPARED = re.compile(r"同比|环比|较上年|比上年|较去年|比去年|较上一年|比上一年|较\d{4}年|比\d{4}年")
 EXCLUDED_QUOTE_CHARS = 30  # each side of an excluded number
 
 
@@ -104,9 +107,11 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
         map_rule = "map." + indicator if indicator else "map.none"
         if indicator is None and scope == "delta" and same_sentence and frame.role == "flow":
             # 受理79件，同比增长21.5% / 纠错率19.2%，较上年提高4.8个百分点: the change is about the
-            # measure just named in the same sentence
+            # measure just named in the same sentence; a percentage after a rate is its change only when
+            # compared (同比, 较上年): 网上可办率100%,承诺时限压缩94% is another measure
             previous = next((r for r in reversed(same_sentence) if r.indicator), None)
-            if previous is not None and previous.scope != "planned":
+            if previous is not None and previous.scope != "planned" and not (
+                    q.kind == "rate" and previous.kind == "rate" and not _COMPARED.search(ctx.clause())):
                 indicator, score, map_rule = previous.indicator, previous.score, "map.delta_of_previous"
         record = _record(doc, text, q, sentence.start, sentence.end, indicator, scope,
                          f"qty.{q.kind}|{map_rule}|{scope_rule}", score, version, frame)

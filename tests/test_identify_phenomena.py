@@ -193,3 +193,11 @@ def test_a_place_name_the_text_cannot_resolve_is_flagged_for_review(tmp_path):
     profile, _ = profile_file(report)
     flag = next(f for f in profile["flags"] if f.startswith("ambiguous_place:"))
     assert profile["division_code"] in flag and len(flag.split(":")[1].split("/")) >= 2
+
+
+def test_reports_that_look_a_little_like_look_alikes_stay_reports():
+    to_congress = _id("各位委员：\n受市政府委托，现将2022年法治政府建设情况报告如下。\n2022年，舟山市" + BODY)
+    dated_paragraph = _id("舟山市人民政府关于2022年法治政府建设情况的报告\n一、主要举措\n" + BODY
+                          + "\n3月15日，市政府召开常务会议专题学法。\n" + BODY)
+    assert (to_congress.doc_kind, to_congress.report_year) == ("annual_report", 2022)
+    assert dated_paragraph.doc_kind == "annual_report"

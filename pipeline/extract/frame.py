@@ -18,10 +18,9 @@ Lexicons and cues are data in ``configs/extraction.yaml`` (``frame``).
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
-from operator import itemgetter
 from typing import Any
 
 from pipeline.config import load_config
@@ -89,42 +88,43 @@ def _lexicon_automaton() -> Any:
 
 
 class SentenceLexicon:
-    """The verbs and nouns of one sentence (one automaton pass, shared by its quantities), in the order
-    the automaton gives them: by where they end and, at the same end, longest first."""
+    """The verbs and the nouns of one sentence (one automaton pass, shared by its quantities), each as
+    parallel lists ordered by where the word ends and, at the same end, longest first."""
 
-    __slots__ = ("ends", "hits", "start")
+    __slots__ = ("nouns", "start", "verbs")
 
     def __init__(self, sentence: Sentence) -> None:
-        found = list(_lexicon_automaton().iter(sentence.text, sentence.start, sentence.end))
-        self.start = sentence.start
-        self.ends = list(map(itemgetter(0), found))  # index of each word's last character
-        self.hits = list(map(itemgetter(1), found))  # (is_verb, is_noun, word)
+        verbs: tuple[list[int], list[int], list[str]] = ([], [], [])  # (ends, starts, words)
+        nouns: tuple[list[int], list[int], list[str]] = ([], [], [])
+        for last, (is_verb, is_noun, word) in _lexicon_automaton().iter(sentence.text, sentence.start, sentence.end):
+            for wanted, lists in ((is_verb, verbs), (is_noun, nouns)):
+                if wanted:
+                    lists[0].append(last + 1)
+                    lists[1].append(last + 1 - len(word))
+                    lists[2].append(word)
+        self.start, self.verbs, self.nouns = sentence.start, verbs, nouns
 
     def last(self, verb: bool, lo: int, hi: int, min_len: int = 1) -> tuple[str, int] | None:
         """(word, start) of the last verb (or noun) lying inside [lo, hi), the longest at its end."""
-        ends, hits = self.ends, self.hits
-        i = bisect_left(ends, hi) - 1
-        while i >= 0 and ends[i] >= lo:
-            first = i  # the words ending here: ends[first..i], longest first
+        ends, starts, words = self.verbs if verb else self.nouns
+        i = bisect_right(ends, hi) - 1
+        while i >= 0 and ends[i] > lo:
+            first = i  # the words ending here: [first..i], longest first
             while first > 0 and ends[first - 1] == ends[i]:
                 first -= 1
             for k in range(first, i + 1):
-                is_verb, is_noun, word = hits[k]
-                if (is_verb if verb else is_noun) and ends[k] - len(word) + 1 >= lo and len(word) >= min_len:
-                    return word, ends[k] - len(word) + 1
+                if starts[k] >= lo and len(words[k]) >= min_len:
+                    return words[k], starts[k]
             i = first - 1
         return None
 
     def first_verb_start(self, lo: int, hi: int) -> int | None:
         """Where the first verb lying inside [lo, hi) starts."""
-        i = bisect_left(self.ends, lo)
+        ends, starts, _words = self.verbs
         best = None
-        while i < len(self.ends) and self.ends[i] < hi:
-            is_verb, _is_noun, word = self.hits[i]
-            begin = self.ends[i] - len(word) + 1
-            if is_verb and begin >= lo and (best is None or begin < best):
-                best = begin
-            i += 1
+        for k in range(bisect_left(ends, lo), bisect_right(ends, hi)):
+            if starts[k] >= lo and (best is None or starts[k] < best):
+                best = starts[k]
         return best
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.ingest.dedupe import (
+    body_of,
     deduplicate_documents,
     figures,
     find_duplicates_by_fingerprint,
@@ -100,6 +101,7 @@ def test_bodies_without_a_unit_key_column_compare_id_level_and_name():
     assert same_body(("320501", "county", None), ("320501", None, "甲水县"))
     assert not same_body(("320501", "county", "甲水县"), ("320502", "county", "甲水县"))
     assert same_body(None, "320501-gov") and not same_body("320501-gov", "320501-dept-hrss")
+    assert body_of({"unit_key": "unidentified-doc1"}) is None and body_of({"unit_key": None}) is None
 
 
 def test_an_empty_year_has_nothing_to_deduplicate():
@@ -108,3 +110,18 @@ def test_an_empty_year_has_nothing_to_deduplicate():
     prints = pd.DataFrame(columns=["doc", "digest", "minhash", "n_flags", "n_chars"])
     out = deduplicate_documents(documents, prints, lambda doc: "")
     assert out.empty and list(out.columns) == list(documents.columns)
+
+
+def test_a_template_shared_by_many_bodies_costs_a_few_comparisons_each(monkeypatch):
+    """Finding another body's near-identical report for the flag compares at most MAX_FLAG_CHECKS texts per
+    document (the signatures rank the candidates), not every earlier report of the template."""
+    from pipeline.ingest import dedupe
+
+    calls = []
+    monkeypatch.setattr(dedupe, "jaccard", lambda a, b: calls.append(1) or len(a & b) / len(a | b))
+    texts = {f"c{i:03d}": _text(f"第{i}县", a=i, d=i + 1) for i in range(200)}
+    documents, prints = _frame(texts, {doc: f"{i}-gov" for i, doc in enumerate(texts)})
+    out = deduplicate_documents(documents, prints, texts.__getitem__).set_index("doc")
+    assert (out["disposition"] == "accepted").all()
+    assert all(any(f.startswith("shared_template:") for f in flags) for flags in out["flags"])
+    assert len(calls) <= len(texts) * dedupe.MAX_FLAG_CHECKS < len(texts) * (len(texts) - 1) // 2

@@ -29,6 +29,7 @@ import numpy as np
 SHINGLE_CHARS = 5
 NUM_PERM = 128
 NEAR_THRESHOLD = 0.85
+MAX_FLAG_CHECKS = 5  # exact comparisons spent on finding another body's near-identical report (for its flag)
 MINHASH_SCHEME = "affine32"  # datasketch needs a scheme name; LSH only reads the signature values
 _STRIP = re.compile(r"[\s\W\d_]+", re.UNICODE)
 
@@ -109,11 +110,13 @@ class DedupeResult:
     duplicates: dict[str, tuple[str, str]] = field(default_factory=dict)
     flags: dict[str, list[str]] = field(default_factory=dict)
 
+    def has(self, doc: str, kind: str) -> bool:
+        return any(f.startswith(f"{kind}:") for f in self.flags.get(doc, ()))
+
     def flag(self, doc: str, kind: str, partner: str) -> None:
         """At most one flag of each kind per document (its first, most similar, partner)."""
-        current = self.flags.setdefault(doc, [])
-        if not any(f.startswith(f"{kind}:") for f in current):
-            current.append(f"{kind}:{partner}")
+        if not self.has(doc, kind):
+            self.flags.setdefault(doc, []).append(f"{kind}:{partner}")
 
 
 def resolve_duplicates(entries: Sequence[tuple[str, Fingerprint, tuple[Any, ...]]], load_text: Callable[[str], str],
@@ -134,7 +137,9 @@ def resolve_duplicates(entries: Sequence[tuple[str, Fingerprint, tuple[Any, ...]
     result = DedupeResult()
     by_hash: dict[str, list[str]] = {}
     lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
-    digest_of: dict[str, str] = {}
+    signatures = np.zeros((len(entries), NUM_PERM), dtype=np.uint32)  # of the documents kept so far, by row
+    row_of: dict[str, int] = {}
+    template_flagged = np.zeros(len(entries), dtype=bool)  # by row: already flagged shared_template
     shingle_cache: dict[str, set[bytes]] = {}
     figure_cache: dict[str, Counter[str]] = {}
 
@@ -143,40 +148,65 @@ def resolve_duplicates(entries: Sequence[tuple[str, Fingerprint, tuple[Any, ...]
             text = load_text(doc)
             shingle_cache[doc], figure_cache[doc] = _shingles(text), figures(text)
 
+    def similarity(a: str, b: str) -> float:
+        load(a)
+        load(b)
+        return jaccard(shingle_cache[a], shingle_cache[b])
+
+    def figures_of(doc: str) -> Counter[str]:
+        load(doc)
+        return figure_cache[doc]
+
     for doc, print_, _pref in ordered:
-        digest_of[doc] = print_.digest
         minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme=MINHASH_SCHEME, hashvalues=print_.minhash)
-        exact = by_hash.get(print_.digest, [])
-        candidates = [*exact, *sorted(set(lsh.query(minhash)) - set(exact))]
+        exact_docs = by_hash.get(print_.digest, [])
+        exact = set(exact_docs)
+        near = sorted(set(lsh.query(minhash)) - exact)
+        body = bodies.get(doc)
+        same = [o for o in (*exact_docs, *near) if same_body(body, bodies.get(o))]
+        # the duplicate decision needs every same-body candidate's exact similarity (usually few)
         matches: list[tuple[float, str]] = []  # (similarity, kept doc), exact copies first
-        for other in candidates:
-            load(doc)
-            load(other)
-            score = 1.0 if other in exact else jaccard(shingle_cache[doc], shingle_cache[other])
+        for other in same:
+            score = 1.0 if other in exact else similarity(doc, other)
             if score >= NEAR_THRESHOLD:
                 matches.append((score, other))
         matches.sort(key=lambda m: (-m[0], m[1]))
         kept_as: tuple[str, str] | None = None
         for score, other in matches:
-            body_ok = same_body(bodies.get(doc), bodies.get(other))
-            figures_ok = figure_cache[doc] == figure_cache[other]
-            if body_ok and figures_ok:
+            if figures_of(doc) == figures_of(other):
                 kept_as = (other, f"exact duplicate of {other} (same normalised text)" if other in exact
                            else f"near duplicate of {other} (shingle Jaccard {score:.2f}, same figures)")
                 break
         if kept_as is not None:
             result.duplicates[doc] = kept_as
             continue
-        for _score, other in matches:  # kept although near-identical to these: say why
-            if not same_body(bodies.get(doc), bodies.get(other)):
-                kind = ("conflicting_claims" if other in exact and figure_cache[doc] == figure_cache[other]
+        if matches:  # the same body, other figures
+            result.flag(doc, "conflicting_figures", matches[0][1])
+            result.flag(matches[0][1], "conflicting_figures", doc)
+        # other bodies: one confirmed partner is enough for the flag (the candidates most alike by their
+        # signatures first, at most MAX_FLAG_CHECKS exact comparisons: a template shared by thousands of
+        # bodies stays linear)
+        same_set = set(same)
+        others = [o for o in (*exact_docs, *near) if o not in same_set]
+        if len(others) > MAX_FLAG_CHECKS:  # exact copies, then reports not flagged yet, then the most alike
+            rows = np.fromiter((row_of[o] for o in others), dtype=np.intp, count=len(others))
+            is_exact = np.fromiter((o in exact for o in others), dtype=bool, count=len(others))
+            alike = (signatures[rows] == print_.minhash.astype(np.uint32)).mean(axis=1)
+            order = np.lexsort((-alike, template_flagged[rows], ~is_exact))[:MAX_FLAG_CHECKS]
+            others = [others[i] for i in order]
+        for other in others[:MAX_FLAG_CHECKS]:
+            if other in exact or similarity(doc, other) >= NEAR_THRESHOLD:
+                kind = ("conflicting_claims" if other in exact and figures_of(doc) == figures_of(other)
                         else "shared_template")
-            else:
-                kind = "conflicting_figures"
-            result.flag(doc, kind, other)
-            result.flag(other, kind, doc)
+                result.flag(doc, kind, other)
+                result.flag(other, kind, doc)
+                template_flagged[row_of[other]] = result.has(other, "shared_template")
+                break
         by_hash.setdefault(print_.digest, []).append(doc)
         lsh.insert(doc, minhash)
+        row_of[doc] = len(row_of)
+        signatures[row_of[doc]] = print_.minhash
+        template_flagged[row_of[doc]] = result.has(doc, "shared_template")
     return result
 
 
@@ -194,8 +224,9 @@ def body_of(row: Mapping[str, Any]) -> Body:
     def known(value: Any) -> Any:
         return None if value is None or (isinstance(value, float) and value != value) else value
 
-    if "unit_key" in row:
-        return known(row["unit_key"])
+    if "unit_key" in row:  # unidentified-<doc> (a body filled in downstream for a document without one) is unknown
+        key = known(row["unit_key"])
+        return None if key is None or str(key).startswith("unidentified-") else key
     body = tuple(known(row.get(k)) for k in ("unit_id", "admin_level", "unit_name"))
     return None if body[0] is None and body[2] is None else body
 

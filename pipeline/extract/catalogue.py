@@ -35,6 +35,7 @@ class Indicator:
     refuse_nouns: frozenset[str] = frozenset()
     roles: frozenset[str] = frozenset(DEFAULT_ROLES)
     paragraph_topic: bool = True  # may a cue group be borrowed from the paragraph's earlier sentences?
+    topic_in_clause: bool = False  # must the first cue group stand in the quantity's own clause?
 
     def accepts(self, verb: str | None, noun: str | None, role: str) -> bool:
         """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
@@ -93,5 +94,6 @@ def load_catalogue() -> Catalogue:
             nouns=frozenset(frame.get("nouns") or ()), refuse_nouns=frozenset(frame.get("refuse_nouns") or ()),
             roles=frozenset(frame.get("roles") or DEFAULT_ROLES),
             paragraph_topic=bool(cues.get("paragraph_topic", True)),
+            topic_in_clause=bool(cues.get("topic_in_clause", False)),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

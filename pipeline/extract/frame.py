@@ -119,13 +119,27 @@ class SentenceLexicon:
         return None
 
     def first_verb_start(self, lo: int, hi: int) -> int | None:
-        """Where the first verb lying inside [lo, hi) starts."""
+        """Where the first verb lying inside [lo, hi) starts, leaving out a verb a noun follows at once
+        (处罚 in 行政处罚案卷 is part of the noun)."""
         ends, starts, _words = self.verbs
+        noun_starts = self.nouns[1]
         best = None
         for k in range(bisect_left(ends, lo), bisect_right(ends, hi)):
-            if starts[k] >= lo and (best is None or starts[k] < best):
+            if starts[k] >= lo and (best is None or starts[k] < best) and ends[k] not in noun_starts:
                 best = starts[k]
         return best
+
+    def noun_after(self, lo: int, hi: int) -> str | None:
+        """The counted noun of the phrase [lo, hi) after a measure word: its last noun of two characters
+        or more, else a one-character noun right at its start (14个省)."""
+        found = self.last(False, lo, hi, min_len=2)
+        if found is not None:
+            return found[0]
+        ends, starts, words = self.nouns
+        for k in range(bisect_right(ends, lo), bisect_right(ends, hi)):
+            if starts[k] == lo:
+                return words[k]
+        return None
 
 
 def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, bool]:
@@ -161,9 +175,9 @@ def noun_of(text: str, q: Quantity, ctx: Context, lex: SentenceLexicon) -> tuple
     verb_start = lex.first_verb_start(q.end, phrase_end)
     if verb_start is not None:
         phrase_end = verb_start
-    noun = lex.last(False, q.end, phrase_end)
+    noun = lex.noun_after(q.end, phrase_end)
     if noun is not None:
-        return noun[0], True, text[q.end:phrase_end]
+        return noun, True, text[q.end:phrase_end]
     before = lex.last(False, ctx.clause_start, ctx.start, min_len=2)
     return (before[0] if before else None), False, text[q.end:phrase_end]
 

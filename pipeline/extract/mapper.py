@@ -165,11 +165,12 @@ class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
     __slots__ = ("all_of", "code", "indicator", "near", "none_of", "none_re", "number", "paragraph_topic",
-                 "specificity")
+                 "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
         self.indicator = indicator  # its frame declaration: ``accepts(verb, noun, role)``
         self.code, self.number, self.paragraph_topic = indicator.code, indicator.number, indicator.paragraph_topic
+        self.topic_in_clause = indicator.topic_in_clause
         self.all_of = tuple(frozenset(group) for group in indicator.all_of)
         self.none_of, self.near = frozenset(indicator.none_of), frozenset(indicator.near)
         # the none_of terms, searched in the noun phrase after the measure word
@@ -310,9 +311,11 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
         return None
     score = 0.0
     borrowed = False  # a group named only before the clause: the topic is borrowed from earlier text
-    for group in rule.all_of:
+    for i, group in enumerate(rule.all_of):
         if not local.isdisjoint(group):
             score += 2.0
+        elif i == 0 and rule.topic_in_clause:
+            return None  # 联合检查21次 after 执法检查计划: the indicator's topic must be named in the clause
         elif not before.isdisjoint(group):
             score += 1.0
             borrowed = True

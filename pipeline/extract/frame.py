@@ -18,7 +18,7 @@ Lexicons and cues are data in ``configs/extraction.yaml`` (``frame``).
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -29,6 +29,7 @@ from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
 _COORDINATORS = frozenset("、和及与")  # verbs joined by these are one coordinated verb (制定、修改)
+MAX_NOUN_CHARS = 12  # longer than any noun of the lexicon
 NOUN_AFTER_CHARS = 16  # how far after the measure word its noun phrase may run (36个行政审批单位)
 
 
@@ -73,61 +74,50 @@ def frame_rules() -> dict[str, Any]:
     }
 
 
-@cache
-def _lexicon_automaton() -> Any:
-    """Every verb and noun of the frame lexicons in one Aho-Corasick automaton: word -> (is_verb, is_noun, word)."""
-    import ahocorasick
-
-    cfg = load_config("extraction")["frame"]
-    verbs, nouns = set(cfg["verbs"]), set(cfg["nouns"])
-    automaton = ahocorasick.Automaton()
-    for word in verbs | nouns:
-        automaton.add_word(word, (word in verbs, word in nouns, word))
-    automaton.make_automaton()
-    return automaton
-
-
 class SentenceLexicon:
-    """The verbs and the nouns of one sentence (one automaton pass, shared by its quantities), each as
-    parallel lists ordered by where the word ends and, at the same end, longest first."""
+    """The verbs and nouns of one sentence, read from the mapper's single automaton pass over it
+    (``Sentence.cue_matches``: the cue automaton holds the frame lexicons too), shared by its quantities.
+    Occurrences are ordered by where they end and, at the same end, longest first."""
 
-    __slots__ = ("nouns", "start", "verbs")
+    __slots__ = ("lasts", "start", "terms")
 
     def __init__(self, sentence: Sentence) -> None:
-        verbs: tuple[list[int], list[int], list[str]] = ([], [], [])  # (ends, starts, words)
-        nouns: tuple[list[int], list[int], list[str]] = ([], [], [])
-        for last, (is_verb, is_noun, word) in _lexicon_automaton().iter(sentence.text, sentence.start, sentence.end):
-            for wanted, lists in ((is_verb, verbs), (is_noun, nouns)):
-                if wanted:
-                    lists[0].append(last + 1)
-                    lists[1].append(last + 1 - len(word))
-                    lists[2].append(word)
-        self.start, self.verbs, self.nouns = sentence.start, verbs, nouns
+        self.start = sentence.start
+        self.lasts, self.terms = sentence.cue_matches()
 
     def last(self, verb: bool, lo: int, hi: int, min_len: int = 1) -> tuple[str, int] | None:
         """(word, start) of the last verb (or noun) lying inside [lo, hi), the longest at its end."""
-        ends, starts, words = self.verbs if verb else self.nouns
-        i = bisect_right(ends, hi) - 1
-        while i >= 0 and ends[i] > lo:
-            first = i  # the words ending here: [first..i], longest first
-            while first > 0 and ends[first - 1] == ends[i]:
+        lasts, terms = self.lasts, self.terms
+        wanted = _verbs() if verb else _nouns()
+        i = bisect_left(lasts, hi) - 1  # occurrences ending before hi
+        while i >= 0 and lasts[i] >= lo:
+            first = i  # the terms ending here: [first..i], longest first
+            while first > 0 and lasts[first - 1] == lasts[i]:
                 first -= 1
             for k in range(first, i + 1):
-                if starts[k] >= lo and len(words[k]) >= min_len:
-                    return words[k], starts[k]
+                word = terms[k]
+                if word in wanted and lasts[k] - len(word) + 1 >= lo and len(word) >= min_len:
+                    return word, lasts[k] - len(word) + 1
             i = first - 1
         return None
 
     def first_verb_start(self, lo: int, hi: int) -> int | None:
         """Where the first verb lying inside [lo, hi) starts, leaving out a verb a noun follows at once
         (处罚 in 行政处罚案卷 is part of the noun)."""
-        ends, starts, _words = self.verbs
-        noun_starts = self.nouns[1]
+        lasts, terms, verbs = self.lasts, self.terms, _verbs()
         best = None
-        for k in range(bisect_left(ends, lo), bisect_right(ends, hi)):
-            if starts[k] >= lo and (best is None or starts[k] < best) and ends[k] not in noun_starts:
-                best = starts[k]
+        for k in range(bisect_left(lasts, lo), bisect_left(lasts, hi)):
+            word = terms[k]
+            if word in verbs:
+                begin = lasts[k] - len(word) + 1
+                if begin >= lo and (best is None or begin < best) and not self._noun_starts_at(lasts[k] + 1):
+                    best = begin
         return best
+
+    def _noun_starts_at(self, pos: int) -> bool:
+        lasts, terms, nouns = self.lasts, self.terms, _nouns()
+        return any(terms[k] in nouns and lasts[k] - len(terms[k]) + 1 == pos
+                   for k in range(bisect_left(lasts, pos), bisect_left(lasts, pos + MAX_NOUN_CHARS)))
 
     def noun_after(self, lo: int, hi: int) -> str | None:
         """The counted noun of the phrase [lo, hi) after a measure word: its last noun of two characters
@@ -135,11 +125,19 @@ class SentenceLexicon:
         found = self.last(False, lo, hi, min_len=2)
         if found is not None:
             return found[0]
-        ends, starts, words = self.nouns
-        for k in range(bisect_right(ends, lo), bisect_right(ends, hi)):
-            if starts[k] == lo:
-                return words[k]
+        if lo < hi and self.terms and (single := self.last(False, lo, lo + 1)) is not None:
+            return single[0]
         return None
+
+
+@cache
+def _verbs() -> frozenset[str]:
+    return frozenset(load_config("extraction")["frame"]["verbs"])
+
+
+@cache
+def _nouns() -> frozenset[str]:
+    return frozenset(load_config("extraction")["frame"]["nouns"])
 
 
 def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, bool]:

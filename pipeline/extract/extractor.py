@@ -68,7 +68,7 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
     lexicon: SentenceLexicon | None = None  # the frame lexicon's words in the sentence being read
     quantities = find_quantities(text, keep_excluded=True)
     extra = [Quantity(s, e, 0.0, None, unit, "count", "stated_zero", text[s:e]) for s, e, _noun, unit in stated_zeros(text)]
-    tiers = tier_levels(text) if "级" in text else []
+    tiers = tier_levels(text)
     extra += [Quantity(s, e, value, None, "级", "count", "exact", text[s:e]) for s, e, value in tiers]
     tier_starts = {s for s, _e, _v in tiers}
     if extra:

@@ -231,21 +231,26 @@ def stated_zeros(text: str) -> list[tuple[int, int, str, str]]:
             for m in r["stated_zero"].finditer(text)]
 
 
-_TIER_NUMERAL = re.compile("[两二三四五]级")
+_TIER_NUMERALS = frozenset("两二三四五")
 TIER_LIST_CHARS = 24  # how far back a list of tiers may start
 
 
 def tier_levels(text: str) -> list[tuple[int, int, float]]:
     """Tiers of government counted after a list of them (省、市、县三级 -> 3; 市、区两级 -> 2): (start, end,
-    value) of the numeral + 级. (The rare numeral + 级 is found first; the list is looked for before it.)"""
+    value) of the numeral + 级. (Each 级 is found with str.find and its numeral checked first; the list
+    is looked for before it only then.)"""
     found = []
     pattern = frame_rules()["tier_levels"]
-    for hit in _TIER_NUMERAL.finditer(text):
-        m = pattern.search(text, max(0, hit.start() - TIER_LIST_CHARS), hit.end())
-        while m is not None and m.end() < hit.end():
-            m = pattern.search(text, m.end(), hit.end())
-        if m is not None and m.end() == hit.end():
-            value = parse_number(m.group("num"))
-            if value is not None:
-                found.append((m.start("num"), m.end(), value))
+    pos = text.find("级", 1)
+    while pos >= 0:
+        if text[pos - 1] in _TIER_NUMERALS:
+            end = pos + 1
+            m = pattern.search(text, max(0, pos - 1 - TIER_LIST_CHARS), end)
+            while m is not None and m.end() < end:
+                m = pattern.search(text, m.end(), end)
+            if m is not None and m.end() == end:
+                value = parse_number(m.group("num"))
+                if value is not None:
+                    found.append((m.start("num"), end, value))
+        pos = text.find("级", pos + 1)
     return found

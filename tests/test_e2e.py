@@ -160,7 +160,8 @@ def test_workbook_has_a_readme_and_a_sheet_per_table(published_2017):
     readme = list(book["README"].iter_rows(values_only=True))
     assert any(row[1] == "score" and "综合得分" in row[2] for row in readme)
     header = next(book["scores"].iter_rows(values_only=True))
-    assert header[:5] == ("unit_key", "unit_name", "admin_level", "year", "score")
+    assert header[:10] == ("unit_key", "unit_name", "unit_kind", "division_code", "parent_division", "tier",
+                           "dept_type", "admin_level", "year", "score")
 
 
 def test_datapackage_describes_every_published_file(published_2017):

@@ -79,6 +79,9 @@ def test_empty_stage_outputs_are_typed(empty_year):
     assert scores.num_rows == 0 and pa.types.is_floating(scores.schema.field("score").type)
     indicators = pq.read_table(catalog.indicator_scores)
     assert indicators.num_rows == 0 and pa.types.is_floating(indicators.schema.field("weight").type)
+    for path in (catalog.quarantine, catalog.accepted_records, catalog.accepted_panel, catalog.scores,
+                 catalog.indicator_scores, catalog.missing, catalog.year_over_year):  # no column left untyped
+        assert not [f.name for f in _schema(path) if pa.types.is_null(f.type)], path
     published = catalog.publish_dir
     for table, column, kind in (("scores", "score", pa.float64()), ("indicators", "flags", pa.list_(pa.string())),
                                 ("documents", "flags", pa.list_(pa.string())), ("missing", "status", pa.string())):

@@ -24,6 +24,7 @@ from pipeline.index.missing import missing_data_status
 from pipeline.index.size import load_denominators, size_normalise
 from pipeline.index.yoy import compare_years
 from pipeline.ingest.bodies import BODY_COLUMNS, with_unit_keys
+from pipeline.publish.schemas import write_typed
 from pipeline.settings import RunSettings
 
 log = logging.getLogger(__name__)
@@ -156,19 +157,19 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     units_docs = with_unit_keys(documents)[["doc", "unit_key"]]
     scores, indicators = build_index(panel, units, cfg, settings.year, framework_doc)
     check_scores(scores, indicators, catalog)
-    io.write_parquet(catalog.scores, scores)
-    io.write_parquet(catalog.indicator_scores, indicators)
+    write_typed(catalog.scores, scores, "scores")
+    write_typed(catalog.indicator_scores, indicators, "indicators")
     audit = statistical_audit(indicators)
-    io.write_parquet(catalog.audit, audit)
+    write_typed(catalog.audit, audit, "audit")
     quarantine = io.read_parquet(catalog.quarantine)
     doc_unit = dict(zip(units_docs["doc"], units_docs["unit_key"], strict=True))
     invalid = {(str(doc_unit[r.doc]), str(r.indicator)) for r in quarantine.itertuples()
                if r.dataset == "panel" and r.doc in doc_unit}
-    io.write_parquet(catalog.missing, missing_data_status(units, load_framework(settings.year, doc=framework_doc),
-                                                          panel, invalid))
+    write_typed(catalog.missing, missing_data_status(units, load_framework(settings.year, doc=framework_doc),
+                                                     panel, invalid), "missing")
     previous_path = Catalog(settings.out, settings.year - 1).publish_dir / "scores.parquet"
     previous = io.read_parquet(previous_path) if previous_path.exists() else None
-    io.write_parquet(catalog.year_over_year, compare_years(scores, previous, cfg["year_over_year"]))
+    write_typed(catalog.year_over_year, compare_years(scores, previous, cfg["year_over_year"]), "year_over_year")
     flagged = audit[audit["flag"].notna()]
     if len(flagged):
         log.info("index: statistical audit flags %d indicator pairs: %s", len(flagged),

@@ -54,3 +54,45 @@ def conform(frame: Any, schema: Any) -> Any:
             out[f.name] = pd.Series([None if v is None or (isinstance(v, float) and v != v) else str(v)
                                      for v in out[f.name]], index=out.index, dtype=object)
     return out
+
+
+def empty_table_schema(frame: Any, name: str | None = None) -> Any:
+    """The arrow schema to write an empty frame with (an empty frame has no values to infer types from:
+    its object columns would be written as null): the published table's declared type for each declared
+    column (``dim_<code>`` included), the frame's own numeric or boolean dtype for the others, text for the
+    rest. ``name``: the table in ``configs/published_tables.yaml``, if any."""
+    import pandas as pd
+    import pyarrow as pa
+
+    declared: dict[str, str] = {}
+    if name is not None:
+        for col in load_config("published_tables")["tables"][name]["columns"]:
+            declared[col["name"]] = col["type"]
+
+    def arrow_type(column: str) -> Any:
+        kind = declared.get(column) or (declared.get("dim_*") if column.startswith("dim_") else None)
+        if kind:
+            return _arrow_type(kind)
+        dtype = frame[column].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            return pa.bool_()
+        if pd.api.types.is_integer_dtype(dtype):
+            return pa.int64()
+        if pd.api.types.is_float_dtype(dtype):
+            return pa.float64()
+        return pa.string()
+
+    return pa.schema([(str(c), arrow_type(str(c))) for c in frame.columns])
+
+
+def write_typed(target: Any, frame: Any, name: str | None = None) -> Any:
+    """``io.write_parquet``, with ``empty_table_schema`` when the frame is empty."""
+    import pyarrow as pa
+
+    from pipeline import io
+
+    if not frame.empty:
+        return io.write_parquet(target, frame)
+    schema = empty_table_schema(frame, name)
+    text_or_list = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_list(f.type)]
+    return io.write_parquet(target, frame.astype(dict.fromkeys(text_or_list, object)), schema=schema)

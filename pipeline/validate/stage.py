@@ -18,6 +18,7 @@ from pipeline import io
 from pipeline.catalog import Catalog
 from pipeline.config import load_config
 from pipeline.errors import PermanentError
+from pipeline.publish.schemas import write_typed
 from pipeline.settings import RunSettings
 from pipeline.validate.gx_runner import RuleOutcome, run_suite
 from pipeline.validate.suites import read_suite
@@ -254,7 +255,7 @@ def run_validate(settings: RunSettings) -> dict[str, Any]:
     quarantine = pd.DataFrame(quarantined, columns=["dataset", "row", "rules", "severity", "doc", "indicator",
                                                     "value", "unit", "quote", "record"])
     quarantine = quarantine.astype({"value": "float64", "row": "int64"})
-    io.write_parquet(catalog.quarantine, quarantine)
+    write_typed(catalog.quarantine, quarantine)  # typed even when no row was quarantined
     accepted_panel = accepted_frames["panel"]
     io.write_parquet(catalog.accepted_panel, accepted_panel,
                      schema=empty_panel_schema(list(accepted_panel.columns)) if accepted_panel.empty else None)

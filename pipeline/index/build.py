@@ -18,9 +18,16 @@ __all__ = ["Framework", "aggregate", "dimension_sizes", "impute_group_mean", "lo
            "treat_outliers", "uncertainty"]
 
 
+def _group_col(frame: Any) -> str:
+    """Units are compared within their peer group when the frame has one, else within admin level."""
+    return "peer_group" if "peer_group" in frame else "admin_level"
+
+
 def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> Any:
-    """Add ``normalised`` (0-100, higher is better) to panel rows of scored indicators."""
+    """Add ``normalised`` (0-100, higher is better) to panel rows of scored indicators (min-max and z
+    statistics within the peer group, or the admin level when the panel has no ``peer_group``)."""
     frame = panel.merge(framework.indicators, on=["indicator", "admin_level"], how="inner")
+    group = _group_col(frame)
     value = frame["value"].astype(float)
     if method == "goalposts":
         lo, hi = frame["lo"], frame["hi"]
@@ -33,11 +40,11 @@ def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> An
             lo = lo.where(~logged, np.log((lo - shift).clip(lower=0) + 1))
             hi = hi.where(~logged, np.log((hi - shift).clip(lower=0) + 1))
     elif method == "minmax":
-        grouped = frame.groupby(["admin_level", "indicator"])["value"]
+        grouped = frame.groupby([group, "indicator"])["value"]
         lo, hi = grouped.transform("min").astype(float), grouped.transform("max").astype(float)
     elif method == "zscore":
-        # z within (level, indicator), shown on a 0-100 scale as 50 + 10 z (a T-score), clipped
-        grouped = frame.groupby(["admin_level", "indicator"])["value"]
+        # z within (group, indicator), shown on a 0-100 scale as 50 + 10 z (a T-score), clipped
+        grouped = frame.groupby([group, "indicator"])["value"]
         sd = grouped.transform("std").astype(float)
         z = ((value - grouped.transform("mean").astype(float)) / sd.where(sd > 0, np.nan)).fillna(0.0)
         scaled = ((50 + 10 * z).clip(0, 100) / 100)
@@ -70,9 +77,9 @@ def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
     frame = panel.assign(value_raw=panel["value"].astype(float), log_shift=np.nan).reset_index(drop=True)
     log_rows: list[dict[str, Any]] = []
     if cfg.get("treatment", "none") == "none":
-        return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_key", "original", "treated",
+        return frame, pd.DataFrame(log_rows, columns=["group", "indicator", "unit_key", "original", "treated",
                                                       "action"])
-    for (level, code), group in frame.groupby(["admin_level", "indicator"], sort=True):
+    for (level, code), group in frame.groupby([_group_col(frame), "indicator"], sort=True):
         values = group["value"].astype(float).copy()
         if len(values) < int(cfg["min_units"]) or not _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
             continue
@@ -92,14 +99,14 @@ def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
             shift = float(original.min())
             frame.loc[group.index, "value"] = np.log(original - shift + 1)
             frame.loc[group.index, "log_shift"] = shift
-            log_rows.append({"admin_level": level, "indicator": code, "unit_key": None, "original": None,
+            log_rows.append({"group": level, "indicator": code, "unit_key": None, "original": None,
                              "treated": None, "action": "log_transformed"})
             continue
         for idx, original, treated in changed:
             frame.loc[idx, "value"] = treated
-            log_rows.append({"admin_level": level, "indicator": code, "unit_key": frame.loc[idx, "unit_key"],
+            log_rows.append({"group": level, "indicator": code, "unit_key": frame.loc[idx, "unit_key"],
                              "original": original, "treated": treated, "action": "winsorised"})
-    return frame, pd.DataFrame(log_rows, columns=["admin_level", "indicator", "unit_key", "original", "treated",
+    return frame, pd.DataFrame(log_rows, columns=["group", "indicator", "unit_key", "original", "treated",
                                                   "action"])
 
 
@@ -159,27 +166,28 @@ def aggregate(normalised: Any, method: str = "arithmetic", weights: dict[str, fl
 
 
 def rank_within_level(scores: Any) -> Any:
-    """Rank 1 = best score within each admin level (ties share the best rank)."""
-    return scores.groupby("admin_level")["score"].rank(ascending=False, method="min")
+    """Rank 1 = best score within each peer group (or admin level without one; ties share the best rank)."""
+    return scores.groupby(_group_col(scores))["score"].rank(ascending=False, method="min")
 
 
 def impute_group_mean(normalised: Any, units: Any, framework: Framework) -> Any:
     """Fill every applicable, unreported (unit, indicator) with the mean normalised value of the units of
-    the same admin level that reported it (COINr-style peer-group mean; for sensitivity analysis only)."""
+    the same peer group (admin level without one) that reported it (COINr's i_mean_grp; sensitivity only)."""
     import pandas as pd
 
-    means = (normalised.groupby(["admin_level", "indicator"], as_index=False)["normalised"].mean())
-    applicable = units[["unit_key", "admin_level"]].merge(
+    group = "peer_group" if "peer_group" in normalised and "peer_group" in units else "admin_level"
+    keep = list(dict.fromkeys(["unit_key", "admin_level", group]))
+    means = (normalised.groupby([group, "indicator"], as_index=False)["normalised"].mean())
+    applicable = units[keep].merge(
         framework.indicators[["indicator", "dimension", "admin_level"]], on="admin_level")
     reported = normalised[["unit_key", "indicator"]].assign(_reported=True)
     missing = applicable.merge(reported, on=["unit_key", "indicator"], how="left")
     missing = missing[missing["_reported"].isna()].drop(columns="_reported")
-    filled = missing.merge(means, on=["admin_level", "indicator"], how="inner")
+    filled = missing.merge(means, on=[group, "indicator"], how="inner")
     if filled.empty:
         return normalised
     filled = filled.sort_values(["unit_key", "indicator"]).reset_index(drop=True)
-    return pd.concat([normalised, filled[["unit_key", "admin_level", "indicator", "dimension", "normalised"]]],
-                     ignore_index=True)
+    return pd.concat([normalised, filled[[*keep, "indicator", "dimension", "normalised"]]], ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -239,7 +247,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
 
     Each draw picks an outlier treatment, a normalisation, an imputation and an aggregation, and
     multiplies every indicator and dimension weight by U(1 - noise, 1 + noise); the scores of all units
-    are computed at once on dense arrays, then ranked within admin level.
+    are computed at once on dense arrays, then ranked within peer group (admin level without one).
     """
     import pandas as pd
 
@@ -264,7 +272,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
     sizes = dimension_sizes(framework)
     dim_size = np.array([[sizes.get((str(level), d), 0) for d in framework.dimensions] for level in
                          units["admin_level"]], dtype=float)
-    levels = units["admin_level"].to_numpy(dtype=str)
+    levels = units[_group_col(units)].to_numpy(dtype=str)  # ranks within peer group
     ranks = []
     for _ in range(int(cfg["draws"])):
         treatment = treatments[rng.integers(len(treatments))]
@@ -280,7 +288,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
         weights = np.array([framework.weights.get(c, 1.0) * factors.get(c, 1.0) for c in m.codes])
         dim_weights = np.array([framework.dimension_weights.get(d, 1.0) for d in framework.dimensions]) * dim_factors
         score = _matrix_scores(m, weights, dim_weights, agg_method, min_share, dim_size)
-        draw = pd.DataFrame({"unit_key": m.unit_keys, "admin_level": levels, "score": score}).dropna(subset=["score"])
+        draw = pd.DataFrame({"unit_key": m.unit_keys, "peer_group": levels, "score": score}).dropna(subset=["score"])
         ranks.append(draw.assign(rank=rank_within_level(draw))[["unit_key", "rank"]])
     if not ranks:
         return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])

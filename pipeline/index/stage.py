@@ -16,11 +16,11 @@ from pipeline.index.build import (
     dimension_sizes,
     load_framework,
     normalise,
-    rank_within_level,
     treat_outliers,
     uncertainty,
 )
 from pipeline.index.missing import missing_data_status
+from pipeline.index.peers import peer_groups, rank_within_group
 from pipeline.index.size import load_denominators, size_normalise
 from pipeline.index.yoy import compare_years
 from pipeline.ingest.bodies import BODY_COLUMNS, with_unit_keys
@@ -39,7 +39,10 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     framework_doc = framework_doc if framework_doc is not None else load_config("framework")
     framework = load_framework(year, doc=framework_doc)
     units = units.reindex(columns=["unit_key", "unit_name", "admin_level", *BODY_COLUMNS])
+    units = units.assign(peer_group=peer_groups(units, cfg["peer_groups"]))
+    group_of = dict(zip(units["unit_key"], units["peer_group"], strict=True))
     sized = size_normalise(panel, framework_doc, load_denominators(), year)
+    sized = sized.assign(peer_group=sized["unit_key"].map(group_of))
     log.info("index: framework %s, %d scored indicators valid in %d", framework.version,
              framework.indicators["indicator"].nunique(), year)
     log.info("index: size normalisation %s", sized["size_flag"].value_counts().to_dict())
@@ -55,7 +58,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     scores["n_indicators"] = scores["unit_key"].map(counts).fillna(0).astype("int64")
     scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored).astype(float)).fillna(0.0)
     ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
-    ranked["rank"] = rank_within_level(ranked).astype("int64")
+    ranked["rank"] = rank_within_group(ranked).astype("int64")
     log.info("index: normalisation %s, aggregation %s; %d units scored, %d ranked (screen: coverage >= %s)",
              cfg["normalisation"], cfg["aggregation"], int(scores["score"].notna().sum()), len(ranked),
              cfg["min_coverage"])
@@ -68,9 +71,9 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
             scores[f"dim_{dim}"] = float("nan")
     scores = scores.assign(year=year, method_version=cfg["method_version"])
     dim_cols = [f"dim_{d}" for d in framework.dimensions]
-    scores = scores[["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "year", "score", "rank", "rank_q05", "rank_median",
-                     "rank_q95", *dim_cols, "coverage", "n_indicators", "method_version"]]
-    scores = scores.astype({"rank": "Int64"}).sort_values(["admin_level", "rank", "unit_key"]).reset_index(drop=True)
+    scores = scores[["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "peer_group", "year", "score", "rank",
+                     "rank_q05", "rank_median", "rank_q95", *dim_cols, "coverage", "n_indicators", "method_version"]]
+    scores = scores.astype({"rank": "Int64"}).sort_values(["peer_group", "rank", "unit_key"]).reset_index(drop=True)
     used = normalised[["unit_key", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})
     indicators = panel.merge(used, on=["unit_key", "indicator"], how="left").merge(
         weights, on=["unit_key", "indicator"], how="left")
@@ -78,14 +81,13 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
                  if f == "not_size_normalised"}
     winsorised = set(zip(treatments.loc[treatments["action"] == "winsorised", "unit_key"],
                          treatments.loc[treatments["action"] == "winsorised", "indicator"], strict=True))
-    logged = set(zip(treatments.loc[treatments["action"] == "log_transformed", "admin_level"],
+    logged = set(zip(treatments.loc[treatments["action"] == "log_transformed", "group"],
                      treatments.loc[treatments["action"] == "log_transformed", "indicator"], strict=True))
     flags = [list(f) + (["outlier_winsorised"] if (u, i) in winsorised else [])
-             + (["outlier_log_transformed"] if (lv, i) in logged else [])
+             + (["outlier_log_transformed"] if (group_of.get(u), i) in logged else [])
              + (["not_size_normalised"] if (u, i) in not_sized else [])
-             for f, u, i, lv in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
-                                    indicators["unit_key"], indicators["indicator"], indicators["admin_level"],
-                                    strict=True)]
+             for f, u, i in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
+                                indicators["unit_key"], indicators["indicator"], strict=True)]
     indicators = indicators.assign(
         year=year, raw_value=indicators["value"], weight=indicators["weight"].fillna(0.0), flags=flags,
         method_version=cfg["method_version"])

@@ -23,12 +23,17 @@ def _source_line(fig: Any, method_version: str) -> None:
 
 
 def ranked_bar(scores: Any, level: str, year: int, method_version: str) -> Any:
-    """Scores of one admin level as bars (best on top), beside each unit's rank with its 5–95 % interval."""
+    """Scores of one peer group (``level``: a ``peer_group`` code, or an admin level for scores without
+    peer groups) as bars (best on top), beside each unit's rank with its 5–95 % interval."""
     use_house_style()
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    data = (scores[(scores["admin_level"] == level) & scores["score"].notna()]
+    from pipeline.index.peers import peer_group_label
+
+    group = "peer_group" if "peer_group" in scores else "admin_level"
+    caption = peer_group_label(level) if group == "peer_group" else LEVEL_ZH.get(level, level)
+    data = (scores[(scores[group] == level) & scores["score"].notna()]
             .sort_values(["score", "unit_key"], ascending=[True, False]).tail(MAX_UNITS_SHOWN))
     height = 1.4 + 0.42 * max(len(data), 1)
     fig, (ax_score, ax_rank) = plt.subplots(1, 2, figsize=(9, height), sharey=True,
@@ -47,7 +52,7 @@ def ranked_bar(scores: Any, level: str, year: int, method_version: str) -> Any:
     ax_rank.set_xlim(top + 0.5, 0.5)  # rank 1 on the right, next to the bars
     ax_rank.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_rank.set_xlabel("名次（中位数与5–95%区间）")
-    fig.suptitle(f"{year}年法治政府建设指数 · {LEVEL_ZH.get(level, level)}排名")
+    fig.suptitle(f"{year}年法治政府建设指数 · {caption}组内排名")
     _source_line(fig, method_version)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig

@@ -108,8 +108,9 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
         parts.append("<p class='ok'>No suspicious changes from last year.</p>")
     parts.append("<h2 id='index'>5. Index</h2>")
     if scores is not None and len(scores):
-        parts.append(_table(["unit", "level", "score", "rank", "rank interval (5–95%)", "coverage"],
-                            [[r.unit_name, r.admin_level, f"{r.score:.1f}" if r.score == r.score else "—",
+        parts.append(_table(["unit", "peer group", "score", "rank", "rank interval (5–95%)", "coverage"],
+                            [[r.unit_name, getattr(r, "peer_group", r.admin_level),
+                              f"{r.score:.1f}" if r.score == r.score else "—",
                               r.rank, f"{r.rank_q05:g}–{r.rank_q95:g}" if r.rank_q05 == r.rank_q05 else "—",
                               f"{r.coverage:.0%}"] for r in scores.itertuples()]))
     else:

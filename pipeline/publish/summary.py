@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from pipeline.index.peers import peer_group_label
 from pipeline.publish.charts import LEVEL_ZH
 
 CSS = """body{font-family:"Noto Sans SC","Microsoft YaHei",sans-serif;max-width:1100px;margin:2em auto;color:#222}
@@ -30,8 +31,8 @@ def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts
     parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>rolindex {year}</title>"
              f"<style>{CSS}</style></head><body>",
              f"<h1>{year}年法治政府建设指数 · Rule-of-law government index {year}</h1>",
-             f"<p class='note'>方法版本 method version {escape(method_version)} · 排名仅在同一行政层级内比较；"
-             "名次区间来自不确定性分析（5–95%）。Ranks compare units of the same level; intervals from the "
+             f"<p class='note'>方法版本 method version {escape(method_version)} · 排名仅在同一比较组（同层级政府、同层级同类部门）内比较；"
+             "名次区间来自不确定性分析（5–95%）。Ranks compare units of the same peer group (governments of a tier, departments of a tier and type); intervals from the "
              "uncertainty analysis.</p>",
              "<h2>文件 Files</h2><ul>"]
     parts += [f"<li>{_a(f, f)}</li>" for f in files]
@@ -41,9 +42,11 @@ def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts
                      "No ranking and no charts: every submitted file was set aside; the validation report says why."
                      "</p>")
     scored = scores[scores["score"].notna()]
-    for level in sorted(scored["admin_level"].unique()):
-        rows = scored[scored["admin_level"] == level].sort_values(["rank", "unit_key"])
-        parts.append(f"<h2>{escape(LEVEL_ZH.get(level, level))} · {escape(level)}</h2>")
+    group = "peer_group" if "peer_group" in scores else "admin_level"
+    for level in sorted(scored[group].unique()):
+        rows = scored[scored[group] == level].sort_values(["rank", "unit_key"])
+        caption = peer_group_label(level) if group == "peer_group" else LEVEL_ZH.get(level, level)
+        parts.append(f"<h2>{escape(caption)} · {escape(level)}</h2>")
         chart = f"charts/ranked_{level}.png"
         if chart in charts:
             parts.append(f"<p><img src='{escape(chart, quote=True)}' alt='{escape(level)} ranking'></p>")

@@ -47,9 +47,10 @@ from pipeline.ingest.normalise import normalise_text  # noqa: E402
 GOLD_DIR = ROOT / "evaluation" / "extract"
 # Records the dev/test/holdout conventions do not label (they predate the frame, issue 19): numbers kept
 # as excluded with a reason (not labelled there either: ordinals, dates ...), the derived change of a
-# before->after pair (no number_text), zeros stated in words and tiers counted (市县两级, which those
-# conventions treat as a name). They are left out of those splits' scores; the real split scores them.
+# before->after pair (no number_text), zeros stated in words, tiers counted (市县两级, which those
+# conventions treat as a name) and years in a row (连续三年). They are left out of those splits' scores; the real split scores them.
 LABELLED_ELSEWHERE = ("excluded", "derived", "stated_zero")
+NEW_READINGS = ("role.tier_levels", "role.years_in_a_row")  # 市县两级, 连续三年: names or not labelled there
 
 
 @dataclass
@@ -106,7 +107,7 @@ def score_passage(passage: dict[str, Any], tally: Tally) -> None:
     norm = normalise_text(raw)
     predicted = []
     for rec in extract_text(passage["id"], norm.text):
-        if getattr(rec, "role", "flow") in LABELLED_ELSEWHERE or getattr(rec, "frame_rule", None) == "role.tier_levels":
+        if getattr(rec, "role", "flow") in LABELLED_ELSEWHERE or getattr(rec, "frame_rule", None) in NEW_READINGS:
             continue
         start, end = norm.raw_span(rec.start, rec.end)
         predicted.append({**rec.as_dict(), "raw_start": start, "raw_end": end})

@@ -216,6 +216,22 @@ def test_c14_numbers_that_are_names_are_not_counts():
     assert not [r for r in _records("12345热线和110报警平台运行平稳。") if r.role != "excluded"]
 
 
+def test_c14_a_numeral_glued_to_a_quoted_slogan_is_a_name():
+    text = "全力推进四个“重点工程”，打好“稳增长、防风险”两场硬仗，办理复议案件42件。"
+    records = _records(text)
+    assert _one(records, "四个", text).exclude_reason == "name"
+    assert _one(records, "两场", text).exclude_reason == "name"
+    assert _one(records, "42件", text).role == "flow"
+
+
+def test_years_in_a_row_are_a_cumulative_span():
+    text = "连续五年获评全省法治政府建设先进单位，连续6年开展会前学法。"
+    records = _records(text)
+    for surface, value in (("五年", 5), ("6年", 6)):
+        record = _one(records, surface, text)
+        assert (record.value, record.unit, record.role, record.scope) == (value, "年", "stock", "cumulative")
+
+
 def test_c15_table_cells_take_the_column_unit_and_empty_cells_are_not_zeros():
     text = "行政复议办理情况(单位:件)\n类别|收到|受理|纠错\n行政复议|215|198|无\n"  # as normalised
     records = [r for r in _records(text) if r.role != "excluded"]

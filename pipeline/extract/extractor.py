@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 
 from pipeline.config import load_config
-from pipeline.extract.frame import Frame, SentenceLexicon, frame_of, frame_rules, stated_zeros, tier_levels
+from pipeline.extract.frame import (
+    Frame,
+    SentenceLexicon,
+    frame_of,
+    frame_rules,
+    stated_zeros,
+    tier_levels,
+    year_runs,
+)
 from pipeline.extract.mapper import Context, boundary_ok, index_text, map_indicator
 from pipeline.extract.quantities import Quantity, find_quantities
 from pipeline.extract.records import ExtractionRecord
@@ -70,7 +78,10 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
     extra = [Quantity(s, e, 0.0, None, unit, "count", "stated_zero", text[s:e]) for s, e, _noun, unit in stated_zeros(text)]
     tiers = tier_levels(text)
     extra += [Quantity(s, e, value, None, "级", "count", "exact", text[s:e]) for s, e, value in tiers]
+    runs = year_runs(text)
+    extra += [Quantity(s, e, value, None, "年", "duration", "exact", text[s:e]) for s, e, value in runs]
     tier_starts = {s for s, _e, _v in tiers}
+    run_starts = {s for s, _e, _v in runs}
     if extra:
         quantities = sorted(quantities + extra, key=lambda q: q.start)
     for q in quantities:
@@ -82,7 +93,7 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
                                    f"qty.excluded|{q.exclude_reason}", 0.0, version, None, q.exclude_reason))
             continue
         ctx = index.context(q)
-        if q.qualifier != "stated_zero" and q.unit != "级" and not boundary_ok(text, q, ctx):
+        if q.qualifier != "stated_zero" and q.unit not in ("级", "年") and not boundary_ok(text, q, ctx):
             continue
         sentence = ctx.sentence
         if sentence.start != sentence_start:
@@ -98,10 +109,14 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
             frame.role, frame.frame_rule, frame.measure_word = "stated_zero", "role.stated_zero", None
         elif q.unit == "级" and q.start in tier_starts:
             frame.role, frame.frame_rule = "stock", "role.tier_levels"
+        elif q.unit == "年" and q.start in run_starts:
+            frame.role, frame.frame_rule = "stock", "role.years_in_a_row"
         # a verb borrowed from an earlier clause is kept in the frame but does not refuse indicators
         indicator, score = map_indicator(q, ctx, (frame.verb if frame.verb_local else None, frame.noun, frame.role,
                                                   frame.phrase))
         scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan, report_year)
+        if frame.frame_rule == "role.years_in_a_row" and scope == "actual":
+            scope, scope_rule = "cumulative", "scope.years_in_a_row"
         if scope == "delta" and frame.role in ("before", "after"):
             scope, scope_rule = "actual", "scope.level_of_pair"  # 从63项减少为40项: two levels, the change derived
         map_rule = "map." + indicator if indicator else "map.none"

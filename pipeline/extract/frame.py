@@ -69,6 +69,7 @@ def frame_rules() -> dict[str, Any]:
         "stated_zero_units": [(e["noun_ending"], e["unit"]) for e in cfg["stated_zero_units"]],
         "system_body": re.compile(cfg["system_body"]),
         "tier_levels": re.compile(cfg["tier_levels"]),
+        "year_runs": re.compile(cfg["year_runs"]),
         "rate_change": re.compile(cfg["rate_change"]),
         "level_reached": re.compile(cfg["level_reached"]),
     }
@@ -253,4 +254,16 @@ def tier_levels(text: str) -> list[tuple[int, int, float]]:
                 if value is not None:
                     found.append((m.start("num"), end, value))
         pos = text.find("级", pos + 1)
+    return found
+
+
+def year_runs(text: str) -> list[tuple[int, int, float]]:
+    """Years in a row (连续三年 -> 3, 连续8年 -> 8): (start, end, value) of the number + 年."""
+    if "连续" not in text:
+        return []
+    found = []
+    for m in frame_rules()["year_runs"].finditer(text):
+        value = parse_number(m.group("num"))
+        if value is not None:
+            found.append((m.start("num"), m.end(), value))
     return found

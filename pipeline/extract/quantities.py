@@ -212,6 +212,8 @@ def _exclusion_reason(text: str, start: int, end: int, num: str, unit: str) -> s
     r = rules()
     if unit == "次" and (r["ordinal_before"].search(text, max(0, start - 3), start) or r["ordinal_after"].match(text, end)):
         return "ordinal"  # 十届五次全会 (新一届12名法律顾问 is a count)
+    if num[0] in r["cn_chars"] and (text[end:end + 1] == "“" or text[start - 1:start] == "”"):
+        return "name"  # a numeral glued to a quoted slogan: 三个“一号工程”, “经济翻身、亚运攻坚”两场硬仗
     if unit == "分":
         if r["time_before"].search(text, max(0, start - 5), start):
             return "time"  # 16时40分

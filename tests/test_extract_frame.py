@@ -116,6 +116,12 @@ def test_c7_the_counted_noun_and_measure_word_decide():
     assert _one(records, "1200人次", text).measure_word == "人次"
 
 
+def test_c8_in_a_jiang_construction_the_verb_after_the_noun_decides():
+    text = "将14项行政许可事项的审批权限由市级调整为区级。"
+    record = _one(_records(text), "14项", text)
+    assert record.indicator == "approval_items_streamlined"
+
+
 def test_c8_review_filing_repeal_amendment_and_enactment_are_distinct():
     text = "审查规范性文件64件，备案58件，废止规章5件，修改规章7件，制定规章4件。"
     records = _records(text)

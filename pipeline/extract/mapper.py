@@ -38,6 +38,7 @@ _TITLE_BLANK = "#"  # book titles are blanked with this character; no cue term m
 POST_WINDOW = 12
 PARAGRAPH_WINDOW = 160  # earlier sentences of the paragraph that can set the topic
 NEAR_WINDOW = 8
+_DISPOSAL = frozenset("将把")  # 将/把 right before a number: its verb follows the noun
 
 _NOT_A_BREAK, _CLAUSE_BREAK, _SENTENCE_BREAK = 0, 1, 2
 
@@ -149,7 +150,11 @@ class TextIndex:
         k = bisect_left(cb, start)
         c_start = max(s_start, cb[k - 1] + 1 if k > 0 else 0)
         m = bisect_left(cb, end, k)
-        after_end = max(min(cb[m] if m < len(cb) else len(text), s_end, end + POST_WINDOW), end)
+        clause_end = min(cb[m] if m < len(cb) else len(text), s_end)
+        # 将2项行政许可…调整为区级: in a 将/把 construction the verb comes after the counted noun, so the
+        # whole rest of the clause is read with the quantity
+        window = len(text) if start > 0 and text[start - 1] in _DISPOSAL else POST_WINDOW
+        after_end = max(min(clause_end, end + window), end)
         sentence = self._sentence
         if sentence is None or sentence.start != s_start or sentence.end != s_end:
             sentence = self._sentence = Sentence(text, s_start, s_end)

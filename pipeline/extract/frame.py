@@ -80,10 +80,10 @@ class SentenceLexicon:
     (``Sentence.cue_matches``: the cue automaton holds the frame lexicons too), shared by its quantities.
     Occurrences are ordered by where they end and, at the same end, longest first."""
 
-    __slots__ = ("lasts", "start", "terms")
+    __slots__ = ("lasts", "start", "terms", "text")
 
     def __init__(self, sentence: Sentence) -> None:
-        self.start = sentence.start
+        self.start, self.text = sentence.start, sentence.text
         self.lasts, self.terms = sentence.cue_matches()
 
     def last(self, verb: bool, lo: int, hi: int, min_len: int = 1) -> tuple[str, int] | None:
@@ -126,14 +126,20 @@ class SentenceLexicon:
         found = self.last(False, lo, hi, min_len=2)
         if found is not None:
             return found[0]
-        if lo < hi and self.terms and (single := self.last(False, lo, lo + 1)) is not None:
-            return single[0]
+        if lo < hi and self.text[lo] in _one_char_nouns():
+            return self.text[lo]
         return None
 
 
 @cache
 def _verbs() -> frozenset[str]:
     return frozenset(load_config("extraction")["frame"]["verbs"])
+
+
+@cache
+def _one_char_nouns() -> frozenset[str]:
+    """One-character nouns (省, 市): not in the automaton (they would match everywhere), checked in place."""
+    return frozenset(n for n in load_config("extraction")["frame"]["nouns"] if len(n) == 1)
 
 
 @cache

@@ -221,7 +221,7 @@ def _cue_index() -> _CueIndex:
     # per sentence serves the mapper and the frame (pipeline.extract.frame.SentenceLexicon)
     frame = load_config("extraction")["frame"]
     for term in {*frame["verbs"], *frame["nouns"]}:
-        if term not in automaton:
+        if len(term) > 1 and term not in automaton:  # (one-character nouns, 省/市, are checked in place)
             automaton.add_word(term, term)
     automaton.make_automaton()
     return _CueIndex(automaton, {unit: {term: tuple(rules) for term, rules in by_term.items()}

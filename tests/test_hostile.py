@@ -111,3 +111,13 @@ def test_a_mostly_undecodable_file_is_still_quarantined():
     with pytest.raises(UnreadableFile) as caught:
         read_document(noise, ".txt")
     assert caught.value.reason in ("undecodable", "binary_garbage", "no_chinese_text")
+
+
+def test_the_decode_errors_flag_reaches_the_documents_table(tmp_path):
+    from pipeline.ingest.stage import profile_file
+
+    cuts = (0, 60, 200, 450, len(REPORT_BODY))
+    path = tmp_path / "three_bad_bytes.txt"
+    path.write_bytes(b"\xff".join(REPORT_BODY[a:b].encode("utf-8") for a, b in itertools.pairwise(cuts)))
+    profile, _ = profile_file(path)
+    assert profile["status"] == "ok" and "decode_errors:3" in profile["flags"]

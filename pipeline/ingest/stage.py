@@ -99,6 +99,7 @@ def _read_submission(sub: Submission, max_bytes: int) -> tuple[DocumentRecord, s
         rec.quarantine(f"{exc.reason}: {exc}")
         return rec, None
     rec.encoding = decoded.encoding
+    rec.flags.extend(decoded.flags)  # decode_errors:N when a few undecodable bytes were replaced
     rec.n_chars_raw = len(decoded.text)
     return rec, decoded.text
 

@@ -51,6 +51,12 @@ def field_right(field: str, gold: dict[str, Any], got: dict[str, Any]) -> bool:
     return bool(g_value == p_value)
 
 
+def labelled_splits() -> list[str]:
+    """The splits written here, with their texts in the repository (the real_* page sets keep their texts
+    outside git and are scored by evaluate_real_pages.py)."""
+    return sorted(p.name for p in DATA_DIR.iterdir() if (p / "labels.yaml").exists() and not p.name.startswith("real_"))
+
+
 def evaluate(split: str) -> tuple[dict[str, float], int, Counter[str], list[str]]:
     """Accuracy per field on one split, the number of documents, documents per kind, error lines."""
     folder = DATA_DIR / split
@@ -76,7 +82,7 @@ def main() -> None:
     parser.add_argument("--split", default="all", help="dev, test, holdout or all (default)")
     parser.add_argument("--errors", action="store_true", help="list every wrong field")
     args = parser.parse_args()
-    splits = sorted(p.name for p in DATA_DIR.iterdir() if (p / "labels.yaml").exists())
+    splits = labelled_splits()
     for split in splits if args.split == "all" else [args.split]:
         accuracy, n, by_kind, errors = evaluate(split)
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items()))

@@ -56,9 +56,7 @@ def main() -> None:
     print(f"panel: {args.units} units x {panel['indicator'].nunique()} indicators = {len(panel)} values "
           f"({framework.indicators['indicator'].nunique()} scored); draws {args.draws}")
     t0 = time.perf_counter()
-    intervals = uncertainty(panel, units, framework, {**cfg["uncertainty"], "draws": args.draws,
-                                                      "dimension_min_share": cfg["dimension_min_share"]},
-                            cfg["outliers"])
+    intervals = uncertainty(panel, units, framework, {**cfg["uncertainty"], "draws": args.draws}, cfg["outliers"])
     seconds = time.perf_counter() - t0
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"uncertainty: {seconds:.1f} s ({seconds / args.draws * 1000:.1f} ms per draw), peak RSS {peak_mib:.0f} MiB, "

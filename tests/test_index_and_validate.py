@@ -95,8 +95,8 @@ def test_missing_required_column_fails_the_gate():
 def _scores_row(**over):
     row = {"unit_key": "u1", "unit_name": "某县人民政府", "admin_level": "county", "peer_group": "county", "year": 2017,
            "score": 60.0, "rank": 1,
-           "rank_q05": 1.0, "rank_median": 1.0, "rank_q95": 2.0, "coverage": 0.5, "n_indicators": 4,
-           "method_version": "0.1.0", "weight_sum": 1.0}
+           "rank_q05": 1.0, "rank_median": 1.0, "rank_q95": 2.0, "coverage": 0.5, "completeness": 70.0, "n_indicators": 4,
+           "not_ranked": None, "method_version": "0.1.0", "weight_sum": 1.0}
     row.update({f"dim_{d}": 50.0 for d in ("functions", "rulemaking", "decisions", "enforcement", "emergency",
                                            "disputes", "oversight", "digital", "leadership")})
     row.update(over)
@@ -112,7 +112,10 @@ def test_index_output_checks_catch_bad_scores_ranks_and_weights():
         _scores_row(unit_key="u5", rank_q05=3.0, rank_median=2.0),  # interval out of order
         _scores_row(unit_key="u6", coverage=0.1),  # low coverage: warning only
         _scores_row(unit_key="u7", score=None, rank=None, rank_q05=None, rank_median=None, rank_q95=None,
-                    weight_sum=None),  # screened out: no score, no rank needed
+                    weight_sum=None, not_ranked="below_screen"),  # screened out: no score, no rank needed
+        _scores_row(unit_key="u8", score=None, rank=None, rank_q05=None, rank_median=None, rank_q95=None,
+                    weight_sum=None),  # no score and no reason why
+        _scores_row(unit_key="u9", completeness=120.0),  # completeness is a 0-100 share
     ])
     failed = {(o.rule, o.severity): o.failing_rows for o in run_suite(read_suite("scores"), scores) if not o.success}
     assert failed == {
@@ -121,6 +124,8 @@ def test_index_output_checks_catch_bad_scores_ranks_and_weights():
         ("scores.effective_weights_sum_to_1", "critical"): [3],
         ("scores.rank_interval_ordered_low", "critical"): [4],
         ("scores.low_coverage", "warning"): [5],
+        ("scores.reason_for_every_unranked_unit", "critical"): [7],
+        ("scores.completeness_0_100", "critical"): [8],
     }, failed
 
 
@@ -350,19 +355,26 @@ def test_dimension_threshold_and_coverage_screening():
     assert scores.loc["u1", "dim_d1"] == pytest.approx(50.0)  # 2 of 2 reported
     assert pd.isna(scores.loc["u2"].get("dim_d1")) and scores.loc["u2", "score"] == pytest.approx(0.0)  # 1 of 2: dropped
 
-    # screening: a unit under min_coverage keeps its score but gets no rank
+    # screening: a unit below the screen gets no score and no rank, and a reason
     panel = pd.DataFrame([
         _panel_row(unit_key="A", unit_name="A", indicator="head_appearance_rate", value=90.0),
         _panel_row(unit_key="A", unit_name="A", indicator="online_service_rate", value=95.0),
         _panel_row(unit_key="B", unit_name="B", indicator="head_appearance_rate", value=70.0),
     ])
     units = panel[["unit_key", "unit_name", "admin_level"]].drop_duplicates().reset_index(drop=True)
-    cfg = {**load_config("index"), "min_coverage": 0.05}
+    cfg = {**load_config("index"), "screen": {"dimension_share": 1.0, "min_dimensions_share": 0.1,
+                                               "unreported": "lower_goalpost"}}
     cfg["uncertainty"] = {**cfg["uncertainty"], "draws": 20}
     scores, _ = build_index(panel, units, cfg, 2022)
     ranks = scores.set_index("unit_key")
-    assert ranks.loc["A", "coverage"] >= 0.05 > ranks.loc["B", "coverage"]
-    assert ranks.loc["A", "rank"] == 1 and pd.isna(ranks.loc["B", "rank"]) and ranks.loc["B", "score"] == ranks.loc["B", "score"]
+    # A covers digital (1 of 1) and B no dimension fully; 1 of 9 dimensions is enough here
+    assert ranks.loc["A", "rank"] == 1 and ranks.loc["A", "not_ranked"] is None
+    assert pd.isna(ranks.loc["B", "rank"]) and pd.isna(ranks.loc["B", "score"])
+    assert ranks.loc["B", "not_ranked"].startswith("below_screen") and "disputes 1/5" in ranks.loc["B", "not_ranked"]
+    # A's composite: its two values over all nine dimensions, the other 19 county indicators at 0
+    assert ranks.loc["A", "score"] == pytest.approx((100 * 0.8 / 5 + 75.0) / 9)
+    assert ranks.loc["A", "completeness"] == pytest.approx((1 / 5 + 1) / 9 * 100)
+    assert ranks.loc["B", "completeness"] == pytest.approx(1 / 5 / 9 * 100)
 
 
 def test_size_normalisation_per_10k_residents_with_reference_table(tmp_path):

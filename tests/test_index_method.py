@@ -52,10 +52,137 @@ def test_build_ranks_governments_and_departments_apart():
                 rows.append({"unit_key": key, "unit_name": key, "admin_level": units[-1]["admin_level"], "year": 2022,
                              "indicator": code, "value": value, "unit": "%", "qualifier": "exact", "doc": key,
                              "sha256": "x", "start": 0, "end": 1, "quote": "q"})
-    cfg = {**load_config("index"), "peer_groups": {"min_department_group": 3}}
+    cfg = {**load_config("index"), "peer_groups": {"min_department_group": 3},
+           "screen": {"dimension_share": 0.0, "min_dimensions_share": 0.0, "unreported": "lower_goalpost"}}
     cfg["uncertainty"] = {**cfg["uncertainty"], "draws": 30}
     scores, _ = build_index(pd.DataFrame(rows), pd.DataFrame(units), cfg, 2022)
     by_group = scores.groupby("peer_group")["rank"].apply(lambda r: sorted(r.dropna().astype(int)))
     assert by_group.to_dict() == {"county": [1, 2, 3, 4], "county-dept-justice": [1, 2, 3, 4]}
     assert set(scores["peer_group"]) == {"county", "county-dept-justice"}
     assert (scores["rank_q95"] <= 4).all()  # intervals within the group of four, not the pooled eight
+
+
+def generated_year(n_units: int, seed: int, report_share: float = 0.85, level: str = "county") -> tuple:
+    """A generated year (invented figures): ``n_units`` governments of one tier, each reporting every
+    applicable framework indicator with probability ``report_share``, values drawn around the goalposts
+    (about a tenth outside them). Returns (panel, units)."""
+    from pipeline.index.framework import load_framework
+
+    rng = np.random.default_rng(seed)
+    posts = load_framework(2022).indicators
+    posts = posts[posts["admin_level"] == level]
+    rows = []
+    for u in range(n_units):
+        key = f"9{u:05d}-gov"
+        for r in posts.itertuples():
+            if rng.random() > report_share:
+                continue
+            span = r.hi - r.lo
+            value = float(np.clip(rng.uniform(r.lo - 0.1 * span, r.hi + 0.1 * span), 0, None))
+            if r.hi <= 100 and r.lo >= 0 and "rate" in r.indicator:
+                value = min(value, 100.0)
+            rows.append({"unit_key": key, "unit_name": key, "admin_level": level, "year": 2022,
+                         "indicator": r.indicator, "value": round(value, 1), "unit": "%", "qualifier": "exact",
+                         "doc": key, "sha256": "x", "start": 0, "end": 1, "quote": "q"})
+    units = pd.DataFrame({"unit_key": [f"9{u:05d}-gov" for u in range(n_units)], "unit_name": "x",
+                          "unit_kind": "government", "tier": level, "admin_level": level})
+    return pd.DataFrame(rows), units
+
+
+def _cfg(draws: int = 60) -> dict:
+    from pipeline.config import load_config
+
+    cfg = load_config("index")
+    return {**cfg, "uncertainty": {**cfg["uncertainty"], "draws": draws}}
+
+
+def test_screen_ranks_only_units_that_cover_two_thirds_of_every_dimension():
+    from pipeline.index.stage import build_index
+
+    panel, units = generated_year(40, seed=3, report_share=0.8)
+    scores, _ = build_index(panel, units, _cfg(20), 2022)
+    reported = panel.groupby("unit_key")["indicator"].apply(set)
+    from pipeline.index.framework import load_framework
+
+    posts = load_framework(2022).indicators
+    dims = posts[posts["admin_level"] == "county"].groupby("dimension")["indicator"].apply(set)
+    for row in scores.itertuples():
+        covers = all(len(reported.get(row.unit_key, set()) & members) / len(members) >= 0.6667
+                     for members in dims)
+        assert covers == (row.score == row.score) == (row.rank is not pd.NA), row.unit_key
+        assert (row.not_ranked is None) == covers
+        assert 0 <= row.completeness <= 100
+    assert 0 < scores["rank"].notna().sum() < len(scores)  # the screen bites on this year, both ways
+
+
+def test_withholding_a_value_never_raises_the_published_rank():
+    """The issue's property, on a generated year: remove any one reported value of a ranked unit (its
+    weakest, its strongest, one at random) and rebuild: its published rank never gets better, and its
+    score never rises; below the screen it loses its rank altogether."""
+    from pipeline.index.stage import build_index
+
+    panel, units = generated_year(30, seed=11, report_share=0.95)
+    cfg = _cfg(60)
+    base, indicators = build_index(panel, units, cfg, 2022)
+    base = base.set_index("unit_key")
+    ranked = base[base["rank"].notna()].index
+    assert len(ranked) >= 10
+    rng = np.random.default_rng(5)
+    checked = 0
+    for unit_key in rng.choice(ranked, size=8, replace=False):
+        own = indicators[(indicators["unit_key"] == unit_key) & indicators["normalised"].notna()]
+        picks = {own.loc[own["normalised"].idxmin(), "indicator"], own.loc[own["normalised"].idxmax(), "indicator"],
+                 own["indicator"].iloc[int(rng.integers(len(own)))]}
+        for code in picks:
+            cut = panel[~((panel["unit_key"] == unit_key) & (panel["indicator"] == code))]
+            after = build_index(cut, units, cfg, 2022)[0].set_index("unit_key").loc[unit_key]
+            checked += 1
+            if pd.isna(after["rank"]):
+                assert after["not_ranked"].startswith("below_screen")
+                continue
+            assert after["score"] <= base.loc[unit_key, "score"] + 1e-9, (unit_key, code)
+            assert after["rank"] >= base.loc[unit_key, "rank"], (unit_key, code)
+            assert after["rank_median"] >= base.loc[unit_key, "rank_median"], (unit_key, code)
+    assert checked >= 16
+
+
+def test_available_case_means_would_reward_silence():
+    """The contrast that motivates the default: with available-case means (unreported: none), dropping a
+    unit's weakest value raises its score, for every unit whose values are not all equal."""
+    from pipeline.index.stage import build_index
+
+    panel, units = generated_year(12, seed=2, report_share=1.0)
+    cfg = _cfg(5)
+    cfg = {**cfg, "screen": {"dimension_share": 0.0, "min_dimensions_share": 0.0, "unreported": "none"},
+           "uncertainty": {**cfg["uncertainty"], "imputations": ["none"]}}
+    base, indicators = build_index(panel, units, cfg, 2022)
+    base = base.set_index("unit_key")
+    raised = 0
+    for unit_key in units["unit_key"]:
+        own = indicators[(indicators["unit_key"] == unit_key) & indicators["normalised"].notna()]
+        weakest = own.loc[own["normalised"].idxmin(), "indicator"]
+        cut = panel[~((panel["unit_key"] == unit_key) & (panel["indicator"] == weakest))]
+        after = build_index(cut, units, cfg, 2022)[0].set_index("unit_key").loc[unit_key]
+        raised += bool(after["score"] > base.loc[unit_key, "score"])
+    assert raised >= 0.8 * len(units)
+
+
+def test_unranked_units_are_published_with_their_disclosure_profile(tmp_path):
+    """A peer group where nobody passes the screen still gets its chart (completeness, no ranks) and the
+    summary lists every unit with its completeness and reason."""
+    from pipeline.publish.charts import ranked_bar, save_chart
+    from pipeline.publish.summary import render_summary
+
+    scores = pd.DataFrame([
+        {"unit_key": "a", "unit_name": "甲县人民政府", "admin_level": "county", "peer_group": "county", "year": 2022,
+         "score": np.nan, "rank": pd.NA, "rank_q05": np.nan, "rank_median": np.nan, "rank_q95": np.nan,
+         "coverage": 0.2, "completeness": 23.0, "not_ranked": "below_screen (0.67 of each dimension's indicators): "
+                                                                "functions 0/1"},
+        {"unit_key": "b", "unit_name": "乙县人民政府", "admin_level": "county", "peer_group": "county", "year": 2022,
+         "score": np.nan, "rank": pd.NA, "rank_q05": np.nan, "rank_median": np.nan, "rank_q95": np.nan,
+         "coverage": 0.1, "completeness": 11.0, "not_ranked": "no_scored_values"}])
+    png, _svg = save_chart(ranked_bar(scores, "county", 2022, "0.3.0"), tmp_path / "ranked_county")
+    assert png.stat().st_size > 10_000
+    html = render_summary(2022, "0.3.0", scores, pd.DataFrame(), ["charts/ranked_county.png"], [])
+    assert "甲县人民政府" in html and "乙县人民政府" in html and "no_scored_values" in html
+    assert "charts/ranked_county.png" in html and "县级政府" in html

@@ -1,8 +1,10 @@
 """Build the composite index from the validated panel: pure functions on DataFrames.
 
-normalise (goalposts or min-max, direction applied) -> aggregate (indicators -> dimensions ->
-composite; arithmetic or geometric mean over available values) -> rank within admin level ->
-uncertainty (Monte Carlo over weights, aggregation and normalisation) -> rank intervals.
+treat outliers -> normalise (goalposts; min-max, fraction-of-best or z within the peer group as
+alternatives; direction applied) -> screen (who reports enough to be ranked) -> score unreported
+applicable indicators at the lower goalpost (no reward for silence) -> aggregate (indicators ->
+dimensions -> composite; arithmetic or geometric) -> rank within peer group -> uncertainty (Monte Carlo
+over weights, aggregation, normalisation, imputation and treatment) -> rank intervals.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import numpy as np
 
 from pipeline.index.framework import Framework, load_framework
 
-__all__ = ["Framework", "aggregate", "dimension_sizes", "impute_group_mean", "load_framework", "normalise", "rank_within_level",
-           "treat_outliers", "uncertainty"]
+__all__ = ["Framework", "aggregate", "applicable", "dimension_sizes", "fill_unreported", "impute_group_mean",
+           "load_framework", "normalise", "rank_within_level", "screen_units", "treat_outliers", "uncertainty"]
 
 
 def _group_col(frame: Any) -> str:
@@ -26,6 +28,13 @@ def _group_col(frame: Any) -> str:
 def normalise(panel: Any, framework: Framework, method: str = "goalposts") -> Any:
     """Add ``normalised`` (0-100, higher is better) to panel rows of scored indicators (min-max and z
     statistics within the peer group, or the admin level when the panel has no ``peer_group``)."""
+    if method == "fracmax":
+        # COINr's n_fracmax on the goalpost scale: each value as a share of the best goalpost score in its
+        # (group, indicator); the floor stays at the lower goalpost, so unreported values (scored 0) stay
+        # last and withholding the best value only raises the others
+        base = normalise(panel, framework, "goalposts")
+        best = base.groupby([_group_col(base), "indicator"])["normalised"].transform("max")
+        return base.assign(normalised=(base["normalised"] / best.where(best > 0) * 100).fillna(0.0).round(10))
     frame = panel.merge(framework.indicators, on=["indicator", "admin_level"], how="inner")
     group = _group_col(frame)
     value = frame["value"].astype(float)
@@ -241,13 +250,96 @@ def _matrix_scores(m: _Matrix, weights: Any, dim_weights: Any, method: str, min_
     return score
 
 
+def applicable(units: Any, framework: Framework) -> Any:
+    """Every (unit, framework indicator) that applies to the unit: its admin level has goalposts for it.
+    Columns: unit_key, admin_level, peer_group (when the units have one), indicator, dimension."""
+    keep = [c for c in ("unit_key", "admin_level", "peer_group") if c in units]
+    return units[keep].merge(framework.indicators[["indicator", "dimension", "admin_level"]], on="admin_level")
+
+
+def fill_unreported(normalised: Any, units: Any, framework: Framework, how: str = "lower_goalpost") -> Any:
+    """Score every applicable, unreported (unit, indicator) so that silence is never rewarded.
+
+    ``lower_goalpost`` (the default): normalised 0, the worst score a reported value can get, so that
+    withholding a value can only lower a unit's composite; ``group_mean``: the peer-group mean (COINr's
+    i_mean_grp; it rewards withholding a value below the mean, so it is a sensitivity alternative only);
+    ``none``: available-case means (the value is left out; it rewards silence the same way).
+    """
+    import pandas as pd
+
+    if how == "none":
+        return normalised
+    if how == "group_mean":
+        return impute_group_mean(normalised, units, framework)
+    if how != "lower_goalpost":
+        raise ValueError(f"unknown imputation {how!r}")
+    pairs = applicable(units, framework)
+    reported = normalised[["unit_key", "indicator"]].assign(_reported=True)
+    missing = pairs.merge(reported, on=["unit_key", "indicator"], how="left")
+    missing = missing[missing["_reported"].isna()].drop(columns="_reported")
+    if missing.empty:
+        return normalised
+    filled = missing.sort_values(["unit_key", "indicator"]).assign(normalised=0.0)
+    return pd.concat([normalised, filled], ignore_index=True)
+
+
+def screen_units(normalised: Any, units: Any, framework: Framework, cfg: dict[str, Any]) -> Any:
+    """Who is ranked (COINr's ``Screen``, byNA, applied per dimension).
+
+    In: the reported normalised values, the units, the framework and ``screen`` of configs/index.yaml
+    (``dimension_share``: a dimension counts as covered when the unit reports at least this share of the
+    indicators that apply to it, COINr's dat_thresh 2/3; ``min_dimensions_share``: the share of applicable
+    dimensions that must be covered). Out, per unit: ``n_indicators``, ``coverage`` (reported / applicable),
+    ``completeness`` (0-100: the share of the composite's weight carried by reported values, i.e. the
+    mean over dimensions of each dimension's reported weight share), ``covered`` (dimension codes),
+    ``passes`` and ``not_ranked`` (the reason, None when ranked).
+    """
+    import pandas as pd
+
+    pairs = applicable(units, framework)
+    reported = set(zip(normalised["unit_key"], normalised["indicator"], strict=True)) if len(normalised) else set()
+    pairs = pairs.assign(reported=[(u, i) in reported for u, i in zip(pairs["unit_key"], pairs["indicator"],
+                                                                       strict=True)],
+                         weight=pairs["indicator"].map(lambda c: framework.weights.get(c, 1.0)).astype(float))
+    pairs["reported_weight"] = pairs["weight"] * pairs["reported"]
+    by_dim = pairs.groupby(["unit_key", "dimension"]).agg(n=("indicator", "size"), k=("reported", "sum"),
+                                                          w=("weight", "sum"), rw=("reported_weight", "sum"))
+    share = float(cfg["dimension_share"])
+    min_dims = float(cfg["min_dimensions_share"])
+    rows = []
+    for unit_key in units["unit_key"]:
+        dims = by_dim.loc[unit_key] if unit_key in by_dim.index.get_level_values(0) else None
+        if dims is None or dims.empty:
+            rows.append({"unit_key": unit_key, "n_indicators": 0, "coverage": 0.0, "completeness": 0.0,
+                         "covered": [], "passes": False, "not_ranked": "no_applicable_indicators"})
+            continue
+        dw = np.array([framework.dimension_weights.get(d, 1.0) for d in dims.index], dtype=float)
+        completeness = float(np.dot(dw, (dims["rw"] / dims["w"]).to_numpy(float)) / dw.sum() * 100)
+        ok = (dims["k"] / dims["n"]) >= share - 1e-12
+        n_reported = int(dims["k"].sum())
+        passes = bool(n_reported > 0 and ok.mean() >= min_dims - 1e-12)
+        if n_reported == 0:
+            reason = "no_scored_values"
+        elif not passes:
+            short = ", ".join(f"{d} {int(r.k)}/{int(r.n)}" for d, r in dims[~ok].iterrows())
+            reason = f"below_screen ({share:.2g} of each dimension's indicators): {short}"
+        else:
+            reason = None
+        rows.append({"unit_key": unit_key, "n_indicators": n_reported, "coverage": n_reported / float(dims["n"].sum()),
+                     "completeness": round(completeness, 10), "covered": sorted(dims.index[ok]), "passes": passes,
+                     "not_ranked": reason})
+    return pd.DataFrame(rows, columns=["unit_key", "n_indicators", "coverage", "completeness", "covered", "passes",
+                                       "not_ranked"])
+
+
 def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any],
-                outliers: dict[str, Any] | None = None) -> Any:
+                outliers: dict[str, Any] | None = None, ranked: Any = None) -> Any:
     """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 per unit (seeded, reproducible).
 
-    Each draw picks an outlier treatment, a normalisation, an imputation and an aggregation, and
-    multiplies every indicator and dimension weight by U(1 - noise, 1 + noise); the scores of all units
-    are computed at once on dense arrays, then ranked within peer group (admin level without one).
+    Each draw picks an outlier treatment, a normalisation, an imputation of unreported indicators and an
+    aggregation, and multiplies every indicator and dimension weight by U(1 - noise, 1 + noise); the
+    scores of all units are computed at once on dense arrays, then ranked within peer group (admin level
+    without one) among the units in ``ranked`` (those that pass the screen; all units when None).
     """
     import pandas as pd
 
@@ -257,14 +349,14 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
     min_share = float(cfg.get("dimension_min_share", 0.0))
     codes = sorted(framework.indicators["indicator"].unique())
     treatments = cfg.get("outlier_treatments", ["none"])
-    imputations = cfg.get("imputations", ["none"])
+    imputations = cfg.get("imputations", ["lower_goalpost"])
     treated = {t: treat_outliers(panel, {**outliers, "treatment": t})[0] for t in treatments}
     prepared: dict[tuple[str, str, str], _Matrix] = {}
     for t in treatments:
         for method in cfg["normalisations"]:
             base = normalise(treated[t], framework, method)
             for imp in imputations:
-                frame = impute_group_mean(base, units, framework) if imp == "group_mean" else base
+                frame = fill_unreported(base, units, framework, imp)
                 if len(frame):
                     prepared[(t, method, imp)] = _to_matrix(frame, units, framework.dimensions)
     if not prepared:
@@ -273,6 +365,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
     dim_size = np.array([[sizes.get((str(level), d), 0) for d in framework.dimensions] for level in
                          units["admin_level"]], dtype=float)
     levels = units[_group_col(units)].to_numpy(dtype=str)  # ranks within peer group
+    keep = np.ones(len(units), dtype=bool) if ranked is None else units["unit_key"].isin(set(ranked)).to_numpy()
     ranks = []
     for _ in range(int(cfg["draws"])):
         treatment = treatments[rng.integers(len(treatments))]
@@ -287,12 +380,14 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
             continue
         weights = np.array([framework.weights.get(c, 1.0) * factors.get(c, 1.0) for c in m.codes])
         dim_weights = np.array([framework.dimension_weights.get(d, 1.0) for d in framework.dimensions]) * dim_factors
-        score = _matrix_scores(m, weights, dim_weights, agg_method, min_share, dim_size)
+        score = np.where(keep, _matrix_scores(m, weights, dim_weights, agg_method, min_share, dim_size), np.nan)
         draw = pd.DataFrame({"unit_key": m.unit_keys, "peer_group": levels, "score": score}).dropna(subset=["score"])
         ranks.append(draw.assign(rank=rank_within_level(draw))[["unit_key", "rank"]])
     if not ranks:
         return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])
     allranks = pd.concat(ranks)
+    if allranks.empty:
+        return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])
     q = allranks.groupby("unit_key")["rank"].quantile([0.05, 0.5, 0.95]).unstack()
     q.columns = ["rank_q05", "rank_median", "rank_q95"]
     return q.reset_index()

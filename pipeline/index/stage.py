@@ -7,15 +7,18 @@ import platform
 from importlib import metadata
 from typing import Any
 
+import numpy as np
+
 from pipeline import io
 from pipeline.catalog import Catalog
 from pipeline.config import load_config
 from pipeline.index.audit import statistical_audit
 from pipeline.index.build import (
     aggregate,
-    dimension_sizes,
+    fill_unreported,
     load_framework,
     normalise,
+    screen_units,
     treat_outliers,
     uncertainty,
 )
@@ -50,20 +53,24 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     log.info("index: outlier treatment (%s) %s", cfg["outliers"]["treatment"],
              treatments["action"].value_counts().to_dict() or "nothing to treat")
     normalised = normalise(treated, framework, cfg["normalisation"])
-    scores, weights = aggregate(normalised, cfg["aggregation"], framework.weights, framework.dimension_weights,
-                                dimension_sizes(framework), float(cfg["dimension_min_share"]))
-    scores = units.merge(scores, on="unit_key", how="left")
-    n_scored = framework.indicators.groupby("admin_level")["indicator"].nunique()
-    counts = normalised.groupby("unit_key")["indicator"].nunique()
-    scores["n_indicators"] = scores["unit_key"].map(counts).fillna(0).astype("int64")
-    scores["coverage"] = (scores["n_indicators"] / scores["admin_level"].map(n_scored).astype(float)).fillna(0.0)
-    ranked = scores[scores["score"].notna() & (scores["coverage"] >= float(cfg["min_coverage"]))].copy()
+    screen = screen_units(normalised, units, framework, cfg["screen"])
+    # unreported applicable indicators are scored at the lower goalpost (no reward for silence)
+    filled = fill_unreported(normalised, units, framework, cfg["screen"]["unreported"])
+    scores, weights = aggregate(filled, cfg["aggregation"], framework.weights, framework.dimension_weights)
+    scores = units.merge(scores, on="unit_key", how="left").merge(screen, on="unit_key", how="left")
+    # a dimension score is shown only when the unit reports enough of it (COINr's dat_thresh); the composite
+    # only for units that pass the screen: the others get their disclosure profile and a reason instead
+    for dim in framework.dimensions:
+        if f"dim_{dim}" in scores:
+            shown = [dim in covered for covered in scores["covered"]]
+            scores[f"dim_{dim}"] = scores[f"dim_{dim}"].where(shown)
+    scores["score"] = scores["score"].where(scores["passes"].astype(bool))
+    ranked = scores[scores["score"].notna()].copy()
     ranked["rank"] = rank_within_group(ranked).astype("int64")
-    log.info("index: normalisation %s, aggregation %s; %d units scored, %d ranked (screen: coverage >= %s)",
-             cfg["normalisation"], cfg["aggregation"], int(scores["score"].notna().sum()), len(ranked),
-             cfg["min_coverage"])
-    intervals = uncertainty(sized, units, framework,
-                            {**cfg["uncertainty"], "dimension_min_share": cfg["dimension_min_share"]}, cfg["outliers"])
+    log.info("index: normalisation %s, aggregation %s; %d units, %d pass the screen (%s of each dimension) and "
+             "are ranked", cfg["normalisation"], cfg["aggregation"], len(scores), len(ranked),
+             cfg["screen"]["dimension_share"])
+    intervals = uncertainty(sized, units, framework, cfg["uncertainty"], cfg["outliers"], ranked["unit_key"])
     scores = scores.merge(ranked[["unit_key", "rank"]], on="unit_key", how="left").merge(intervals, on="unit_key",
                                                                                         how="left")
     for dim in framework.dimensions:
@@ -72,8 +79,9 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     scores = scores.assign(year=year, method_version=cfg["method_version"])
     dim_cols = [f"dim_{d}" for d in framework.dimensions]
     scores = scores[["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "peer_group", "year", "score", "rank",
-                     "rank_q05", "rank_median", "rank_q95", *dim_cols, "coverage", "n_indicators", "method_version"]]
+                     "rank_q05", "rank_median", "rank_q95", *dim_cols, "coverage", "completeness", "n_indicators", "not_ranked", "method_version"]]
     scores = scores.astype({"rank": "Int64"}).sort_values(["peer_group", "rank", "unit_key"]).reset_index(drop=True)
+    scores["not_ranked"] = pd.Series([r if isinstance(r, str) else None for r in scores["not_ranked"]], dtype=object)
     used = normalised[["unit_key", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})
     indicators = panel.merge(used, on=["unit_key", "indicator"], how="left").merge(
         weights, on=["unit_key", "indicator"], how="left")
@@ -109,8 +117,12 @@ def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[st
     from pipeline.validate.stage import ValidationGateError, rule_summaries
     from pipeline.validate.suites import read_suite
 
+    # the effective weights of the reported values plus the weight scored at the lower goalpost for what
+    # was not reported (1 - completeness) must sum to 1 for every ranked unit
     weight_sum = indicators.groupby("unit_key")["weight"].sum().rename("weight_sum")
     frame = scores.merge(weight_sum, left_on="unit_key", right_index=True, how="left")
+    frame["weight_sum"] = frame["weight_sum"].fillna(0.0) + (1 - frame["completeness"] / 100)
+    frame.loc[frame["score"].isna(), "weight_sum"] = np.nan
     outcomes = run_suite(read_suite("scores"), frame)
     rules = rule_summaries("scores", outcomes)
     results = io.read_json(catalog.validation_results)

@@ -35,6 +35,8 @@ def ranked_bar(scores: Any, level: str, year: int, method_version: str) -> Any:
     caption = peer_group_label(level) if group == "peer_group" else LEVEL_ZH.get(level, level)
     data = (scores[(scores[group] == level) & scores["score"].notna()]
             .sort_values(["score", "unit_key"], ascending=[True, False]).tail(MAX_UNITS_SHOWN))
+    if data.empty and "completeness" in scores:
+        return _disclosure_bar(scores[scores[group] == level], caption, year, method_version)
     height = 1.4 + 0.42 * max(len(data), 1)
     fig, (ax_score, ax_rank) = plt.subplots(1, 2, figsize=(9, height), sharey=True,
                                             gridspec_kw={"width_ratios": [3, 1.4]})
@@ -53,6 +55,25 @@ def ranked_bar(scores: Any, level: str, year: int, method_version: str) -> Any:
     ax_rank.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_rank.set_xlabel("名次（中位数与5–95%区间）")
     fig.suptitle(f"{year}年法治政府建设指数 · {caption}组内排名")
+    _source_line(fig, method_version)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def _disclosure_bar(units: Any, caption: str, year: int, method_version: str) -> Any:
+    """A peer group in which no unit passed the screen: each unit's completeness (0–100) instead of a rank."""
+    import matplotlib.pyplot as plt
+
+    data = units.sort_values(["completeness", "unit_key"], ascending=[True, False]).tail(MAX_UNITS_SHOWN)
+    fig, ax = plt.subplots(figsize=(9, 1.4 + 0.42 * max(len(data), 1)))
+    y = range(len(data))
+    ax.barh(list(y), data["completeness"], color="#999999")
+    for i, value in zip(y, data["completeness"], strict=True):
+        ax.text(value + 1, i, f"{value:.0f}", va="center", fontsize=8)
+    ax.set_yticks(list(y), list(data["unit_name"]))
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("披露完整度 (0–100)：已报告指标所占综合权重")
+    fig.suptitle(f"{year}年法治政府建设指数 · {caption}：无单位达到筛选标准，不排名")
     _source_line(fig, method_version)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig

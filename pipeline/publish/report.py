@@ -108,11 +108,17 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
         parts.append("<p class='ok'>No suspicious changes from last year.</p>")
     parts.append("<h2 id='index'>5. Index</h2>")
     if scores is not None and len(scores):
-        parts.append(_table(["unit", "peer group", "score", "rank", "rank interval (5–95%)", "coverage"],
+        import pandas as pd
+
+        parts.append(_table(["unit", "peer group", "score", "rank", "rank interval (5–95%)", "coverage",
+                             "completeness", "not ranked"],
                             [[r.unit_name, getattr(r, "peer_group", r.admin_level),
-                              f"{r.score:.1f}" if r.score == r.score else "—",
-                              r.rank, f"{r.rank_q05:g}–{r.rank_q95:g}" if r.rank_q05 == r.rank_q05 else "—",
-                              f"{r.coverage:.0%}"] for r in scores.itertuples()]))
+                              "—" if pd.isna(r.score) else f"{r.score:.1f}",
+                              "—" if pd.isna(r.rank) else r.rank,
+                              "—" if pd.isna(r.rank_q05) else f"{r.rank_q05:g}–{r.rank_q95:g}",
+                              f"{r.coverage:.0%}",
+                              "—" if pd.isna(getattr(r, "completeness", None)) else f"{r.completeness:.0f}",
+                              getattr(r, "not_ranked", None) or ""] for r in scores.itertuples()]))
     else:
         parts.append("<p>No scores.</p>")
     parts.append("<h2 id='audit'>6. Rules checked</h2>")

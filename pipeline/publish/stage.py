@@ -69,7 +69,7 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
                                                                     missing))
     io.write_bytes(out / "validation_results.json", catalog.validation_results.read_bytes())
     charts: list[str] = []
-    for level in sorted(scores.loc[scores["score"].notna(), "peer_group"].unique()):
+    for level in sorted(scores["peer_group"].dropna().unique()):  # a group nobody passed: its disclosure chart
         charts += map(str, save_chart(ranked_bar(scores, level, settings.year, method_version),
                                       out / "charts" / f"ranked_{level}"))
     if scores["score"].notna().any():

@@ -18,6 +18,13 @@ td,th{border:1px solid #ccc;padding:3px 8px;font-size:.9em}th{background:#f0f0f0
 .note{color:#555;font-size:.85em}"""
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN or pandas' NA (an unranked unit's rank read back from parquet)."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or value != value
+
+
 def _a(href: str, text: str) -> str:
     return f"<a href='{escape(href, quote=True)}'>{escape(text)}</a>"
 
@@ -41,22 +48,27 @@ def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts
         parts.append(f"<h2 id='no-accepted'>{escape(NO_ACCEPTED)}</h2><p>没有排名和图表：所有提交的文件均被搁置，原因见数据质量报告。"
                      "No ranking and no charts: every submitted file was set aside; the validation report says why."
                      "</p>")
-    scored = scores[scores["score"].notna()]
     group = "peer_group" if "peer_group" in scores else "admin_level"
-    for level in sorted(scored[group].unique()):
-        rows = scored[scored[group] == level].sort_values(["rank", "unit_key"])
+    listed = scores if "not_ranked" in scores else scores[scores["score"].notna()]
+    for level in sorted(listed[group].dropna().unique()):
+        rows = listed[listed[group] == level].sort_values(["rank", "unit_key"])
         caption = peer_group_label(level) if group == "peer_group" else LEVEL_ZH.get(level, level)
         parts.append(f"<h2>{escape(caption)} · {escape(level)}</h2>")
         chart = f"charts/ranked_{level}.png"
         if chart in charts:
             parts.append(f"<p><img src='{escape(chart, quote=True)}' alt='{escape(level)} ranking'></p>")
         parts.append("<table><tr><th>名次 rank</th><th>区间 interval</th><th>单位 unit</th><th>得分 score</th>"
-                     "<th>覆盖率 coverage</th></tr>")
+                     "<th>覆盖率 coverage</th><th>完整度 completeness</th><th>未排名原因 not ranked</th></tr>")
         for r in rows.itertuples():
-            interval = f"{r.rank_q05:g}–{r.rank_q95:g}" if r.rank_q05 == r.rank_q05 else "—"
-            rank = "—" if r.rank != r.rank or r.rank is None else str(r.rank)
+            interval = "—" if _missing(r.rank_q05) else f"{r.rank_q05:g}–{r.rank_q95:g}"
+            rank = "—" if _missing(r.rank) else str(r.rank)
+            score = "—" if _missing(r.score) else f"{r.score:.1f}"
+            completeness = getattr(r, "completeness", None)
+            reason = getattr(r, "not_ranked", None) or ""
             parts.append(f"<tr><td>{escape(rank)}</td><td>{escape(interval)}</td><td>{escape(str(r.unit_name))}</td>"
-                         f"<td>{r.score:.1f}</td><td>{r.coverage:.0%}</td></tr>")
+                         f"<td>{score}</td><td>{r.coverage:.0%}</td>"
+                         f"<td>{'—' if _missing(completeness) else f'{completeness:.0f}'}</td>"
+                         f"<td>{escape(str(reason))}</td></tr>")
         parts.append("</table>")
     for chart, title in (("charts/dimensions_heatmap.png", "各维度得分 Dimension scores"),
                          ("charts/year_over_year_slope.png", "与上年比较 Year over year")):

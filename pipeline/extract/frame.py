@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from pipeline.config import load_config
@@ -75,29 +76,48 @@ def frame_rules() -> dict[str, Any]:
     }
 
 
-class SentenceLexicon:
-    """The verbs and nouns of one sentence, read from the mapper's single automaton pass over it
-    (``Sentence.cue_matches``: the cue automaton holds the frame lexicons too), shared by its quantities.
-    Occurrences are ordered by where they end and, at the same end, longest first."""
+@cache
+def _lexicon_automaton() -> Any:
+    """The verbs and the nouns (of two characters or more) of the frame lexicons in one Aho-Corasick
+    automaton, apart from the mapper's cue automaton: more terms there would slow every cue look-up."""
+    import ahocorasick
 
-    __slots__ = ("lasts", "start", "terms", "text")
+    automaton = ahocorasick.Automaton()
+    for word in _verbs() | _nouns():
+        if len(word) > 1:  # one-character nouns (省, 市) would match everywhere: checked in place
+            automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
+
+
+class SentenceLexicon:
+    """The verbs and nouns of one sentence (one automaton pass, shared by its quantities). Each kind keeps
+    its occurrences (index of the last character, word) ordered by where they end and, at the same end,
+    longest first."""
+
+    __slots__ = ("noun_lasts", "noun_words", "start", "text", "verb_lasts", "verb_words")
 
     def __init__(self, sentence: Sentence) -> None:
         self.start, self.text = sentence.start, sentence.text
-        self.lasts, self.terms = sentence.cue_matches()
+        found = list(_lexicon_automaton().iter(sentence.text, sentence.start, sentence.end))
+        lasts, terms = list(map(itemgetter(0), found)), list(map(itemgetter(1), found))
+        verbs, nouns = _verbs(), _nouns()
+        self.verb_lasts = [last for last, term in zip(lasts, terms, strict=True) if term in verbs]
+        self.verb_words = [term for term in terms if term in verbs]
+        self.noun_lasts = [last for last, term in zip(lasts, terms, strict=True) if term in nouns]
+        self.noun_words = [term for term in terms if term in nouns]
 
     def last(self, verb: bool, lo: int, hi: int, min_len: int = 1) -> tuple[str, int] | None:
         """(word, start) of the last verb (or noun) lying inside [lo, hi), the longest at its end."""
-        lasts, terms = self.lasts, self.terms
-        wanted = _verbs() if verb else _nouns()
+        lasts, words = (self.verb_lasts, self.verb_words) if verb else (self.noun_lasts, self.noun_words)
         i = bisect_left(lasts, hi) - 1  # occurrences ending before hi
         while i >= 0 and lasts[i] >= lo:
-            first = i  # the terms ending here: [first..i], longest first
+            first = i  # the words ending here: [first..i], longest first
             while first > 0 and lasts[first - 1] == lasts[i]:
                 first -= 1
             for k in range(first, i + 1):
-                word = terms[k]
-                if word in wanted and lasts[k] - len(word) + 1 >= lo and len(word) >= min_len:
+                word = words[k]
+                if lasts[k] - len(word) + 1 >= lo and len(word) >= min_len:
                     return word, lasts[k] - len(word) + 1
             i = first - 1
         return None
@@ -105,19 +125,17 @@ class SentenceLexicon:
     def first_verb_start(self, lo: int, hi: int) -> int | None:
         """Where the first verb lying inside [lo, hi) starts, leaving out a verb a noun follows at once
         (处罚 in 行政处罚案卷 is part of the noun)."""
-        lasts, terms, verbs = self.lasts, self.terms, _verbs()
+        lasts, words = self.verb_lasts, self.verb_words
         best = None
         for k in range(bisect_left(lasts, lo), bisect_left(lasts, hi)):
-            word = terms[k]
-            if word in verbs:
-                begin = lasts[k] - len(word) + 1
-                if begin >= lo and (best is None or begin < best) and not self._noun_starts_at(lasts[k] + 1):
-                    best = begin
+            begin = lasts[k] - len(words[k]) + 1
+            if begin >= lo and (best is None or begin < best) and not self._noun_starts_at(lasts[k] + 1):
+                best = begin
         return best
 
     def _noun_starts_at(self, pos: int) -> bool:
-        lasts, terms, nouns = self.lasts, self.terms, _nouns()
-        return any(terms[k] in nouns and lasts[k] - len(terms[k]) + 1 == pos
+        lasts, words = self.noun_lasts, self.noun_words
+        return any(lasts[k] - len(words[k]) + 1 == pos
                    for k in range(bisect_left(lasts, pos), bisect_left(lasts, pos + MAX_NOUN_CHARS)))
 
     def noun_after(self, lo: int, hi: int) -> str | None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.config import ConfigError, load_config
+from pipeline.config import ConfigError
 from pipeline.extract.catalogue import Indicator, load_catalogue
 from pipeline.extract.quantities import Quantity
 from pipeline.settings import CONFIG_DIR
@@ -217,12 +217,6 @@ def _cue_index() -> _CueIndex:
             by_term = by_unit_and_term.setdefault(unit, {})
             for term in {t for g in ind.all_of for t in g}:
                 by_term.setdefault(term, []).append(rule)
-    # the frame lexicons' verbs and nouns (configs/extraction.yaml) ride in the same automaton, so one pass
-    # per sentence serves the mapper and the frame (pipeline.extract.frame.SentenceLexicon)
-    frame = load_config("extraction")["frame"]
-    for term in {*frame["verbs"], *frame["nouns"]}:
-        if len(term) > 1 and term not in automaton:  # (one-character nouns, 省/市, are checked in place)
-            automaton.add_word(term, term)
     automaton.make_automaton()
     return _CueIndex(automaton, {unit: {term: tuple(rules) for term, rules in by_term.items()}
                                  for unit, by_term in by_unit_and_term.items()})

@@ -4,7 +4,9 @@ For each quantity: the sentence before it (titles in 《》 blanked out), its ow
 window after it are searched for each indicator's cue groups (``configs/indicators.yaml``). An
 indicator matches when its measure word is allowed, every ``all_of`` group has a term present and
 no ``none_of`` term stands in the quantity's own clause. The best-scoring match wins; cue terms in
-the quantity's own clause score higher than terms earlier in the sentence.
+the quantity's own clause score higher than terms earlier in the sentence. Since issue 19 an indicator is
+a candidate only when its ``frame`` declaration accepts the quantity's verb, noun and role and no
+``none_of`` term stands in the noun phrase after the measure word (``_Rule.fits``).
 
 Cue terms are found once per sentence (one Aho-Corasick pass, shared by every quantity in it) and
 then sorted into the parts of each quantity's context by position.

@@ -30,6 +30,7 @@ from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
 _COORDINATORS = frozenset("、和及与")  # verbs joined by these are one coordinated verb (制定、修改)
+_PHRASE_STOP = re.compile(r"[\d，。；,;、:：()（）“”\"\n]")  # a noun phrase ends at these
 MAX_NOUN_CHARS = 12  # longer than any noun of the lexicon
 NOUN_AFTER_CHARS = 16  # how far after the measure word its noun phrase may run (36个行政审批单位)
 
@@ -53,7 +54,6 @@ def frame_rules() -> dict[str, Any]:
     return {
         "verbs": frozenset(cfg["verbs"]),
         "nouns": frozenset(cfg["nouns"]),
-        "phrase_stop": re.compile(r"[\d，。；,;、:：()（）“”\"\n]"),
         "plan_nouns": frozenset(cfg["plan_structure_nouns"]),
         "stock_cue": re.compile(cfg["stock_cue"]),
         "stock_verbs": frozenset(cfg["stock_verbs"]),
@@ -169,6 +169,8 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
     """(the action verb of the quantity, whether it stands in its own clause): the last verb of the
     lexicon before the number in its clause, with the verbs coordinated before it (制定、修改 -> "制定、修改"),
     else the last one earlier in the sentence."""
+    if not lex.verb_lasts:
+        return None, False
     found = lex.last(True, ctx.clause_start, ctx.start)
     if found is None:
         earlier = lex.last(True, ctx.sentence_start, ctx.clause_start)
@@ -191,11 +193,10 @@ def noun_of(text: str, q: Quantity, ctx: Context, lex: SentenceLexicon) -> tuple
     NOUN_AFTER_CHARS characters: 36个行政审批单位进驻 -> 行政审批单位); its last lexicon noun is the counted
     noun (27项省政府部门行政审批中介服务事项 -> 事项). Without one, the last noun of two characters or more
     before the number in its clause is (审查规范性文件85件; 省 and 市 count only after the measure word)."""
-    r = frame_rules()
     limit = min(q.end + NOUN_AFTER_CHARS, ctx.sentence_end)
-    stop = r["phrase_stop"].search(text, q.end, limit)
+    stop = _PHRASE_STOP.search(text, q.end, limit)
     phrase_end = stop.start() if stop else limit
-    verb_start = lex.first_verb_start(q.end, phrase_end)
+    verb_start = lex.first_verb_start(q.end, phrase_end) if lex.verb_lasts else None
     if verb_start is not None:
         phrase_end = verb_start
     noun = lex.noun_after(q.end, phrase_end)

@@ -1,6 +1,7 @@
 """``rolindex``: run the yearly job, or apply single stages to files.
 
-    rolindex run --year 2017 [--inbox DIR] [--out DIR]   # the whole DAG through Airflow
+    rolindex run --year 2017 [--inbox DIR] [--out DIR] [-v|--json]   # the whole DAG through Airflow
+                                                          # (quiet: progress, logs in OUT/logs/, a summary)
     rolindex profile FILE...                              # ingest + identification, JSON lines
     rolindex extract FILE...                              # extraction records, JSON lines
     rolindex suites                                       # regenerate expectations/panel.json
@@ -37,31 +38,60 @@ def _accepted_reports(catalog: object) -> int | None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.catalog import Catalog
-    from pipeline.runner import run_year
     from pipeline.settings import RunSettings
 
     settings = RunSettings.resolve(args.year, args.inbox, args.out)
-    print(f"rolindex: running rule_of_law_index for {settings.year}\n  inbox: {settings.inbox}\n"
-          f"  out:   {settings.out}", file=sys.stderr)
+    say = (lambda event: print(_json_line(event), flush=True)) if args.json else \
+        (lambda event: print(event["message"], file=sys.stderr, flush=True))
     if not storage.is_dir(settings.inbox):
-        print(f"rolindex: error: inbox {settings.inbox} does not exist", file=sys.stderr)
+        say({"event": "error", "code": 2, "message": f"rolindex: error: inbox {settings.inbox} does not exist"})
         return 2
-    state = run_year(settings.year, str(settings.inbox), str(settings.out))
-    publish = Catalog(settings.out, settings.year).publish_dir
+    if args.verbose:
+        from pipeline.runner import run_year
+
+        say({"event": "start", "message": f"rolindex: running rule_of_law_index for {settings.year}\n"
+                                           f"  inbox: {settings.inbox}\n  out:   {settings.out}"})
+        state, log_file, failed_task, cause = run_year(settings.year, str(settings.inbox), str(settings.out)), \
+            None, None, None
+    else:
+        from pipeline.console import run_quietly
+
+        outcome = run_quietly(settings, json_events=args.json)
+        state, log_file, failed_task, cause = outcome.state, outcome.log_file, outcome.failed_task, outcome.cause
+    catalog = Catalog(settings.out, settings.year)
     if state != "success":
-        print(f"rolindex: the run ended in state {state!r}; see the task logs above. "
-              f"Validation results (if any): {Catalog(settings.out, settings.year).validation_results}",
-              file=sys.stderr)
+        where = f" in task {failed_task}" if failed_task else ""
+        why = cause or f"the run ended in state {state!r}"
+        say({"event": "failed", "code": 1, "year": settings.year, "task": failed_task, "cause": cause,
+             "log": str(log_file) if log_file else None,
+             "message": f"rolindex: {settings.year} failed{where}: {why}"
+                        + (f" (log: {log_file})" if log_file else " (see the task logs above)")})
         return 1
-    accepted = _accepted_reports(Catalog(settings.out, settings.year))
-    if accepted == 0:
-        print(f"rolindex: no accepted reports for {settings.year}: every submitted file was set aside; "
-              f"see {publish / 'validation_report.html'}", file=sys.stderr)
+    summary = _run_summary(catalog)
+    if _accepted_reports(catalog) == 0:
+        say({"event": "done", "code": EXIT_NO_ACCEPTED_REPORTS, "summary": summary,
+             "message": f"rolindex: no accepted reports for {settings.year}: every submitted file was set aside; "
+                        f"see {catalog.publish_dir / 'validation_report.html'}"})
         return EXIT_NO_ACCEPTED_REPORTS
-    print(f"rolindex: run {state}. Published files in {publish}:", file=sys.stderr)
-    for path in sorted(storage.list_tree(publish), key=str):
-        print(f"  {path}")
+    if summary is None:
+        say({"event": "done", "code": 0, "message": f"rolindex: {settings.year} published in {catalog.publish_dir}"})
+        return 0
+    from pipeline.publish.run_summary import summary_lines
+
+    say({"event": "done", "code": 0, "summary": summary,
+         "message": "\n".join(summary_lines(summary, str(catalog.publish_dir)))})
     return 0
+
+
+def _run_summary(catalog: object) -> dict[str, object] | None:
+    """The published run summary of a year (None when the publication has none)."""
+    from pipeline import io
+
+    try:
+        summary: dict[str, object] = io.read_json(catalog.publish_dir / "run_summary.json")  # type: ignore[attr-defined]
+    except (OSError, ValueError):
+        return None
+    return summary
 
 
 def _json_line(obj: object) -> str:
@@ -141,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--year", type=int, required=True)
     run.add_argument("--inbox", help="inbox folder for that year (default: <inbox root>/<year>)")
     run.add_argument("--out", help="output data root (default: $ROLINDEX_DATA_ROOT or outputs/)")
+    run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's logs live instead of progress")
+    run.add_argument("--json", action="store_true", help="progress and the result as JSON lines on stdout")
     run.set_defaults(func=_cmd_run)
     for name, func, text in (("profile", _cmd_profile, "identify files: one JSON object per file"),
                              ("extract", _cmd_extract, "extract facts: one JSON object per record")):

@@ -18,13 +18,40 @@ INDICATOR_COLUMNS = {"unit_key", "year", "indicator", "raw_value", "unit", "norm
 
 
 @pytest.fixture(scope="module")
-def published_2017(airflow_db, tmp_path_factory) -> Path:
-    from pipeline.runner import load_dag
+def quiet_run_2017(airflow_db, tmp_path_factory) -> tuple[Path, object, str]:
+    """The sample year through the quiet console of ``rolindex run``: (data root, outcome, what the
+    terminal showed)."""
+    import io
+
+    from pipeline.console import run_quietly
+    from pipeline.settings import RunSettings
 
     out = tmp_path_factory.mktemp("out")
-    run = load_dag().test(run_conf={"year": 2017, "inbox": str(SAMPLE_INBOX_ROOT / "2017"), "out": str(out)})
-    assert str(run.state) == "success"
-    return out / "publish" / "year=2017"
+    terminal = io.StringIO()
+    outcome = run_quietly(RunSettings.resolve(2017, str(SAMPLE_INBOX_ROOT / "2017"), str(out)), stream=terminal)
+    assert outcome.state == "success", (outcome.cause, outcome.log_file)
+    return out, outcome, terminal.getvalue()
+
+
+@pytest.fixture(scope="module")
+def published_2017(quiet_run_2017) -> Path:
+    return quiet_run_2017[0] / "publish" / "year=2017"
+
+
+def test_quiet_console_shows_progress_and_keeps_airflow_logs_in_a_file(quiet_run_2017):
+    from pipeline import io
+    from pipeline.publish.run_summary import summary_lines
+
+    out, outcome, shown = quiet_run_2017
+    lines = shown.strip().splitlines()
+    assert 1 <= len(lines) <= 4 and lines[-1].startswith("rolindex 2017: done")
+    assert "Task instance" not in shown and "alembic" not in shown.lower()
+    assert outcome.log_file.parent == out / "logs" and "Task instance" in outcome.log_file.read_text()
+    summary = io.read_json(out / "publish" / "year=2017" / "run_summary.json")
+    assert (summary["submitted"], summary["accepted"], summary["quarantined"]) == (3, 2, 1)
+    assert summary["top_reasons"] == [{"reason": "not_annual_report: work_plan", "documents": 1}]
+    printed = summary_lines(summary, str(out / "publish" / "year=2017"))
+    assert len(printed) <= 8 and printed[-1].endswith("index.html and validation_report.html")
 
 
 def test_published_files_exist(published_2017):

@@ -14,6 +14,7 @@ from pipeline.publish.cells import neutralise_text_cells
 from pipeline.publish.charts import dimension_heatmap, ranked_bar, save_chart, slope_chart
 from pipeline.publish.package import datapackage, write_workbook
 from pipeline.publish.report import render_report
+from pipeline.publish.run_summary import build_run_summary
 from pipeline.publish.schemas import conform, table_schema
 from pipeline.publish.summary import render_summary
 from pipeline.settings import RunSettings
@@ -79,6 +80,7 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
     if len(yoy):
         charts += map(str, save_chart(slope_chart(yoy, settings.year, method_version),
                                       out / "charts" / "year_over_year_slope"))
+    io.write_json(out / "run_summary.json", build_run_summary(results, documents, scores))
     relative_charts = [str(Path(c).relative_to(out).as_posix()) for c in charts]
     files = sorted(p.relative_to(out).as_posix() for p in out.iterdir()
                    if p.is_file() and p.suffix in (".parquet", ".csv", ".xlsx", ".json", ".html")

@@ -2,7 +2,8 @@
 
 Formats: ``.txt`` (any of UTF-8, UTF-16, GB18030/GBK, Big5; detected), ``.html``/``.htm``
 (BeautifulSoup + lxml, scripts/styles/navigation dropped), ``.docx`` (python-docx, after a ZIP
-safety check), ``.pdf`` (pypdf text layer). Every failure raises ``UnreadableFile`` with a short
+safety check), ``.pdf`` (pypdf text layer; a PDF without a usable one is OCR'd), images
+``.png``/``.jpg``/``.jpeg``/``.tif``/``.tiff`` (OCR, ``pipeline/ingest/ocr.py``). Every failure raises ``UnreadableFile`` with a short
 machine reason (``reason``) and a human message.
 """
 
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 
 from pipeline.ingest.errors import UnreadableFile
 
-SUPPORTED_EXTENSIONS = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
+SUPPORTED_EXTENSIONS = (".txt", ".text", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+OCR_FALLBACK_REASONS = ("no_text_layer", "no_chinese_text")  # a PDF read like this is a scan: OCR it
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
@@ -274,7 +276,7 @@ def _read_pdf_unguarded(data: bytes) -> DecodedFile:
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise UnreadableFile("corrupt_pdf", f"pypdf could not read it: {exc}") from exc
     if not text.strip():
-        raise UnreadableFile("no_text_layer", "the PDF has no text layer (scanned image?); OCR is not done here")
+        raise UnreadableFile("no_text_layer", "the PDF has no text layer (scanned image?)")
     check_is_text(text)
     return DecodedFile(text, "pdf", "pdf")
 
@@ -293,6 +295,17 @@ def read_document(data: bytes, extension: str) -> DecodedFile:
     if ext == ".pdf":
         if not data.startswith(b"%PDF"):
             raise UnreadableFile("corrupt_pdf", "the file does not start with a PDF header")
-        return read_pdf(data)
+        try:
+            return read_pdf(data)
+        except UnreadableFile as exc:
+            if exc.reason not in OCR_FALLBACK_REASONS:
+                raise
+        from pipeline.ingest.ocr import read_scanned_pdf
+
+        return read_scanned_pdf(data)
+    if ext in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
+        from pipeline.ingest.ocr import read_image
+
+        return read_image(data)
     raise UnreadableFile("unsupported_extension",
                          f"extension {extension!r} is not one of {', '.join(SUPPORTED_EXTENSIONS)}")

@@ -1,0 +1,298 @@
+"""OCR of scanned PDFs and page images (PNG/JPEG/TIFF), offline, in a guarded child process.
+
+Engine: ``rapidocr-onnxruntime`` (PP-OCRv4 Chinese detection and recognition, a direction classifier),
+whose ONNX models ship inside the wheel: nothing is downloaded at run time. PDF pages are rendered with
+``pypdfium2``. Settings come from ``configs/ocr.yaml``.
+
+What a read returns (``DecodedFile``): the text of every page, pages separated by a blank line;
+encoding ``ocr``; flags ``ocr:<engine and model versions>``, ``ocr_pages:<raw offset of each page>``
+and ``ocr_confidence:<mean score of each page>``. ``page_of`` turns a raw-text offset (the offset maps
+of the normalise stage lead from clean-text evidence to it) into a 1-based page number. A page whose
+confidence is under ``min_page_confidence`` makes the document unreadable (``ocr_low_confidence``),
+so it is quarantined with the page and its score in the reason.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+from pipeline.ingest.errors import UnreadableFile
+from pipeline.ingest.readers import TABLE_CELL_SEPARATOR, DecodedFile, check_is_text
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+OCR_ENGINE = "rapidocr-onnxruntime"
+OCR_MODELS = "PP-OCRv4-det-ch+PP-OCRv4-rec-ch+mobile-v2.0-cls"
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """``configs/ocr.yaml`` as typed values."""
+
+    render_dpi: int = 200
+    min_page_confidence: float = 0.80
+    min_box_score: float = 0.5
+    max_pages: int = 60
+    max_image_pixels: int = 60_000_000
+    timeout_seconds: float = 900.0
+    memory_mib: int = 3072
+    threads: int = 1
+    cell_gap_heights: float = 1.5
+    wrap_right_share: float = 0.93
+
+
+def load_ocr_settings() -> OcrSettings:
+    """The OCR settings from ``configs/ocr.yaml`` (schema-checked)."""
+    from pipeline.config import load_config
+
+    return OcrSettings(**load_config("ocr"))
+
+
+@dataclass(frozen=True)
+class OcrBox:
+    """One recognised text line piece: its corner points (x, y pixels), text and score (0..1)."""
+
+    points: tuple[tuple[float, float], ...]
+    text: str
+    score: float
+
+    @property
+    def left(self) -> float:
+        return min(p[0] for p in self.points)
+
+    @property
+    def right(self) -> float:
+        return max(p[0] for p in self.points)
+
+    @property
+    def top(self) -> float:
+        return min(p[1] for p in self.points)
+
+    @property
+    def bottom(self) -> float:
+        return max(p[1] for p in self.points)
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """One page's text (lines joined), its mean score weighted by characters, and its box count."""
+
+    text: str
+    confidence: float
+    n_boxes: int
+
+
+@cache
+def engine_version() -> str:
+    """``rapidocr-onnxruntime <v>/onnxruntime <v>/<models>``: what a reader of the flag needs to redo it."""
+    from importlib.metadata import version
+
+    return f"{OCR_ENGINE} {version(OCR_ENGINE)}/onnxruntime {version('onnxruntime')}/{OCR_MODELS}"
+
+
+def page_lines(boxes: Sequence[OcrBox], settings: OcrSettings = OcrSettings()) -> list[str]:
+    """Boxes of one page -> its text lines, in reading order.
+
+    Boxes whose vertical centres fall within half a line height of each other form one line (left to
+    right); pieces further apart than ``cell_gap_heights`` line heights are table cells, joined by the
+    table separator the other readers use. A line that reaches ``wrap_right_share`` of the page's text
+    width was wrapped by the layout: the next line continues it (no line break inside a sentence)."""
+    if not boxes:
+        return []
+    ordered = sorted(boxes, key=lambda b: ((b.top + b.bottom) / 2, b.left))
+    rows: list[list[OcrBox]] = []
+    for box in ordered:
+        centre = (box.top + box.bottom) / 2
+        if rows:
+            last = rows[-1]
+            height = sum(b.bottom - b.top for b in last) / len(last)
+            last_centre = sum((b.top + b.bottom) / 2 for b in last) / len(last)
+            if abs(centre - last_centre) < height / 2:
+                last.append(box)
+                continue
+        rows.append([box])
+    left_edge = min(b.left for b in boxes)
+    right_edge = max(b.right for b in boxes)
+    width = max(right_edge - left_edge, 1.0)
+    lines: list[str] = []
+    wrapped = False
+    for row in rows:
+        row.sort(key=lambda b: b.left)
+        height = sum(b.bottom - b.top for b in row) / len(row)
+        text = row[0].text
+        for prev, box in pairwise(row):
+            gap = box.left - prev.right
+            text += TABLE_CELL_SEPARATOR + box.text if gap > settings.cell_gap_heights * height else box.text
+        if wrapped and lines:
+            lines[-1] += text
+        else:
+            lines.append(text)
+        wrapped = len(row) == 1 and (row[-1].right - left_edge) >= settings.wrap_right_share * width
+    return lines
+
+
+def boxes_from_engine(result: Any) -> list[OcrBox]:
+    """The engine's ``[[points, text, score], ...]`` (or None for a blank page) as OcrBox objects."""
+    return [OcrBox(tuple((float(x), float(y)) for x, y in points), str(text), float(score))
+            for points, text, score in (result or [])]
+
+
+def page_confidence(boxes: Sequence[OcrBox]) -> float:
+    """Mean box score weighted by the number of characters (1.0 for a page with no text)."""
+    chars = sum(len(b.text) for b in boxes)
+    if not chars:
+        return 1.0
+    return sum(b.score * len(b.text) for b in boxes) / chars
+
+
+def make_engine(settings: OcrSettings) -> Any:
+    """A RapidOCR engine with the bundled models (``threads`` onnxruntime threads)."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR(intra_op_num_threads=settings.threads, inter_op_num_threads=1, text_score=settings.min_box_score)
+
+
+def ocr_page(engine: Any, image: Any, settings: OcrSettings = OcrSettings()) -> OcrPage:
+    """OCR one page image (RGB numpy array) -> its text, confidence and box count."""
+    result, _elapsed = engine(image)
+    boxes = [b for b in boxes_from_engine(result) if b.text.strip()]
+    return OcrPage("\n".join(page_lines(boxes, settings)), page_confidence(boxes), len(boxes))
+
+
+def pdf_page_images(data: bytes, settings: OcrSettings) -> Iterator[Any]:
+    """Each page of a PDF rendered at ``render_dpi`` as an RGB numpy array. Raises UnreadableFile."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        reason = "encrypted_pdf" if "password" in str(exc).lower() else "corrupt_pdf"
+        raise UnreadableFile(reason, f"pdfium could not open it: {exc}") from exc
+    n_pages = len(pdf)
+    if n_pages > settings.max_pages:
+        raise UnreadableFile("ocr_too_many_pages", f"{n_pages} scanned pages; at most {settings.max_pages} are OCR'd")
+    scale = settings.render_dpi / 72
+    for index in range(n_pages):
+        page = pdf[index]
+        width, height = page.get_size()
+        if width * scale * height * scale > settings.max_image_pixels:
+            raise UnreadableFile("image_too_large", f"page {index + 1} renders to more than "
+                                                    f"{settings.max_image_pixels} pixels at {settings.render_dpi} dpi")
+        yield page.render(scale=scale).to_numpy()[:, :, :3][:, :, ::-1].copy()  # BGR(x) -> RGB
+        page.close()
+    pdf.close()
+
+
+def image_pages(data: bytes, settings: OcrSettings) -> Iterator[Any]:
+    """Each frame of a PNG/JPEG/TIFF as an RGB numpy array; refuses decompression bombs before decoding."""
+    import numpy as np
+    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+    if not data.startswith(_IMAGE_MAGIC):
+        raise UnreadableFile("corrupt_image", "not a PNG, JPEG or TIFF image")
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels  # PIL raises past twice this; checked exactly below
+    try:
+        image = Image.open(io.BytesIO(data))
+        n_frames = getattr(image, "n_frames", 1)
+        if n_frames > settings.max_pages:
+            raise UnreadableFile("ocr_too_many_pages", f"{n_frames} image frames; at most {settings.max_pages} are OCR'd")
+        for frame in ImageSequence.Iterator(image):
+            if frame.width * frame.height > settings.max_image_pixels:
+                raise UnreadableFile("image_too_large", f"{frame.width}x{frame.height} pixels is over "
+                                                        f"{settings.max_image_pixels}")
+            upright = ImageOps.exif_transpose(frame.convert("RGB"))
+            yield np.asarray(upright)
+    except Image.DecompressionBombError as exc:
+        raise UnreadableFile("image_too_large", f"decompression bomb refused: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise UnreadableFile("corrupt_image", f"the image could not be decoded: {exc}") from exc
+
+
+def ocr_pages(images: Iterator[Any], settings: OcrSettings, fmt: str) -> DecodedFile:
+    """OCR page images into one DecodedFile (see the module doc for its flags). Raises UnreadableFile
+    ``ocr_low_confidence`` naming the first page under ``min_page_confidence``, ``empty`` if no text."""
+    engine = make_engine(settings)
+    texts: list[str] = []
+    starts: list[int] = []
+    scores: list[float] = []
+    offset = 0
+    for number, image in enumerate(images, start=1):
+        page = ocr_page(engine, image, settings)
+        if page.n_boxes and page.confidence < settings.min_page_confidence:
+            raise UnreadableFile("ocr_low_confidence", f"page {number}: OCR confidence {page.confidence:.2f} is under "
+                                                       f"{settings.min_page_confidence:.2f} ({page.n_boxes} text boxes)")
+        starts.append(offset)
+        scores.append(page.confidence)
+        texts.append(page.text)
+        offset += len(page.text) + 2  # pages are joined by a blank line
+    text = "\n\n".join(texts)
+    if not text.strip():
+        raise UnreadableFile("empty", f"OCR found no text on {len(texts)} page(s)")
+    check_is_text(text)
+    flags = (f"ocr:{engine_version()}", "ocr_pages:" + ",".join(map(str, starts)),
+             "ocr_confidence:" + ",".join(f"{s:.3f}" for s in scores))
+    return DecodedFile(text, "ocr", fmt, flags)
+
+
+def _ocr_pdf_unguarded(data: bytes, settings: OcrSettings) -> DecodedFile:
+    return ocr_pages(pdf_page_images(data, settings), settings, "pdf-ocr")
+
+
+def _ocr_image_unguarded(data: bytes, settings: OcrSettings) -> DecodedFile:
+    return ocr_pages(image_pages(data, settings), settings, "image-ocr")
+
+
+def read_scanned_pdf(data: bytes, settings: OcrSettings | None = None) -> DecodedFile:
+    """OCR every page of a PDF without a usable text layer, in a child with time and memory limits."""
+    from pipeline.ingest.guard import run_limited
+
+    settings = settings or load_ocr_settings()
+    result: DecodedFile = run_limited(lambda d: _ocr_pdf_unguarded(d, settings), data, settings.timeout_seconds,
+                                      settings.memory_mib << 20)
+    return result
+
+
+def read_image(data: bytes, settings: OcrSettings | None = None) -> DecodedFile:
+    """OCR a PNG/JPEG/TIFF (each TIFF frame a page), in a child with time and memory limits."""
+    from pipeline.ingest.guard import run_limited
+
+    settings = settings or load_ocr_settings()
+    result: DecodedFile = run_limited(lambda d: _ocr_image_unguarded(d, settings), data, settings.timeout_seconds,
+                                      settings.memory_mib << 20)
+    return result
+
+
+def page_starts(flags: Sequence[str]) -> list[int] | None:
+    """The raw-text offset where each OCR'd page starts (from the ``ocr_pages:`` flag), or None."""
+    for flag in flags:
+        if flag.startswith("ocr_pages:"):
+            return [int(x) for x in flag.split(":", 1)[1].split(",") if x]
+    return None
+
+
+def page_of(raw_offset: int, flags: Sequence[str]) -> int | None:
+    """1-based page number of a raw-text offset of an OCR'd document (None for a text document)."""
+    starts = page_starts(flags)
+    if not starts:
+        return None
+    return max(bisect.bisect_right(starts, raw_offset), 1)
+
+
+def evidence_pages(starts: Sequence[int], ends: Sequence[int], offsets: Any, flags: Sequence[str]) -> list[str | None]:
+    """Page(s) of each evidence span (clean-text ``start``/``end``) via the normalise offset map:
+    ``"3"`` or ``"3-4"`` for a span across a page break; None for documents that were not OCR'd."""
+    if page_starts(flags) is None:
+        return [None] * len(starts)
+    pages: list[str | None] = []
+    last = len(offsets) - 1
+    for start, end in zip(starts, ends, strict=True):
+        first = page_of(int(offsets[min(max(start, 0), last)]), flags)
+        final = page_of(int(offsets[min(max(end - 1, 0), last)]), flags)
+        pages.append(str(first) if first == final else f"{first}-{final}")
+    return pages

@@ -1,0 +1,154 @@
+"""OCR of scanned PDFs and photos (issue 21): scans made here from invented report text with the
+project's CJK font, read through the real readers, normalisation, identification and extraction."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluation.evaluate_ocr import cer, photo, render_pages, scanned_pdf
+from pipeline.config import ConfigError, load_config, validate_against_schema
+from pipeline.extract.extractor import extract_text
+from pipeline.ingest import ocr
+from pipeline.ingest.errors import UnreadableFile
+from pipeline.ingest.normalise import normalise_text
+from pipeline.ingest.ocr import OcrBox, OcrSettings, evidence_pages, page_lines, page_of
+from pipeline.ingest.readers import read_document
+from pipeline.ingest.stage import profile_file
+from pipeline.settings import CONFIG_DIR
+
+# Invented report, two short pages (figures made up).
+PAGE_1 = ("青川县人民政府关于2023年度法治政府建设情况的报告\n"
+          "2023年，县政府坚持以习近平法治思想为指导，全面推进依法行政，现将有关情况报告如下。\n"
+          "一、完善制度体系。全年共审核规范性文件27件，清理行政规范性文件143件，废止11件。\n"
+          "二、严格规范执法。全县行政执法机关办理行政处罚案件1568件，罚没款共计326.5万元。")
+PAGE_2 = ("三、化解行政争议。县政府共收到行政复议申请46件，受理41件，审结39件，纠错率为12.8%。"
+          "全县发生行政诉讼案件58件，行政机关负责人出庭应诉率达到100%。\n"
+          "四、加强法治宣传。组织领导干部学法活动12次，培训行政执法人员2350人次。")
+REPORT = PAGE_1 + "\n\f\n" + PAGE_2
+
+
+def _box(x0: float, y0: float, x1: float, y1: float, text: str, score: float = 0.99) -> OcrBox:
+    return OcrBox(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text, score)
+
+
+def test_boxes_become_lines_with_wrapped_lines_joined_and_table_cells_separated():
+    boxes = [
+        _box(100, 100, 700, 130, "报告标题"),                       # short: a line of its own
+        _box(100, 150, 1000, 180, "全年共审核规范性文件27件，清理"),  # reaches the right edge: wrapped
+        _box(100, 200, 400, 230, "文件143件。"),
+        _box(100, 250, 300, 280, "行政复议"), _box(600, 252, 700, 281, "46件"),  # far apart: table cells
+    ]
+    assert page_lines(list(reversed(boxes))) == ["报告标题", "全年共审核规范性文件27件，清理文件143件。", "行政复议｜46件"]
+
+
+def test_page_numbers_of_raw_offsets_and_evidence_spans():
+    flags = ["ocr:x", "ocr_pages:0,120,300", "ocr_confidence:0.99,0.98,0.97"]
+    assert [page_of(o, flags) for o in (0, 119, 120, 299, 300, 5000)] == [1, 1, 2, 2, 3, 3]
+    assert page_of(10, ["decode_errors:2"]) is None
+    offsets = np.arange(400)
+    assert evidence_pages([5, 118, 310], [9, 125, 320], offsets, flags) == ["1", "1-2", "3"]
+    assert evidence_pages([5], [9], offsets, []) == [None]
+
+
+def test_ocr_config_is_schema_checked():
+    settings = ocr.load_ocr_settings()
+    assert settings == OcrSettings(**load_config("ocr")) and 0 < settings.min_page_confidence < 1
+    import yaml
+
+    doc = yaml.safe_load((CONFIG_DIR / "ocr.yaml").read_text(encoding="utf-8"))
+    doc["min_page_confidence"] = 1.5
+    schema = json.loads((CONFIG_DIR / "ocr.schema.json").read_text(encoding="utf-8"))
+    with pytest.raises(ConfigError, match="min_page_confidence"):
+        validate_against_schema(doc, schema, CONFIG_DIR / "ocr.yaml")
+
+
+class _FakeEngine:
+    """Stands in for RapidOCR in the logic tests: returns fixed boxes per page."""
+
+    def __init__(self, pages: list[list[tuple[str, float]]]) -> None:
+        self.pages = iter(pages)
+
+    def __call__(self, _image):
+        rows = next(self.pages)
+        return [[[[0, 40 * i], [900, 40 * i], [900, 40 * i + 30], [0, 40 * i + 30]], t, s]
+                for i, (t, s) in enumerate(rows)] or None, None
+
+
+def test_a_page_under_the_confidence_floor_quarantines_the_document_with_its_page(monkeypatch):
+    good = [("某县人民政府2023年度法治政府建设情况报告，全年办理行政复议案件12件。", 0.98)] * 3
+    bad = [("模糊不清的文字共计若干件", 0.41), ("难以辨认", 0.55)]
+    monkeypatch.setattr(ocr, "make_engine", lambda settings: _FakeEngine([good, bad]))
+    with pytest.raises(UnreadableFile) as caught:
+        ocr.ocr_pages(iter([None, None]), OcrSettings(), "pdf-ocr")
+    assert caught.value.reason == "ocr_low_confidence" and "page 2" in str(caught.value) and "0.45" in str(caught.value)  # (12*0.41+4*0.55)/16
+    monkeypatch.setattr(ocr, "make_engine", lambda settings: _FakeEngine([good, [], good]))  # a blank page is fine
+    decoded = ocr.ocr_pages(iter([None, None, None]), OcrSettings(), "pdf-ocr")
+    starts = ocr.page_starts(decoded.flags)
+    assert starts is not None and len(starts) == 3 and decoded.text[starts[2]:].startswith("某县")
+    assert "ocr_confidence:0.980,1.000,0.980" in decoded.flags and decoded.encoding == "ocr"
+
+
+def test_image_guards_refuse_bombs_garbage_and_overruns():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (800, 800), 255).save(buffer, "PNG")
+    png = buffer.getvalue()
+    with pytest.raises(UnreadableFile) as caught:
+        ocr.read_image(png, OcrSettings(max_image_pixels=100_000))
+    assert caught.value.reason == "image_too_large"
+    with pytest.raises(UnreadableFile) as caught:
+        read_document(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, ".png")
+    assert caught.value.reason == "corrupt_image"
+    with pytest.raises(UnreadableFile) as caught:
+        read_document(b"GIF89a not a scan", ".jpg")
+    assert caught.value.reason == "corrupt_image"
+    with pytest.raises(UnreadableFile) as caught:  # OCR that overruns its time is stopped
+        ocr.read_image(png, OcrSettings(timeout_seconds=0.05))
+    assert caught.value.reason == "parser_timeout"
+    with pytest.raises(UnreadableFile) as caught:  # a blank page has no text
+        ocr.read_image(png, OcrSettings())
+    assert caught.value.reason == "empty"
+
+
+def test_a_scanned_pdf_is_read_by_ocr_and_its_facts_and_pages_are_found(tmp_path: Path):
+    pdf = scanned_pdf(REPORT, dpi=200, angle=0.8, noise=8.0, quality=70)
+    assert len(render_pages(REPORT)) == 2
+    from pypdf import PdfReader
+
+    assert not "".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages).strip()  # no text layer
+    path = tmp_path / "qingchuan-2023-scan.pdf"
+    path.write_bytes(pdf)
+    decoded = read_document(pdf, ".pdf")
+    assert decoded.encoding == "ocr" and decoded.fmt == "pdf-ocr"
+    assert cer(REPORT.replace("\f", ""), decoded.text) <= 0.02
+    flags = list(decoded.flags)
+    assert any(f.startswith("ocr:rapidocr-onnxruntime") and "PP-OCRv4" in f for f in flags)
+    confidences = [float(x) for f in flags if f.startswith("ocr_confidence:") for x in f.split(":")[1].split(",")]
+    assert len(confidences) == 2 and min(confidences) >= OcrSettings().min_page_confidence
+
+    profile, text = profile_file(path, run_year=2023)
+    assert profile["status"] == "ok" and profile["report_year"] == 2023 and profile["unit_name"].startswith("青川县")
+    assert any(f.startswith("ocr:") for f in profile["flags"])
+    assert text is not None
+
+    norm = normalise_text(decoded.text)
+    records = extract_text("scan", norm.text, report_year=2023)
+    by_value = {(r.value, r.unit): r for r in records if r.indicator}
+    assert (46.0, "件") in by_value and (27.0, "件") in by_value
+    review, drafts = by_value[(46.0, "件")], by_value[(27.0, "件")]
+    assert evidence_pages([review.start, drafts.start], [review.end, drafts.end], norm.offsets, flags) == ["2", "1"]
+
+
+def test_a_photographed_page_is_read_like_its_text(tmp_path: Path):
+    path = tmp_path / "qingchuan-photo.jpg"
+    path.write_bytes(photo(PAGE_1 + "\n" + PAGE_2, dpi=200, angle=-1.5, quality=60))
+    profile, text = profile_file(path, run_year=2023)
+    assert profile["status"] == "ok", profile["reason"]
+    assert profile["encoding"] == "ocr" and any(f.startswith("ocr_pages:0") for f in profile["flags"])
+    assert text is not None and "行政复议申请46件" in text and "2350人次" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.index.peers import peer_group_label, peer_groups, rank_within_group
 
@@ -186,3 +187,74 @@ def test_unranked_units_are_published_with_their_disclosure_profile(tmp_path):
     html = render_summary(2022, "0.3.0", scores, pd.DataFrame(), ["charts/ranked_county.png"], [])
     assert "甲县人民政府" in html and "乙县人民政府" in html and "no_scored_values" in html
     assert "charts/ranked_county.png" in html and "县级政府" in html
+
+
+OUTLIERS = {"treatment": "winsorise", "skew_max": 2.0, "kurtosis_max": 3.5, "max_points": 5, "min_units": 5}
+
+
+def _group(values: list[float], code: str = "a") -> pd.DataFrame:
+    return pd.DataFrame({"unit_key": [f"u{i}" for i in range(len(values))], "admin_level": "county",
+                         "peer_group": "county", "indicator": code, "value": values})
+
+
+def test_winsorising_treats_tied_extremes_together():
+    from pipeline.index.build import treat_outliers
+
+    values = [10.0, 11.0, 12.0, 10.0, 13.0, 11.0, 12.0, 10.0, 11.0, 10.0, 12.0, 11.0, 500.0, 500.0]
+    assert pd.Series(values).skew() > 2 and pd.Series(values).kurt() > 3.5
+    treated, log = treat_outliers(_group(values), OUTLIERS)
+    # the old loop replaced 500 by the other 500 and stopped with nothing done; both go to 13 in one step
+    assert list(log["action"]) == ["winsorised", "winsorised"] and set(log["unit_key"]) == {"u12", "u13"}
+    assert set(log["side"]) == {"high"}
+    assert treated["value"].tolist() == [*values[:12], 13.0, 13.0]
+
+
+def test_left_skewed_rates_are_never_logged_and_a_95_rate_does_not_score_zero():
+    from pipeline.index.build import Framework, normalise, treat_outliers
+
+    values = [99.0] * 15 + [98.0] * 15 + [95.0, 30.0, 20.0, 5.0]  # a long low tail
+    assert pd.Series(values).skew() < -2 and pd.Series(values).kurt() > 3.5
+    treated, log = treat_outliers(_group(values, "rate"), {**OUTLIERS, "max_points": 2})
+    assert "log_transformed" not in set(log["action"]) and set(log["side"]) == {"low"}
+    assert treated["log_shift"].isna().all()
+    framework = Framework(pd.DataFrame([{"indicator": "rate", "dimension": "d", "polarity": 1,
+                                         "admin_level": "county", "lo": 90.0, "hi": 100.0}]), ("d",))
+    n = normalise(treated, framework).set_index("unit_key")["normalised"]
+    assert n["u30"] == pytest.approx(50.0)  # 95 % between the goalposts 90 and 100
+
+
+def test_log_is_used_only_where_it_helps_and_flags_follow_the_skew():
+    from pipeline.index.stage import build_index
+
+    panel, units = generated_year(30, seed=4, report_share=1.0)
+    # a right-skewed count (two huge bodies) and a left-skewed rate (a long low tail)
+    counts = panel["indicator"] == "normative_doc_cleanup"
+    panel.loc[counts, "value"] = [20.0 + i % 7 for i in range(int(counts.sum()))]
+    panel.loc[counts & panel["unit_key"].isin(["900001-gov", "900002-gov"]), "value"] = [40000.0, 90000.0]
+    rates = panel["indicator"] == "petition_timely_rate"
+    panel.loc[rates, "value"] = [99.0 - (i % 3) * 0.5 for i in range(int(rates.sum()))]
+    panel.loc[rates & panel["unit_key"].isin(["900020-gov", "900021-gov", "900022-gov"]), "value"] = [
+        40.0, 10.0, 5.0]
+    _scores, indicators = build_index(panel, units, _cfg(10), 2022)
+    flags = indicators.explode("flags").dropna(subset=["flags"])
+    treated = flags[flags["flags"].str.startswith("outlier_")]
+    skew = panel.groupby("indicator")["value"].skew()
+    for row in treated.itertuples():
+        side = "high" if skew[row.indicator] > 0 else "low"
+        assert row.flags.endswith(side) or row.flags == "outlier_log_transformed", row
+        if row.flags == "outlier_log_transformed":
+            assert side == "high"
+    assert {"normative_doc_cleanup", "petition_timely_rate"} <= set(treated["indicator"])
+
+
+def test_published_rank_is_the_median_simulated_rank_and_lies_in_its_interval():
+    from pipeline.index.stage import build_index
+
+    panel, units = generated_year(60, seed=21, report_share=0.97)
+    scores, _ = build_index(panel, units, _cfg(80), 2022)
+    ranked = scores[scores["rank"].notna()]
+    assert len(ranked) >= 20
+    assert (ranked["rank"].astype(float) == ranked["rank_median"]).all()
+    assert ((ranked["rank_q05"] <= ranked["rank"].astype(float))
+            & (ranked["rank"].astype(float) <= ranked["rank_q95"])).all()
+    assert (ranked["rank_median"] == ranked["rank_median"].round()).all()  # a rank some draw gave

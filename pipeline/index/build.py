@@ -72,51 +72,71 @@ def _needs_treatment(values: Any, skew_max: float, kurtosis_max: float) -> bool:
     return bool(abs(values.skew()) > skew_max and values.kurt() > kurtosis_max)
 
 
-def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
-    """Winsorise outliers within each (admin level, indicator), COINr-style; log what was done.
+def _winsorise(values: Any, skew_max: float, kurtosis_max: float, max_points: int) -> tuple[Any, list[tuple]]:
+    """COINr's winsorise, with ties: while the rule fails, the values tied at the extreme on the side of the
+    current skew are all set to the next distinct value (each counts as a point) until ``max_points`` are
+    used. Returns (treated values, [(index, original, treated)])."""
+    values = values.copy()
+    changed: dict[Any, tuple[float, float]] = {}
+    used = 0
+    while _needs_treatment(values, skew_max, kurtosis_max):
+        high = values.skew() > 0
+        extreme = values.max() if high else values.min()
+        rest = values[values < extreme] if high else values[values > extreme]
+        tied = values.index[values == extreme]
+        if rest.empty or used + len(tied) > max_points:
+            break
+        replacement = float(rest.max() if high else rest.min())
+        for idx in tied:
+            changed[idx] = (changed.get(idx, (float(values[idx]), 0.0))[0], replacement)
+            values[idx] = replacement
+        used += len(tied)
+    return values, [(idx, original, treated) for idx, (original, treated) in changed.items()]
 
-    Groups with at least ``min_units`` values that fail the skew/kurtosis rule have their most extreme
-    value (on the side of the skew) set to the next one, up to ``max_points`` times; when the rule
-    still fails after that, the whole group is log-transformed instead (``ln(x - min + 1)``, the shift
-    kept in ``log_shift`` so that ``normalise`` maps the goalposts the same way).
-    Returns (panel with treated ``value`` and the original in ``value_raw``, treatment log).
+
+def treat_outliers(panel: Any, cfg: dict[str, Any]) -> tuple[Any, Any]:
+    """Outlier treatment within each (peer group, indicator), COINr-style; log what was done.
+
+    Groups with at least ``min_units`` values that fail the skew/kurtosis rule are winsorised (``_winsorise``:
+    the extreme values on the side of the skew, ties together, up to ``max_points`` values). When the rule
+    still fails, a right-skewed group is log-transformed instead (``ln(x - min + 1)``, the shift kept in
+    ``log_shift`` so that ``normalise`` maps the goalposts the same way), but only when that helps (its
+    |skew| ends below the winsorised group's); a left-skewed group is never logged (the log would stretch
+    the tail it should compress: a 95 % rate among 99 % rates would score 0). A group that no treatment
+    brings under the thresholds keeps its winsorised values and is logged ``insufficient``.
+    Returns (panel with treated ``value`` and the original in ``value_raw``, treatment log with one row per
+    treated value, or per group for ``log_transformed`` / ``insufficient``, and the ``side`` of the skew).
     """
     import pandas as pd
 
+    columns = ["group", "indicator", "unit_key", "original", "treated", "action", "side"]
     frame = panel.assign(value_raw=panel["value"].astype(float), log_shift=np.nan).reset_index(drop=True)
     log_rows: list[dict[str, Any]] = []
     if cfg.get("treatment", "none") == "none":
-        return frame, pd.DataFrame(log_rows, columns=["group", "indicator", "unit_key", "original", "treated",
-                                                      "action"])
+        return frame, pd.DataFrame(log_rows, columns=columns)
+    skew_max, kurt_max = float(cfg["skew_max"]), float(cfg["kurtosis_max"])
     for (level, code), group in frame.groupby([_group_col(frame), "indicator"], sort=True):
-        values = group["value"].astype(float).copy()
-        if len(values) < int(cfg["min_units"]) or not _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
+        original = group["value"].astype(float)
+        if len(original) < int(cfg["min_units"]) or not _needs_treatment(original, skew_max, kurt_max):
             continue
-        changed: list[tuple[int, float, float]] = []
-        for _ in range(int(cfg["max_points"])):
-            ordered = values.sort_values(kind="stable")
-            idx, replacement = ((ordered.index[-1], ordered.iloc[-2]) if values.skew() > 0
-                                else (ordered.index[0], ordered.iloc[1]))
-            changed.append((idx, float(values[idx]), float(replacement)))
-            values[idx] = replacement
-            if not _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
-                break
-        if _needs_treatment(values, cfg["skew_max"], cfg["kurtosis_max"]):
-            # winsorising max_points values was not enough: log-transform the group instead (COINr's fallback);
-            # ln(x - min + 1) keeps 0 at the minimum, and normalise() maps the goalposts the same way
-            original = group["value"].astype(float)
+        side = "high" if original.skew() > 0 else "low"
+        values, changed = _winsorise(original, skew_max, kurt_max, int(cfg["max_points"]))
+        if _needs_treatment(values, skew_max, kurt_max):
             shift = float(original.min())
-            frame.loc[group.index, "value"] = np.log(original - shift + 1)
-            frame.loc[group.index, "log_shift"] = shift
+            logged = np.log(original - shift + 1)
+            if side == "high" and abs(logged.skew()) < abs(values.skew()):
+                frame.loc[group.index, "value"] = logged
+                frame.loc[group.index, "log_shift"] = shift
+                log_rows.append({"group": level, "indicator": code, "unit_key": None, "original": None,
+                                 "treated": None, "action": "log_transformed", "side": side})
+                continue
             log_rows.append({"group": level, "indicator": code, "unit_key": None, "original": None,
-                             "treated": None, "action": "log_transformed"})
-            continue
-        for idx, original, treated in changed:
-            frame.loc[idx, "value"] = treated
+                             "treated": None, "action": "insufficient", "side": side})
+        for idx, before, after in changed:
+            frame.loc[idx, "value"] = after
             log_rows.append({"group": level, "indicator": code, "unit_key": frame.loc[idx, "unit_key"],
-                             "original": original, "treated": treated, "action": "winsorised"})
-    return frame, pd.DataFrame(log_rows, columns=["group", "indicator", "unit_key", "original", "treated",
-                                                  "action"])
+                             "original": before, "treated": after, "action": "winsorised", "side": side})
+    return frame, pd.DataFrame(log_rows, columns=columns)
 
 
 def dimension_sizes(framework: Framework) -> dict[tuple[str, str], int]:
@@ -388,6 +408,10 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
     allranks = pd.concat(ranks)
     if allranks.empty:
         return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])
-    q = allranks.groupby("unit_key")["rank"].quantile([0.05, 0.5, 0.95]).unstack()
-    q.columns = ["rank_q05", "rank_median", "rank_q95"]
+    # simulated ranks themselves (no interpolation between draws): q05 rounded towards the better rank, q95
+    # towards the worse one, so that q05 <= median <= q95 always holds and the median is a whole rank
+    grouped = allranks.groupby("unit_key")["rank"]
+    q = pd.DataFrame({"rank_q05": grouped.quantile(0.05, interpolation="lower"),
+                      "rank_median": grouped.quantile(0.5, interpolation="nearest"),
+                      "rank_q95": grouped.quantile(0.95, interpolation="higher")})
     return q.reset_index()

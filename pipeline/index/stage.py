@@ -71,6 +71,10 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
              "are ranked", cfg["normalisation"], cfg["aggregation"], len(scores), len(ranked),
              cfg["screen"]["dimension_share"])
     intervals = uncertainty(sized, units, framework, cfg["uncertainty"], cfg["outliers"], ranked["unit_key"])
+    # the published rank is the median simulated rank (COINr's RankStats Median), so it lies in its own
+    # 5-95 % interval by construction; the nominal rank (this build's method alone) is its fallback
+    ranked = ranked.merge(intervals[["unit_key", "rank_median"]], on="unit_key", how="left")
+    ranked["rank"] = ranked["rank_median"].fillna(ranked["rank"]).astype("int64")
     scores = scores.merge(ranked[["unit_key", "rank"]], on="unit_key", how="left").merge(intervals, on="unit_key",
                                                                                         how="left")
     for dim in framework.dimensions:
@@ -87,13 +91,16 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
         weights, on=["unit_key", "indicator"], how="left")
     not_sized = {(u, i) for u, i, f in zip(sized["unit_key"], sized["indicator"], sized["size_flag"], strict=True)
                  if f == "not_size_normalised"}
-    winsorised = set(zip(treatments.loc[treatments["action"] == "winsorised", "unit_key"],
-                         treatments.loc[treatments["action"] == "winsorised", "indicator"], strict=True))
-    logged = set(zip(treatments.loc[treatments["action"] == "log_transformed", "group"],
-                     treatments.loc[treatments["action"] == "log_transformed", "indicator"], strict=True))
-    flags = [list(f) + (["outlier_winsorised"] if (u, i) in winsorised else [])
-             + (["outlier_log_transformed"] if (group_of.get(u), i) in logged else [])
-             + (["not_size_normalised"] if (u, i) in not_sized else [])
+    # every treated value is flagged, with the side of the skew it was treated for
+    treatment_flags: dict[tuple[str, str], list[str]] = {}
+    for t in treatments.itertuples():
+        if t.action == "winsorised":
+            treatment_flags.setdefault((t.unit_key, t.indicator), []).append(f"outlier_winsorised_{t.side}")
+    for t in treatments[treatments["action"].isin(["log_transformed", "insufficient"])].itertuples():
+        flag = "outlier_log_transformed" if t.action == "log_transformed" else f"outlier_treatment_insufficient_{t.side}"
+        for u in units.loc[units["peer_group"] == t.group, "unit_key"]:
+            treatment_flags.setdefault((u, t.indicator), []).append(flag)
+    flags = [list(f) + treatment_flags.get((u, i), []) + (["not_size_normalised"] if (u, i) in not_sized else [])
              for f, u, i in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
                                 indicators["unit_key"], indicators["indicator"], strict=True)]
     indicators = indicators.assign(

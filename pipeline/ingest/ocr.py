@@ -269,9 +269,10 @@ def read_image(data: bytes, settings: OcrSettings | None = None) -> DecodedFile:
 
 
 def page_starts(flags: Sequence[str]) -> list[int] | None:
-    """The raw-text offset where each OCR'd page starts (from the ``ocr_pages:`` flag), or None."""
+    """The raw-text offset where each page starts (the ``ocr_pages:`` flag of an OCR'd document, or
+    ``ofd_pages:`` of an OFD), or None."""
     for flag in flags:
-        if flag.startswith("ocr_pages:"):
+        if flag.startswith(("ocr_pages:", "ofd_pages:")):
             return [int(x) for x in flag.split(":", 1)[1].split(",") if x]
     return None
 

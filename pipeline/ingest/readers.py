@@ -3,8 +3,10 @@
 Formats: ``.txt`` (any of UTF-8, UTF-16, GB18030/GBK, Big5; detected), ``.html``/``.htm``
 (BeautifulSoup + lxml, scripts/styles/navigation dropped), ``.docx`` (python-docx, after a ZIP
 safety check), ``.pdf`` (pypdf text layer; a PDF without a usable one is OCR'd), images
-``.png``/``.jpg``/``.jpeg``/``.tif``/``.tiff`` (OCR, ``pipeline/ingest/ocr.py``). Every failure raises ``UnreadableFile`` with a short
-machine reason (``reason``) and a human message.
+``.png``/``.jpg``/``.jpeg``/``.tif``/``.tiff`` (OCR, ``pipeline/ingest/ocr.py``), ``.doc``/``.wps``
+(OLE Word, ``legacy_word.py``), ``.ofd`` (``ofd.py``), ``.xlsx``/``.xls`` (cells as table text,
+``sheets.py``). Every failure raises ``UnreadableFile`` with a short machine reason (``reason``) and a
+human message.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 
 from pipeline.ingest.errors import UnreadableFile
 
-SUPPORTED_EXTENSIONS = (".txt", ".text", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+SUPPORTED_EXTENSIONS = (".txt", ".text", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+                        ".doc", ".wps", ".ofd", ".xlsx", ".xls")
 OCR_FALLBACK_REASONS = ("no_text_layer", "no_chinese_text")  # a PDF read like this is a scan: OCR it
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
@@ -307,5 +310,19 @@ def read_document(data: bytes, extension: str) -> DecodedFile:
         from pipeline.ingest.ocr import read_image
 
         return read_image(data)
+    if ext in (".doc", ".wps"):
+        from pipeline.ingest.legacy_word import read_legacy_word
+
+        return read_legacy_word(data, ext)
+    if ext == ".ofd":
+        if not data.startswith(b"PK\x03\x04"):
+            raise UnreadableFile("corrupt_ofd", "an .ofd file that is not a ZIP container")
+        from pipeline.ingest.ofd import read_ofd
+
+        return read_ofd(data)
+    if ext in (".xlsx", ".xls"):
+        from pipeline.ingest.sheets import read_sheet
+
+        return read_sheet(data, ext)
     raise UnreadableFile("unsupported_extension",
                          f"extension {extension!r} is not one of {', '.join(SUPPORTED_EXTENSIONS)}")

@@ -226,6 +226,8 @@ def test_statistical_audit_flags_redundant_and_negative_pairs():
     assert corr.loc[("a", "c"), "flag"] == "negative_within_dimension"
     alpha = audit[audit["measure"] == "cronbach_alpha"]
     assert list(alpha["dimension"]) == ["d1"] and list(alpha["n"]) == [6]
+    assert alpha["flag"].tolist() == ["alpha_below_0.7"]  # c pulls against a and b
+    assert audit.loc[audit["measure"] == "pc1_share", "flag"].tolist() == ["too_few_units"]  # 6 < 10 units
     weights = audit[audit["measure"] == "effective_weight"].set_index("indicator")["value"]
     assert weights.to_dict() == pytest.approx({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})
 
@@ -297,19 +299,39 @@ def test_zscore_normalisation_on_a_t_scale():
 def test_year_over_year_stable_band_clear_rank_changes_and_breaks():
     from pipeline.index.yoy import compare_years
 
-    def scores(year, rows):
-        return pd.DataFrame([{"unit_key": u, "unit_name": u, "admin_level": "county", "year": year, "score": s,
-                              "rank": r, "rank_q05": lo, "rank_q95": hi} for u, s, r, lo, hi in rows])
+    def scores(year, rows, version="0.3.0"):
+        return pd.DataFrame([{"unit_key": u, "unit_name": u, "admin_level": "county", "peer_group": "county",
+                              "year": year, "score": s, "rank": r, "rank_q05": lo, "rank_q95": hi,
+                              "method_version": version} for u, s, r, lo, hi in rows])
 
-    prev = scores(2020, [("a", 60.0, 1, 1, 2), ("b", 50.0, 2, 1, 3), ("c", 40.0, 3, 3, 3)])
-    now = scores(2021, [("a", 60.5, 2, 1, 3), ("b", 70.0, 1, 1, 1), ("c", 20.0, 3, 3, 3), ("d", 10.0, 4, 4, 4)])
-    cfg = {"stable_band_points": 1.0, "breaks": [{"year": 2021, "reason": "new outline"}]}
-    yoy = compare_years(now, prev, cfg).set_index("unit_key")
-    assert list(yoy.index) == ["a", "b", "c"]  # d has no previous score
-    assert yoy["score_change"].to_dict() == {"a": "stable", "b": "up", "c": "down"}
+    def values(rows):
+        return pd.DataFrame([{"unit_key": u, "indicator": i, "dimension": d, "normalised": v}
+                             for u, i, d, v in rows])
+
+    prev = scores(2020, [("a", 60.0, 1, 1, 2), ("b", 50.0, 2, 1, 3), ("c", 40.0, 3, 3, 3), ("e", 5.0, 4, 4, 4)])
+    now = scores(2021, [("a", 60.5, 2, 1, 3), ("b", 70.0, 1, 1, 1), ("c", 20.0, 3, 3, 3), ("d", 10.0, 4, 4, 4),
+                        ("e", 9.0, 5, 5, 5)])
+    prev_values = values([("a", "x", "d1", 60.0), ("b", "x", "d1", 50.0), ("c", "x", "d1", 40.0),
+                          ("c", "y", "d2", 90.0), ("e", "x", "d1", 5.0)])
+    # b adds y this year: only x is shared, so b's change is 50 -> 52 (not its new composite's jump)
+    now_values = values([("a", "x", "d1", 60.5), ("b", "x", "d1", 52.0), ("b", "y", "d2", 100.0),
+                         ("c", "x", "d1", 20.0), ("d", "x", "d1", 10.0), ("e", "y", "d2", 9.0)])
+    cfg = {"stable_band_points": 1.0, "breaks": []}
+    yoy = compare_years(now, prev, cfg, now_values, prev_values).set_index("unit_key")
+    assert list(yoy.index) == ["a", "b", "c", "e"]  # d has no previous year
+    assert yoy["shared_indicators"].to_dict() == {"a": 1, "b": 1, "c": 1, "e": 0}
+    assert yoy.loc["b", "score"] == 52.0 and yoy.loc["b", "previous_score"] == 50.0
+    assert yoy["score_change"].head(3).to_dict() == {"a": "stable", "b": "up", "c": "down"}
+    assert pd.isna(yoy.loc["e", "score_change"])
+    assert not yoy.loc["e", "comparable"] and yoy.loc["e", "not_comparable"] == "no indicator reported in both years"
+    assert pd.isna(yoy.loc["e", "score_delta"]) and pd.isna(yoy.loc["e", "rank_change"])
     assert yoy.loc["b", "rank_change"] == 1 and not yoy.loc["b", "rank_change_is_clear"]  # intervals 1-3 and 1-1 overlap
-    assert yoy.loc["a", "series_break"] == "2021: new outline"
-    assert compare_years(now, prev, {**cfg, "breaks": []})["series_break"].isna().all()
+    broken = compare_years(now, prev, {**cfg, "breaks": [{"year": 2021, "reason": "new outline"}]}, now_values,
+                           prev_values).set_index("unit_key")
+    assert broken.loc["a", "series_break"] == "2021: new outline" and not broken["comparable"].any()
+    assert broken["score_delta"].isna().all() and "series break" in broken.loc["a", "not_comparable"]
+    other = compare_years(now, scores(2020, [("a", 60.0, 1, 1, 2)], version="0.2.0"), cfg, now_values, prev_values)
+    assert other["not_comparable"].tolist() == ["method version 0.2.0 -> 0.3.0"]
     assert compare_years(now, None, cfg).empty
 
 

@@ -258,3 +258,25 @@ def test_published_rank_is_the_median_simulated_rank_and_lies_in_its_interval():
     assert ((ranked["rank_q05"] <= ranked["rank"].astype(float))
             & (ranked["rank"].astype(float) <= ranked["rank_q95"])).all()
     assert (ranked["rank_median"] == ranked["rank_median"].round()).all()  # a rank some draw gave
+
+
+def test_audit_is_per_peer_group_with_n_and_flags():
+    from pipeline.index.audit import statistical_audit
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for group, n in (("county", 12), ("county-dept", 3)):
+        for u in range(n):
+            base = rng.uniform(0, 100)
+            for code in ("a", "b", "c"):
+                rows.append({"unit_key": f"{group}{u}", "peer_group": group, "indicator": code, "dimension": "d1",
+                             "normalised": float(np.clip(base + rng.normal(0, 5), 0, 100)), "weight": 1 / 3})
+    audit = statistical_audit(pd.DataFrame(rows), cfg={"min_units": 5, "alpha_min": 0.7, "pca_min_units": 10})
+    alpha = audit[audit["measure"] == "cronbach_alpha"].set_index("peer_group")
+    assert alpha.loc["county", "n"] == 12 and alpha.loc["county", "value"] > 0.9 and pd.isna(alpha.loc["county", "flag"])
+    assert alpha.loc["county-dept", "n"] == 3 and alpha.loc["county-dept", "flag"] == "too_few_units"
+    assert pd.isna(alpha.loc["county-dept", "value"])
+    pc1 = audit[audit["measure"] == "pc1_share"].set_index("peer_group")
+    assert pc1.loc["county", "value"] > 0.8 and pc1.loc["county-dept", "flag"] == "too_few_units"
+    # correlations only within a group with enough units: the three departments give none
+    assert set(audit.loc[audit["measure"] == "correlation", "peer_group"]) == {"county"}

@@ -180,7 +180,8 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     check_scores(scores, indicators, catalog)
     write_typed(catalog.scores, scores, "scores")
     write_typed(catalog.indicator_scores, indicators, "indicators")
-    audit = statistical_audit(indicators)
+    group_of = dict(zip(scores["unit_key"], scores["peer_group"], strict=True))
+    audit = statistical_audit(indicators.assign(peer_group=indicators["unit_key"].map(group_of)), cfg=cfg["audit"])
     write_typed(catalog.audit, audit, "audit")
     quarantine = io.read_parquet(catalog.quarantine)
     doc_unit = dict(zip(units_docs["doc"], units_docs["unit_key"], strict=True))
@@ -188,9 +189,14 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
                if r.dataset == "panel" and r.doc in doc_unit}
     write_typed(catalog.missing, missing_data_status(units, load_framework(settings.year, doc=framework_doc),
                                                      panel, invalid), "missing")
-    previous_path = Catalog(settings.out, settings.year - 1).publish_dir / "scores.parquet"
-    previous = io.read_parquet(previous_path) if previous_path.exists() else None
-    write_typed(catalog.year_over_year, compare_years(scores, previous, cfg["year_over_year"]), "year_over_year")
+    previous_dir = Catalog(settings.out, settings.year - 1).publish_dir
+    previous = io.read_parquet(previous_dir / "scores.parquet") if (previous_dir / "scores.parquet").exists() else None
+    previous_indicators = (io.read_parquet(previous_dir / "indicators.parquet")
+                           if (previous_dir / "indicators.parquet").exists() else None)
+    framework = load_framework(settings.year, doc=framework_doc)
+    write_typed(catalog.year_over_year, compare_years(scores, previous, cfg["year_over_year"], indicators,
+                                                      previous_indicators, framework.weights,
+                                                      framework.dimension_weights), "year_over_year")
     flagged = audit[audit["flag"].notna()]
     if len(flagged):
         log.info("index: statistical audit flags %d indicator pairs: %s", len(flagged),

@@ -110,6 +110,9 @@ def slope_chart(yoy: Any, year: int, method_version: str) -> Any:
     use_house_style()
     import matplotlib.pyplot as plt
 
+    if "comparable" in yoy:  # like-for-like rows only: the others have no comparable scores
+        yoy = yoy[yoy["comparable"].astype(bool) | yoy["series_break"].notna()]
+    yoy = yoy[yoy["score"].notna() & yoy["previous_score"].notna()]
     data = yoy.sort_values(["score", "unit_key"], ascending=[False, True]).head(MAX_UNITS_SHOWN)
     colours = {"up": "#2e7d32", "down": "#c62828", "stable": "#777777"}
     fig, ax = plt.subplots(figsize=(7, 1.8 + 0.3 * max(len(data), 1)))

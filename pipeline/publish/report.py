@@ -129,7 +129,8 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
     if missing is not None and len(missing):
         parts.append("<p>Per unit, how many framework indicators were reported, do not apply at its level "
                      "(NA_structural), were found but quarantined (NA_invalid), or were not in the report "
-                     "(NA_unreported). No imputation: scores are means over the reported indicators.</p>")
+                     "(NA_unreported). Unreported applicable indicators are scored at the lower goalpost, and "
+                     "only units that report two thirds of every dimension are ranked (docs/method.md).</p>")
         counts = missing.groupby(["unit_name", "admin_level", "status"]).size().unstack(fill_value=0)
         statuses = ["reported", "NA_structural", "NA_invalid", "NA_unreported"]
         parts.append(_table(["unit", "level", *statuses],
@@ -141,19 +142,26 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
         if breaks:
             parts.append("<p class='critical'>Series break: " + escape("; ".join(breaks)) +
                          ". Changes across it are not comparable.</p>")
-        parts.append(_table(["unit", "level", "score", "previous", "change", "rank (prev → now)", "rank change clear?"],
-                            [[r.unit_name, r.admin_level, f"{r.score:.1f}", f"{r.previous_score:.1f}",
-                              f"{r.score_change} ({r.score_delta:+.1f})", f"{r.previous_rank} → {r.rank}",
-                              "yes" if r.rank_change_is_clear else "no (intervals overlap)"] for r in yoy.itertuples()]))
+        parts.append("<p>Like for like: each unit's change is measured on the indicators it reported in both "
+                     "years, with the same method.</p>")
+        parts.append(_table(["unit", "peer group", "shared indicators", "score", "previous", "change",
+                             "rank (prev → now)", "rank change clear?", "not comparable"],
+                            [[r.unit_name, getattr(r, "peer_group", r.admin_level), getattr(r, "shared_indicators", ""),
+                              f"{r.score:.1f}", f"{r.previous_score:.1f}",
+                              "—" if r.score_change is None or r.score_change != r.score_change
+                              else f"{r.score_change} ({r.score_delta:+.1f})", f"{r.previous_rank} → {r.rank}",
+                              "yes" if r.rank_change_is_clear else "no", getattr(r, "not_comparable", None) or ""]
+                             for r in yoy.itertuples()]))
     else:
         parts.append("<p>No unit scored both this year and last year.</p>")
     parts.append("<h2 id='statistical-audit'>7. Statistical audit of the index</h2>")
     if audit is not None and len(audit):
         parts.append("<p>Correlations between indicators (flag: redundant above r = 0.9, or negative within a "
                      "dimension), Cronbach's alpha per dimension, the first principal component's share of variance, "
-                     "and mean effective weights. NaN where too few units report the indicators together.</p>")
-        parts.append(_table(["measure", "dimension", "indicator", "with", "value", "units", "flag"],
-                            [[r.measure, r.dimension, r.indicator, r.indicator_b,
+                     "and mean effective weights, per peer group. NaN where too few units report the indicators together "
+                     "(flag too_few_units); alpha below 0.7 is flagged.</p>")
+        parts.append(_table(["peer group", "measure", "dimension", "indicator", "with", "value", "units", "flag"],
+                            [[getattr(r, "peer_group", None), r.measure, r.dimension, r.indicator, r.indicator_b,
                               "NaN" if r.value != r.value else f"{r.value:.3f}", r.n, r.flag]
                              for r in audit.itertuples()]))
     else:

@@ -40,8 +40,8 @@ class RunOutcome:
 
 def log_dir(settings: RunSettings) -> Path:
     """Where run logs go: ``<out>/logs`` for a local data root, else ``airflow_home/logs/rolindex``."""
-    if not storage.is_url(settings.out):
-        return Path(settings.out) / "logs"
+    if not storage.is_url(str(settings.out)):
+        return Path(str(settings.out)) / "logs"
     from pipeline.runner import airflow_settings
 
     return airflow_settings()[0] / "logs" / "rolindex"
@@ -104,7 +104,7 @@ class Progress(threading.Thread):
 
     def report(self, final: bool = False) -> None:
         try:
-            state = progress_state(self.catalog, self.started) if not storage.is_url(self.catalog.out) else \
+            state = progress_state(self.catalog, self.started) if not storage.is_url(str(self.catalog.out)) else \
                 {"stage": "running", "batch": 0, "batches": 0, "documents": 0}
         except Exception:  # a part being written while read: try again at the next poll
             return
@@ -167,9 +167,12 @@ def run_quietly(settings: RunSettings, json_events: bool = False, stream: TextIO
     saved = (os.dup(1), os.dup(2))
     sys.stdout.flush()
     sys.stderr.flush()
-    with log_file.open("ab") as sink:
+    saved_streams = (sys.stdout, sys.stderr)
+    with log_file.open("ab") as sink, open(sink.fileno(), "w", encoding="utf-8", errors="replace", buffering=1,
+                                          closefd=False) as text_sink:
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
+        sys.stdout = sys.stderr = text_sink  # writers that hold Python's streams rather than the descriptors
         progress.start()
         try:
             state = run_year(settings.year, str(settings.inbox), str(settings.out))
@@ -180,7 +183,7 @@ def run_quietly(settings: RunSettings, json_events: bool = False, stream: TextIO
             state = f"error ({type(exc).__name__})"
         finally:
             sys.stdout.flush()
-            sys.stderr.flush()
+            sys.stdout, sys.stderr = saved_streams
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             os.close(saved[0])

@@ -187,8 +187,9 @@ def test_workbook_has_a_readme_and_a_sheet_per_table(published_2017):
     readme = list(book["README"].iter_rows(values_only=True))
     assert any(row[1] == "score" and "综合得分" in row[2] for row in readme)
     header = next(book["scores"].iter_rows(values_only=True))
-    assert header[:10] == ("unit_key", "unit_name", "unit_kind", "division_code", "parent_division", "tier",
-                           "dept_type", "admin_level", "year", "score")
+    assert header[:8] == ("unit_key", "unit_name", "unit_kind", "division_code", "parent_division", "tier",
+                          "dept_type", "admin_level")
+    assert {"year", "score"} <= set(header)
 
 
 def test_datapackage_describes_every_published_file(published_2017):
@@ -221,7 +222,8 @@ def test_html_summary_links_resolve_offline(published_2017):
     import re
 
     html = (published_2017 / "index.html").read_text(encoding="utf-8")
-    assert "http://" not in html and "https://" not in html and "<script" not in html
+    assert "http://" not in html and "https://" not in html and "<script src" not in html
+    assert html.count("<script") == 1  # the unit list's inline filter, nothing else
     targets = set(re.findall(r"(?:href|src)='([^']+)'", html))
     assert {"validation_report.html", "scores.csv", "rolindex_2017.xlsx", "charts/ranked_county.png"} <= targets
     assert all((published_2017 / t).is_file() for t in targets), [t for t in targets if not (published_2017 / t).is_file()]
@@ -252,3 +254,22 @@ def test_a_table_too_big_for_a_sheet_stays_out_of_the_workbook_with_a_pointer(tm
     assert book.sheetnames == ["README", "scores"]
     readme = list(book["README"].iter_rows(values_only=True))
     assert any(row[0] == "indicators" and "indicators.csv" in (row[2] or "") for row in readme)
+
+
+def test_every_unit_has_a_page_with_its_values_and_evidence(published_2017):
+    import re
+
+    scores = pq.read_table(published_2017 / "scores.parquet").to_pandas()
+    indicators = pq.read_table(published_2017 / "indicators.parquet").to_pandas()
+    index = (published_2017 / "index.html").read_text(encoding="utf-8")
+    for unit in scores.itertuples():
+        page_path = published_2017 / "units" / f"{unit.unit_key}.html"
+        page = page_path.read_text(encoding="utf-8")
+        assert f"units/{unit.unit_key}.html" in index
+        assert "<script" not in page and "http://" not in page and "https://" not in page
+        assert unit.unit_name in page and ("未排名 Not ranked" in page or "名次 rank" in page)
+        own = indicators[indicators["unit_key"] == unit.unit_key]
+        anchors = set(re.findall(r"href='#(ev-\d+)'", page))
+        assert len(anchors) == len(own) and all(f"id='{a}'" in page for a in anchors)
+        assert page.count("<mark>") == len(own)  # each value marked in its passage of the report
+        assert all(re.findall(r"href='([^'#]+)'", page)[0] == "../index.html" for _ in [0])

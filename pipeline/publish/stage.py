@@ -33,6 +33,26 @@ def csv_bytes(frame: Any) -> bytes:
     return neutralise_text_cells(flat).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
+def _write_unit_pages(out: Path, settings: RunSettings, catalog: Catalog, scores: Any, indicators: Any,
+                      missing: Any, yoy: Any, method_version: str) -> dict[str, str]:
+    """``units/<unit_key>.html`` for every unit (evidence from the accepted reports' clean texts);
+    returns unit_key -> relative path."""
+    from pipeline.extract.catalogue import load_catalogue
+    from pipeline.publish.unit_pages import safe_file_name, write_unit_pages
+
+    def text_of(doc: str) -> str | None:
+        try:
+            return catalog.text(doc).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return None
+
+    dimension_names = {d["code"]: d.get("name_zh", d["code"]) for d in load_config("framework")["dimensions"]}
+    indicator_names = {i.code: i.name_zh for i in load_catalogue().indicators}
+    write_unit_pages(out, scores, indicators, missing, yoy, settings.year, method_version, dimension_names,
+                     indicator_names, text_of, io.write_text)
+    return {key: f"units/{safe_file_name(key)}" for key in scores["unit_key"]}
+
+
 def run_publish(settings: RunSettings) -> dict[str, Any]:
     """Write every published file of the year into a staging folder, then swap it in by rename:
     a failure (disk full, a killed worker) leaves the previous publication untouched."""
@@ -81,13 +101,15 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
         charts += map(str, save_chart(slope_chart(yoy, settings.year, method_version),
                                       out / "charts" / "year_over_year_slope"))
     io.write_json(out / "run_summary.json", build_run_summary(results, documents, scores))
+    unit_pages = _write_unit_pages(out, settings, catalog, scores, indicators, missing, yoy, method_version)
     relative_charts = [str(Path(c).relative_to(out).as_posix()) for c in charts]
     files = sorted(p.relative_to(out).as_posix() for p in out.iterdir()
                    if p.is_file() and p.suffix in (".parquet", ".csv", ".xlsx", ".json", ".html")
                    and not p.name.startswith(".") and p.name != "index.html")
     io.write_text(out / "index.html", render_summary(settings.year, method_version, scores, yoy,
                                                      relative_charts, [*files, "datapackage.json"],
-                                                     n_accepted=int(results["accounting"]["accepted"])))
+                                                     n_accepted=int(results["accounting"]["accepted"]),
+                                                     unit_pages=unit_pages))
     # no local path in a published file: the inbox by its last path component, the build log relative to
     # the data root (the same bytes whatever the output root)
     inputs = {"inbox": PurePosixPath(str(settings.inbox).rstrip("/")).name,

@@ -1,7 +1,8 @@
 """The per-year HTML summary for planners: ``publish/year=Y/index.html``.
 
-Self-contained and offline: inline CSS, no scripts, no external fonts; charts, tables and the
-validation report are linked by relative paths inside the same folder. All text is HTML-escaped.
+Self-contained and offline: inline CSS, one small inline script (the unit list's filter), no external
+fonts or resources; charts, tables, unit pages and the validation report are linked by relative paths
+inside the same folder. All text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -29,10 +30,38 @@ def _a(href: str, text: str) -> str:
     return f"<a href='{escape(href, quote=True)}'>{escape(text)}</a>"
 
 
+FILTER_JS = """(function(){var box=document.getElementById('unit-filter');if(!box){return;}
+var rows=document.querySelectorAll('#units tbody tr');box.addEventListener('input',function(){
+var q=box.value.trim().toLowerCase();var shown=0;rows.forEach(function(r){
+var hit=!q||r.textContent.toLowerCase().indexOf(q)>=0;r.style.display=hit?'':'none';if(hit){shown++;}});
+document.getElementById('unit-count').textContent=shown;});})();"""
+
+
+def _unit_list(scores: Any, unit_pages: dict[str, str]) -> list[str]:
+    """Every unit with a link to its page, and a filter box (plain inline JS, works from file://)."""
+    group = "peer_group" if "peer_group" in scores else "admin_level"
+    rows = scores.sort_values([group, "rank", "unit_key"], na_position="last")
+    parts = ["<h2 id='all-units'>全部单位 All units</h2>",
+             "<p><label>筛选 Filter: <input id='unit-filter' type='search' placeholder='名称、代码、比较组 name, key, group'>"
+             f"</label> <span id='unit-count'>{len(rows)}</span> / {len(rows)}</p>",
+             "<table id='units'><thead><tr><th>单位 unit</th><th>主体键 key</th><th>比较组 group</th><th>名次 rank</th>"
+             "<th>区间 interval</th><th>得分 score</th></tr></thead><tbody>"]
+    for r in rows.to_dict("records"):
+        link = unit_pages.get(r["unit_key"])
+        name = _a(link, str(r["unit_name"])) if link else escape(str(r["unit_name"]))
+        interval = "—" if _missing(r.get("rank_q05")) else f"{r['rank_q05']:g}–{r['rank_q95']:g}"
+        parts.append(f"<tr><td>{name}</td><td>{escape(str(r['unit_key']))}</td><td>{escape(str(r[group]))}</td>"
+                     f"<td>{'—' if _missing(r.get('rank')) else escape(str(r['rank']))}</td><td>{escape(interval)}</td>"
+                     f"<td>{'—' if _missing(r.get('score')) else format(r['score'], '.1f')}</td></tr>")
+    parts.append(f"</tbody></table><script>{FILTER_JS}</script>")
+    return parts
+
+
 def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts: list[str],
-                   files: list[str], n_accepted: int | None = None) -> str:
+                   files: list[str], n_accepted: int | None = None, unit_pages: dict[str, str] | None = None) -> str:
     """charts/files: paths relative to the year's publish folder; ``n_accepted``: accepted reports (0: the
-    page says there are none instead of showing rankings and charts)."""
+    page says there are none instead of showing rankings and charts); ``unit_pages``: unit_key -> the
+    relative path of its page (the list of all units links to them)."""
     from pipeline.publish.report import NO_ACCEPTED
 
     parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>rolindex {year}</title>"
@@ -65,7 +94,9 @@ def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts
             score = "—" if _missing(r.score) else f"{r.score:.1f}"
             completeness = getattr(r, "completeness", None)
             reason = getattr(r, "not_ranked", None) or ""
-            parts.append(f"<tr><td>{escape(rank)}</td><td>{escape(interval)}</td><td>{escape(str(r.unit_name))}</td>"
+            page = (unit_pages or {}).get(r.unit_key)
+            name = _a(page, str(r.unit_name)) if page else escape(str(r.unit_name))
+            parts.append(f"<tr><td>{escape(rank)}</td><td>{escape(interval)}</td><td>{name}</td>"
                          f"<td>{score}</td><td>{r.coverage:.0%}</td>"
                          f"<td>{'—' if _missing(completeness) else f'{completeness:.0f}'}</td>"
                          f"<td>{escape(str(reason))}</td></tr>")
@@ -78,6 +109,8 @@ def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts
         breaks = sorted(set(yoy["series_break"].dropna()))
         if breaks:
             parts.append(f"<p class='note'>序列断点 series break: {escape('; '.join(breaks))}</p>")
+    if unit_pages and len(scores):
+        parts += _unit_list(scores, unit_pages)
     parts.append(f"<h2>数据质量 Data quality</h2><p>{_a('validation_report.html', '数据质量报告 validation report')}"
                  "</p></body></html>")
     return "\n".join(parts)

@@ -4,6 +4,7 @@
                                                           # (quiet: progress, logs in OUT/logs/, a summary)
     rolindex profile FILE...                              # ingest + identification, JSON lines
     rolindex extract FILE...                              # extraction records, JSON lines
+    rolindex demo [--year 2022] [--reports 400]           # a generated year, published and marked as such
     rolindex suites                                       # regenerate expectations/panel.json
     rolindex rebuild OUT/index/year=Y/build_log.json      # replay an index build, check it is identical
     rolindex unlock --year 2017 [--out DIR]               # clear a year's lease left by a dead run
@@ -80,6 +81,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     say({"event": "done", "code": 0, "summary": summary,
          "message": "\n".join(summary_lines(summary, str(catalog.publish_dir)))})
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.catalog import Catalog
+    from pipeline.demo import run_demo
+    from pipeline.publish.run_summary import summary_lines
+
+    out = Path(args.out).resolve()
+    print(f"rolindex demo: generating {args.reports} reports for {args.year} (generated data — not real figures) "
+          f"in {out}", file=sys.stderr)
+    outcome = run_demo(args.year, args.reports, out, seed=args.seed)
+    if outcome.state != "success":
+        print(f"rolindex demo: failed{f' in task {outcome.failed_task}' if outcome.failed_task else ''}: "
+              f"{outcome.cause or outcome.state} (log: {outcome.log_file})", file=sys.stderr)
+        return 1
+    catalog = Catalog(out, args.year)
+    summary = _run_summary(catalog)
+    if summary is not None:
+        print("\n".join(summary_lines(summary, str(catalog.publish_dir))), file=sys.stderr)
     return 0
 
 
@@ -185,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     unlock.add_argument("--year", type=int, required=True)
     unlock.add_argument("--out", help="output data root (default: ROLINDEX_DATA_ROOT or outputs/)")
     unlock.set_defaults(func=_cmd_unlock)
+    demo = sub.add_parser("demo", help="generate a national-style demo year and publish it, marked as generated")
+    demo.add_argument("--year", type=int, default=2022)
+    demo.add_argument("--reports", type=int, default=400, help="generated reports (default 400)")
+    demo.add_argument("--out", default="outputs/demo", help="data root of the demo (default outputs/demo)")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.set_defaults(func=_cmd_demo)
     rebuild = sub.add_parser("rebuild", help="rebuild an index from its build_log.json and compare with its scores")
     rebuild.add_argument("build_log", help="path to index/year=Y/build_log.json")
     rebuild.set_defaults(func=_cmd_rebuild)

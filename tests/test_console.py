@@ -53,7 +53,7 @@ def test_the_run_summary_counts_reasons_ranks_and_warnings(tmp_path):
                            "admin_level": ["prefecture", "county"], "score": [61.25, None],
                            "rank": pd.array([1, None], dtype="Int64"), "rank_q05": [1.0, None], "rank_q95": [2.0, None]})
     summary = build_run_summary(results, documents, scores)
-    assert summary["top_reasons"] == [{"reason": "near_duplicate of a", "documents": 1},
+    assert summary["top_reasons"] == [{"reason": "near_duplicate", "documents": 1},
                                       {"reason": "not_annual_report: news_article", "documents": 1}]
     assert summary["units"] == {"ranked": 1, "not_ranked": 1, "not_ranked_reasons": {"not scored": 1}}
     assert summary["top_by_group"] == {"prefecture": [{"rank": 1, "unit_key": "330900-gov", "unit_name": "甲市人民政府",

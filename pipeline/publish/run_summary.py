@@ -8,6 +8,7 @@ person, the files to open first) and ``summary_lines`` to print it. Deterministi
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -21,7 +22,7 @@ def _reason_code(reason: Any) -> str:
     head, _, rest = text.partition(":")
     if head == "not_annual_report" and rest.strip():
         return f"{head}: {rest.strip().split(' ')[0]}"
-    return head
+    return re.split(r"[(]| of ", head)[0].strip()  # 'exact duplicate of <doc> (…)' -> 'exact duplicate'
 
 
 def _group_column(scores: Any) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from pipeline import io
 from pipeline.catalog import Catalog
 from pipeline.config import load_config
+from pipeline.demo import is_generated
 from pipeline.index.framework import load_framework
 from pipeline.publish.cells import neutralise_text_cells
 from pipeline.publish.charts import dimension_heatmap, ranked_bar, save_chart, slope_chart
@@ -31,6 +32,25 @@ def csv_bytes(frame: Any) -> bytes:
         if flat[column].map(lambda v: isinstance(v, list)).any():
             flat[column] = flat[column].map(lambda v: ";".join(v) if isinstance(v, list) else v)
     return neutralise_text_cells(flat).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+GENERATED_BANNER = ("<div style='background:#b03a2e;color:#fff;padding:.5em 1em;font-weight:bold'>"
+                    "生成数据，非真实数字 · Generated data — not real figures (rolindex demo)</div>")
+
+
+def _mark_generated_pages(out: Path) -> None:
+    """Stamp every HTML page of a demo year's publication with the generated-data banner."""
+    for page in sorted(out.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        io.write_text(page, html.replace("<body>", "<body>" + GENERATED_BANNER, 1))
+
+
+def _chart(fig: Any, generated: bool) -> Any:
+    """A chart, stamped "generated data — not real figures" for a demo year."""
+    if generated:
+        fig.text(0.5, 0.5, "生成数据 · GENERATED DATA — NOT REAL FIGURES", ha="center", va="center", fontsize=22,
+                 color="#b03a2e", alpha=0.25, rotation=20, transform=fig.transFigure, zorder=100)
+    return fig
 
 
 def _write_unit_pages(out: Path, settings: RunSettings, catalog: Catalog, scores: Any, indicators: Any,
@@ -90,15 +110,17 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
                                                                     missing))
     io.write_bytes(out / "validation_results.json", catalog.validation_results.read_bytes())
     charts: list[str] = []
+    generated = is_generated(settings.out)  # a demo year: every chart and page says so
     for level in sorted(scores["peer_group"].dropna().unique()):  # a group nobody passed: its disclosure chart
-        charts += map(str, save_chart(ranked_bar(scores, level, settings.year, method_version),
+        charts += map(str, save_chart(_chart(ranked_bar(scores, level, settings.year, method_version), generated),
                                       out / "charts" / f"ranked_{level}"))
     if scores["score"].notna().any():
         names = {d["code"]: d.get("name_zh", d["code"]) for d in load_config("framework")["dimensions"]}
-        charts += map(str, save_chart(dimension_heatmap(scores, names, settings.year, method_version),
+        charts += map(str, save_chart(_chart(dimension_heatmap(scores, names, settings.year, method_version),
+                                             generated),
                                       out / "charts" / "dimensions_heatmap"))
     if len(yoy):
-        charts += map(str, save_chart(slope_chart(yoy, settings.year, method_version),
+        charts += map(str, save_chart(_chart(slope_chart(yoy, settings.year, method_version), generated),
                                       out / "charts" / "year_over_year_slope"))
     io.write_json(out / "run_summary.json", build_run_summary(results, documents, scores))
     unit_pages = _write_unit_pages(out, settings, catalog, scores, indicators, missing, yoy, method_version)
@@ -115,5 +137,7 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
     inputs = {"inbox": PurePosixPath(str(settings.inbox).rstrip("/")).name,
               "validation_results": "validation_results.json",
               "build_log": f"index/year={settings.year}/build_log.json"}
+    if generated:
+        _mark_generated_pages(out)
     io.write_json(out / "datapackage.json", datapackage(out, schemas, settings.year, method_version, inputs))
     return {"publish_dir": str(out), "year": settings.year, "charts": charts}

@@ -31,10 +31,11 @@ def _a(href: str, text: str) -> str:
 
 
 FILTER_JS = """(function(){var box=document.getElementById('unit-filter');if(!box){return;}
-var rows=document.querySelectorAll('#units tbody tr');box.addEventListener('input',function(){
+var rows=document.querySelectorAll('#units tbody tr');function apply(){
 var q=box.value.trim().toLowerCase();var shown=0;rows.forEach(function(r){
 var hit=!q||r.textContent.toLowerCase().indexOf(q)>=0;r.style.display=hit?'':'none';if(hit){shown++;}});
-document.getElementById('unit-count').textContent=shown;});})();"""
+document.getElementById('unit-count').textContent=shown;}box.addEventListener('input',apply);
+var h=location.hash;if(h.indexOf('#filter=')===0){box.value=decodeURIComponent(h.slice(8));apply();}})();"""
 
 
 def _unit_list(scores: Any, unit_pages: dict[str, str]) -> list[str]:

@@ -62,3 +62,27 @@ def test_the_run_summary_counts_reasons_ranks_and_warnings(tmp_path):
     lines = summary_lines(summary, "/data/publish/year=2021")
     assert lines[0].startswith("2021: 4 submitted, 2 accepted, 1 set aside, 1 duplicates")
     assert "1. 甲市人民政府 61.2 [1-2]" in lines[2] and lines[-1].endswith("index.html and validation_report.html")
+
+
+def test_a_demo_year_is_generated_and_marked_on_every_page_and_chart(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pipeline.demo import MARKER, generate_inbox, is_generated
+    from pipeline.publish.stage import GENERATED_BANNER, _chart, _mark_generated_pages
+
+    inbox = generate_inbox(2022, 12, tmp_path / "demo")
+    assert len([p for p in inbox.rglob("*") if p.is_file()]) >= 12
+    assert is_generated(tmp_path / "demo") and (tmp_path / "demo" / MARKER).read_text().endswith("Not real figures.\n")
+    assert not is_generated(tmp_path)
+    publish = tmp_path / "publish"
+    (publish / "units").mkdir(parents=True)
+    for page in (publish / "index.html", publish / "units" / "a.html"):
+        page.write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
+    _mark_generated_pages(publish)
+    assert all(GENERATED_BANNER in p.read_text(encoding="utf-8") for p in publish.rglob("*.html"))
+    fig = _chart(plt.figure(), generated=True)
+    assert any("GENERATED DATA" in t.get_text() for t in fig.texts)
+    plt.close(fig)

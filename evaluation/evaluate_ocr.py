@@ -5,13 +5,15 @@ Usage (from the project root):
     uv run python evaluation/evaluate_ocr.py [--dpi 150 200 300] [--out table.md]
 
 Each invented report (``REPORTS``, own words and figures) is rendered with the project's CJK font
-(Noto Sans SC from pylopdf-fonts-zh-cn) onto A4 pages at each resolution, rotated a little, with
-Gaussian noise and JPEG compression, saved as an image-only PDF and read by the real reader
-(``profile_file``: guard, pdfium rendering, RapidOCR, normalisation, identification). Printed per
-resolution: character error rate (edit distance / source characters, whitespace ignored) of the
-OCR'd raw text against the source, and the share of the text run's facts (records with an indicator:
-indicator, value, unit, kind, scope, role) that the scan's run gives identically. Targets: CER <= 2 %
-at 200 dpi, >= 95 % of facts identical. The render helpers are also used by the tests.
+(Noto Sans SC from pylopdf-fonts-zh-cn) onto A4 pages under each condition (``CONDITIONS``: 150, 200
+and 300 dpi scans rotated 0.8 degrees with Gaussian noise and JPEG compression; a harsher scan; a phone
+photo), saved as an image-only PDF (photo: JPEG) and read by the real reader (``read_document``: the
+pypdf text-layer check, the guarded child, pdfium rendering, RapidOCR). The OCR text then goes through
+the same normalisation, identification and extraction as the source text. Printed per condition:
+character error rate (edit distance / source characters, NFKC, whitespace ignored) and the share of
+the text run's facts (records with an indicator: indicator, value, unit, kind, scope, role) that the
+scan's run gives identically. Targets: CER <= 2 % at 200 dpi, >= 95 % of facts identical. The render
+helpers are also used by the tests.
 """
 
 from __future__ import annotations
@@ -69,7 +71,44 @@ REPORTS = {
         "培育法律明白人1200名。\n"
         "五、队伍建设。组织业务培训8期，参训人员560人次。"
     ),
+    "xinhui": (
+        "江门市新会区人民政府关于2023年法治政府建设情况的报告\n"
+        "2023年，区政府认真落实法治政府建设实施纲要，各项工作取得新进展。\n"
+        "一、依法全面履行政府职能。公布区级权责清单事项3126项，动态调整87项，"
+        "减少证明材料42项，企业开办时间压缩至0.5个工作日。\n"
+        "二、行政决策。制定重大行政决策事项目录，确定年度重大行政决策7项，"
+        "组织听证会3场，公开征求意见19次。\n"
+        "三、行政执法。全区行政执法部门实施行政检查4860次，办理行政处罚案件932件，"
+        "其中适用简易程序217件，不予处罚轻微违法行为58宗。\n"
+        "四、矛盾纠纷化解。区行政复议机构收到复议申请77件，依法受理70件，"
+        "已审结66件，撤销或变更行政行为9件。一审行政诉讼案件41件，败诉3件。\n"
+        "五、法治宣传教育。开展宪法宣传周活动25场，覆盖群众3.2万人次，"
+        "区政府常务会议学法6次。"
+    ),
+    "yanta": (
+        "西安市雁塔区市场监督管理局2023年度法治政府建设工作报告\n"
+        "今年以来，我局坚持严格规范公正文明执法，推进市场监管领域法治建设。\n"
+        "一、规范行政执法。全年立案查处各类违法案件386件，结案352件，"
+        "罚没款合计418.7万元，移送公安机关涉嫌犯罪案件5件。\n"
+        "二、推行包容审慎监管。对首次轻微违法行为免予处罚案件64件，"
+        "发放行政指导书1200份。\n"
+        "三、强化执法监督。开展案卷评查2次，抽查案卷150卷，发现问题案卷11卷，"
+        "已全部整改。\n"
+        "四、行政复议与诉讼。本年度被申请行政复议13件，被提起行政诉讼4件，"
+        "均未被撤销或确认违法。\n"
+        "五、普法宣传。开展食品安全等法治宣传活动48场次，发放宣传资料2.1万份。"
+    ),
 }
+
+# (label, dpi, how the page is made): the issue's three resolutions with a scanner's defects, then a
+# harsher scan and a phone photo at 200 dpi
+CONDITIONS = [
+    ("scan", 150, {"angle": 0.8, "noise": 8.0, "quality": 70}),
+    ("scan", 200, {"angle": 0.8, "noise": 8.0, "quality": 70}),
+    ("scan", 300, {"angle": 0.8, "noise": 8.0, "quality": 70}),
+    ("harsh scan", 200, {"angle": 2.5, "noise": 16.0, "quality": 40}),
+    ("photo", 200, {"angle": -1.5, "quality": 60}),
+]
 
 A4_INCHES = (8.27, 11.69)
 
@@ -140,7 +179,13 @@ def jpeg(page: Any, quality: int = 70) -> Any:
 def scanned_pdf(text: str, dpi: int = 200, angle: float = 0.8, noise: float = 8.0, quality: int = 70,
                 seed: int = 0) -> bytes:
     """An image-only PDF (no text layer) of ``text`` as a scanner at ``dpi`` would make it."""
-    pages = [jpeg(degrade(p, angle, noise, seed + i), quality) for i, p in enumerate(render_pages(text, dpi))]
+    return pages_pdf(render_pages(text, dpi), dpi, angle, noise, quality, seed)
+
+
+def pages_pdf(pages: list[Any], dpi: int = 200, angle: float = 0.8, noise: float = 8.0, quality: int = 70,
+              seed: int = 0) -> bytes:
+    """An image-only PDF of rendered page images, each degraded (``degrade``) and JPEG-compressed."""
+    pages = [jpeg(degrade(p, angle, noise, seed + i), quality) for i, p in enumerate(pages)]
     buffer = io.BytesIO()
     pages[0].save(buffer, "PDF", resolution=float(dpi), save_all=True, append_images=pages[1:])
     return buffer.getvalue()
@@ -203,68 +248,88 @@ def facts(path: Path) -> tuple[Counter[tuple[Any, ...]], dict[str, Any], str | N
     return Counter(tuple(getattr(r, f) for f in FACT_FIELDS) for r in records if r.indicator), profile, text
 
 
-def raw_ocr_text(data: bytes) -> str:
-    """The OCR reader's raw text of an image-only PDF (before normalisation)."""
+def read_raw(data: bytes, ext: str) -> str:
+    """The reader's raw text of a scan (before normalisation)."""
     from pipeline.ingest.readers import read_document
 
-    return read_document(data, ".pdf").text
+    return read_document(data, ext).text
 
 
-def evaluate(dpis: list[int], work: Path) -> list[dict[str, Any]]:
-    """One row per resolution: pages, CER, facts identical, seconds per page."""
+def make_scan(label: str, source: str, dpi: int, how: dict[str, float], seed: int) -> tuple[bytes, str]:
+    """(file bytes, extension) of one condition: an image-only PDF, or a JPEG photo of the first page."""
+    if label == "photo":
+        return photo(source, dpi=dpi, angle=how["angle"], quality=int(how["quality"]), seed=seed), ".jpg"
+    return scanned_pdf(source, dpi=dpi, angle=how["angle"], noise=how["noise"], quality=int(how["quality"]),
+                       seed=seed), ".pdf"
+
+
+def evaluate(conditions: list[tuple[str, int, dict[str, float]]], work: Path) -> list[dict[str, Any]]:
+    """One row per condition: pages, CER, facts identical to the text run, seconds per page."""
+    expected_facts = {}
+    for name, source in REPORTS.items():
+        text_file = work / f"{name}.txt"
+        text_file.write_text(source, encoding="utf-8")
+        expected_facts[name] = facts(text_file)[0]
     rows = []
-    for dpi in dpis:
+    for label, dpi, how in conditions:
         errors = chars = identical = total = pages = 0
         seconds = 0.0
         quarantined = []
-        for name, source in REPORTS.items():
-            text_file = work / f"{name}.txt"
-            text_file.write_text(source, encoding="utf-8")
-            expected, _, _ = facts(text_file)
-            data = scanned_pdf(source, dpi=dpi, seed=dpi)
-            scan = work / f"{name}-{dpi}.pdf"
+        for seed, (name, source) in enumerate(REPORTS.items()):
+            data, ext = make_scan(label, source, dpi, how, seed)
+            scan = work / f"{name}-{label.replace(' ', '_')}-{dpi}{ext}"
             scan.write_bytes(data)
             started = time.monotonic()
             try:
-                raw = raw_ocr_text(data)
+                raw = read_raw(data, ext)
             except Exception as exc:  # a quarantined scan counts as every character wrong
                 quarantined.append(f"{name}: {exc}")
                 raw = ""
             seconds += time.monotonic() - started
-            pages += len(render_pages(source, dpi))
+            pages += 1 if ext == ".jpg" else len(render_pages(source, dpi))
             reference = _letters(source)
             errors += round(cer(source, raw) * len(reference))
             chars += len(reference)
-            got, _, _ = facts(scan) if raw else (Counter(), None, None)
+            ocr_text = work / f"{scan.stem}.ocr.txt"  # the reader's text, run on like a submitted file's
+            ocr_text.write_text(raw, encoding="utf-8")
+            got = facts(ocr_text)[0] if raw else Counter()
+            expected = expected_facts[name]
             identical += sum((expected & got).values())
             total += sum(expected.values())
-        rows.append({"dpi": dpi, "reports": len(REPORTS), "pages": pages, "chars": chars, "cer": errors / chars,
-                     "facts": total, "identical": identical, "identical_share": identical / max(total, 1),
-                     "seconds_per_page": seconds / max(pages, 1), "quarantined": quarantined})
+        rows.append({"condition": label, "dpi": dpi, "how": how, "reports": len(REPORTS), "pages": pages,
+                     "chars": chars, "errors": errors, "cer": errors / chars, "facts": total, "identical": identical,
+                     "identical_share": identical / max(total, 1), "seconds_per_page": seconds / max(pages, 1),
+                     "quarantined": quarantined})
     return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| dpi | reports (pages) | source chars | CER | facts (text run) | identical | share | s/page |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| condition | dpi | rotation, noise σ, JPEG q | reports (pages) | source chars | char errors | CER "
+             "| facts (text run) | identical | share | s/page (wall) |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append(f"| {r['dpi']} | {r['reports']} ({r['pages']}) | {r['chars']} | {r['cer']:.2%} | {r['facts']} | "
-                     f"{r['identical']} | {r['identical_share']:.1%} | {r['seconds_per_page']:.1f} |")
+        how = r["how"]
+        defects = f"{how['angle']}°, {how.get('noise', 10.0):g}, {how['quality']:g}"
+        lines.append(f"| {r['condition']} | {r['dpi']} | {defects} | {r['reports']} ({r['pages']}) | {r['chars']} | "
+                     f"{r['errors']} | {r['cer']:.2%} | {r['facts']} | {r['identical']} | {r['identical_share']:.1%} | "
+                     f"{r['seconds_per_page']:.1f} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dpi", type=int, nargs="+", default=[150, 200, 300])
+    parser.add_argument("--dpi", type=int, nargs="+", help="only the scans at these resolutions")
     parser.add_argument("--out", type=Path, help="also write the markdown table here")
     args = parser.parse_args(argv)
+    conditions = [c for c in CONDITIONS if not args.dpi or (c[0] == "scan" and c[1] in args.dpi)]
     with tempfile.TemporaryDirectory(prefix="ocr_eval_") as tmp:
-        rows = evaluate(args.dpi, Path(tmp))
-    print("Scans: A4, 12 pt Noto Sans SC, rotated 0.8 degrees, Gaussian noise sigma 8, JPEG quality 70")
+        rows = evaluate(conditions, Path(tmp))
+    print(f"{len(REPORTS)} invented reports, A4, 12 pt Noto Sans SC; CER = edit distance / source characters "
+          "(NFKC, whitespace ignored); facts = records with an indicator (indicator, value, unit, kind, scope, role)")
     print(table(rows))
     for r in rows:
         for q in r["quarantined"]:
-            print(f"  {r['dpi']} dpi quarantined: {q}")
+            print(f"  {r['condition']} {r['dpi']} dpi quarantined: {q}")
     if args.out:
         args.out.write_text(table(rows) + "\n", encoding="utf-8")
     return 0

@@ -68,6 +68,10 @@ def _write_unit_pages(out: Path, settings: RunSettings, catalog: Catalog, scores
 
     dimension_names = {d["code"]: d.get("name_zh", d["code"]) for d in load_config("framework")["dimensions"]}
     indicator_names = {i.code: i.name_zh for i in load_catalogue().indicators}
+    records = io.open_parquet(catalog.accepted_records)
+    if "role" in records.schema_arrow.names and len(indicators):  # each published value's role (issue 19)
+        roles = records.read(columns=["doc", "start", "role"]).to_pandas().drop_duplicates(["doc", "start"])
+        indicators = indicators.merge(roles, on=["doc", "start"], how="left")
     write_unit_pages(out, scores, indicators, missing, yoy, settings.year, method_version, dimension_names,
                      indicator_names, text_of, io.write_text)
     return {key: f"units/{safe_file_name(key)}" for key in scores["unit_key"]}

@@ -103,14 +103,15 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
     medians = {d: (None if group[f"dim_{d}"].notna().sum() == 0 else float(group[f"dim_{d}"].median())) for d in dims}
     parts.append("<h2>各维度 Dimensions (bars: this unit; red ticks: peer-group median)</h2>")
     parts.append(_dimension_chart(unit_dims, medians, dimension_names))
-    parts.append("<h2>指标 Indicators</h2><table><tr><th>指标 indicator</th><th>数值 value</th><th>标准化 normalised</th>"
-                 "<th>原文 quote</th><th>证据 evidence</th></tr>")
+    parts.append("<h2>指标 Indicators</h2><table><tr><th>指标 indicator</th><th>数值 value</th><th>角色 role</th>"
+                 "<th>标准化 normalised</th><th>原文 quote</th><th>证据 evidence</th></tr>")
     evidence_blocks = []
     for i, r in enumerate(indicators.sort_values("indicator").to_dict("records")):
         anchor = f"ev-{i}"
         value = f"{_num(r.get('raw_value'), 2).rstrip('0').rstrip('.')} {r.get('unit') or ''}"
+        role = "" if _missing(r.get("role")) else str(r.get("role"))
         parts.append(f"<tr><td>{escape(indicator_names.get(r['indicator'], r['indicator']))}</td><td>{escape(value)}"
-                     f"</td><td>{_num(r.get('normalised'))}</td><td>{escape(str(r.get('quote') or ''))}</td>"
+                     f"</td><td>{escape(role)}</td><td>{_num(r.get('normalised'))}</td><td>{escape(str(r.get('quote') or ''))}</td>"
                      f"<td><a href='#{anchor}'>{escape(str(r.get('doc') or ''))}</a></td></tr>")
         evidence_blocks.append(f"<div class='ev' id='{anchor}'><b>{escape(indicator_names.get(r['indicator'], r['indicator']))}"
                                f"</b> · {escape(str(r.get('doc') or ''))} [{r.get('start')}:{r.get('end')}]<br>"

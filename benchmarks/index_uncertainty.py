@@ -6,8 +6,9 @@ Usage (from the project root):
 
 Makes a seeded synthetic panel: ``--units`` county-level units, a value for every indicator of the
 38-indicator catalogue drawn uniformly inside its plausible county range (about 15 % left missing),
-then times ``build_index`` (normalisation, aggregation, ranking) and ``uncertainty`` with the method
-settings of configs/index.yaml (draws overridden by ``--draws``). Prints wall time and peak RSS.
+then times ``uncertainty`` (the Monte Carlo) and the Sobol indices of the rank shift with the method
+settings of configs/index.yaml (draws overridden by ``--draws``); all units ranked (no screen). Prints
+wall time, peak RSS and the Sobol table.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pandas as pd
 from pipeline.config import load_config
 from pipeline.extract.catalogue import load_catalogue
 from pipeline.index.build import load_framework, uncertainty
+from pipeline.index.sensitivity import sobol_indices
 
 
 def synthetic_panel(n_units: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -40,7 +42,8 @@ def synthetic_panel(n_units: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame
             rows.append({"unit_key": f"U{u:05d}", "admin_level": "county", "indicator": ind.code,
                          "value": float(values[u])})
     panel = pd.DataFrame(rows)
-    units = pd.DataFrame({"unit_key": [f"U{u:05d}" for u in range(n_units)], "unit_name": "x", "admin_level": "county"})
+    units = pd.DataFrame({"unit_key": [f"U{u:05d}" for u in range(n_units)], "unit_name": "x", "admin_level": "county",
+                          "peer_group": "county"})
     return panel, units
 
 
@@ -61,6 +64,17 @@ def main() -> None:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"uncertainty: {seconds:.1f} s ({seconds / args.draws * 1000:.1f} ms per draw), peak RSS {peak_mib:.0f} MiB, "
           f"{len(intervals)} units with intervals")
+    n_base = int(cfg["uncertainty"].get("sobol_base_samples", 0))
+    if n_base:
+        nominal = {"treatment": cfg["outliers"]["treatment"], "normalisation": cfg["normalisation"],
+                   "imputation": cfg["screen"]["unreported"], "aggregation": cfg["aggregation"]}
+        t0 = time.perf_counter()
+        sobol = sobol_indices(panel, units, framework, cfg["uncertainty"], cfg["outliers"], nominal,
+                              units["unit_key"], n_base)
+        seconds_sobol = time.perf_counter() - t0
+        print(f"sobol: {seconds_sobol:.1f} s for {int(sobol['runs'].iloc[0])} runs; Monte Carlo + Sobol "
+              f"{seconds + seconds_sobol:.1f} s")
+        print(sobol.round(3).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -280,3 +280,27 @@ def test_audit_is_per_peer_group_with_n_and_flags():
     assert pc1.loc["county", "value"] > 0.8 and pc1.loc["county-dept", "flag"] == "too_few_units"
     # correlations only within a group with enough units: the three departments give none
     assert set(audit.loc[audit["measure"] == "correlation", "peer_group"]) == {"county"}
+
+
+def test_sobol_indices_name_the_inputs_that_move_the_ranks():
+    """On a generated year, weights are fixed and only the aggregation varies: the aggregation carries
+    the rank shift (first-order and total index near 1), the constant weights none."""
+    from pipeline.index.stage import build_index, rank_sensitivity
+
+    panel, units = generated_year(40, seed=8, report_share=0.97)
+    cfg = _cfg(20)
+    cfg["uncertainty"] = {**cfg["uncertainty"], "weight_noise": 0.0, "outlier_treatments": ["winsorise"],
+                          "normalisations": ["goalposts"], "aggregations": ["arithmetic", "geometric"],
+                          "sobol_base_samples": 64}
+    scores, _ = build_index(panel, units, cfg, 2022)
+    assert scores["rank"].notna().sum() >= 10
+    sobol = rank_sensitivity(panel, scores, cfg, 2022).set_index("input")
+    assert list(sobol.index) == ["aggregation", "weights"]
+    assert sobol.loc["aggregation", "ST"] > 0.9 and sobol.loc["aggregation", "S1"] > 0.8
+    assert abs(sobol.loc["weights", "ST"]) < 0.05
+    assert (sobol["runs"] == 64 * (2 + 2)).all()
+    # with the configured inputs every varied one gets a row, indices within [0, 1] up to their error
+    full = rank_sensitivity(panel, scores, {**_cfg(20), "uncertainty": {**_cfg(20)["uncertainty"],
+                                                                         "sobol_base_samples": 32}}, 2022)
+    assert set(full["input"]) == {"outlier_treatment", "normalisation", "aggregation", "weights"}
+    assert ((full["ST"] > -0.2) & (full["ST"] < 1.3)).all()

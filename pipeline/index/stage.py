@@ -114,6 +114,29 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     return scores, indicators.sort_values(["unit_key", "indicator"]).reset_index(drop=True)
 
 
+def rank_sensitivity(panel: Any, scores: Any, cfg: dict[str, Any], year: int,
+                     framework_doc: dict[str, Any] | None = None) -> Any:
+    """Pure: (validated panel, this build's scores, method spec) -> Sobol indices of the ranks per uncertain
+    input (``pipeline.index.sensitivity``); empty when ``uncertainty.sobol_base_samples`` is 0."""
+    import pandas as pd
+
+    from pipeline.index.sensitivity import SOBOL_COLUMNS, sobol_indices
+
+    n_base = int(cfg["uncertainty"].get("sobol_base_samples", 0))
+    if n_base == 0 or scores.empty:
+        return pd.DataFrame(columns=SOBOL_COLUMNS)
+    framework_doc = framework_doc if framework_doc is not None else load_config("framework")
+    framework = load_framework(year, doc=framework_doc)
+    units = scores[["unit_key", "admin_level", "peer_group"]].reset_index(drop=True)
+    group_of = dict(zip(units["unit_key"], units["peer_group"], strict=True))
+    sized = size_normalise(panel, framework_doc, load_denominators(), year)
+    sized = sized.assign(peer_group=sized["unit_key"].map(group_of))
+    nominal = {"treatment": cfg["outliers"]["treatment"], "normalisation": cfg["normalisation"],
+               "imputation": cfg["screen"]["unreported"], "aggregation": cfg["aggregation"]}
+    ranked = scores.loc[scores["rank"].notna(), "unit_key"]
+    return sobol_indices(sized, units, framework, cfg["uncertainty"], cfg["outliers"], nominal, ranked, n_base)
+
+
 def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[str, Any]]:
     """Run ``expectations/scores.json`` on the index output before it is written.
 
@@ -197,6 +220,11 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     write_typed(catalog.year_over_year, compare_years(scores, previous, cfg["year_over_year"], indicators,
                                                       previous_indicators, framework.weights,
                                                       framework.dimension_weights), "year_over_year")
+    sensitivity = rank_sensitivity(panel, scores, cfg, settings.year, framework_doc)
+    io.write_parquet(catalog.zone("index") / "sensitivity.parquet", sensitivity)
+    if len(sensitivity):
+        log.info("index: Sobol indices of the rank shift %s",
+                 sensitivity[["input", "S1", "ST"]].round(3).to_dict("records"))
     flagged = audit[audit["flag"].notna()]
     if len(flagged):
         log.info("index: statistical audit flags %d indicator pairs: %s", len(flagged),

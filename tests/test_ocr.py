@@ -152,3 +152,39 @@ def test_a_photographed_page_is_read_like_its_text(tmp_path: Path):
     assert profile["status"] == "ok", profile["reason"]
     assert profile["encoding"] == "ocr" and any(f.startswith("ocr_pages:0") for f in profile["flags"])
     assert text is not None and "行政复议申请46件" in text and "2350人次" in text
+
+
+@pytest.mark.e2e
+def test_scan_ofd_and_doc_through_the_dag_with_evidence_pages(airflow_db, tmp_path: Path):
+    """The real DAG (``rolindex run``'s quiet console) on an inbox of a two-page scanned PDF, an OFD and a
+    legacy .doc: every report accepted, its facts in the published indicators, OCR evidence on its page."""
+    from evaluation.evaluate_ocr import REPORTS
+    from pipeline import io as pio
+    from pipeline.catalog import Catalog
+    from pipeline.console import run_quietly
+    from pipeline.settings import RunSettings
+    from tests.test_formats import DOC_TEXT, ofd_file, word_doc
+
+    inbox = tmp_path / "inbox" / "2023"
+    inbox.mkdir(parents=True)
+    (inbox / "qingchuan-2023.pdf").write_bytes(scanned_pdf(REPORT, dpi=200))
+    xinhui = REPORTS["xinhui"].split("\n")
+    (inbox / "xinhui-2023.ofd").write_bytes(ofd_file([xinhui[:3], xinhui[3:]]))
+    doc_2023 = DOC_TEXT.replace("2022", "2023")
+    (inbox / "anyuan-2023.doc").write_bytes(word_doc(doc_2023))
+    out = tmp_path / "out"
+    outcome = run_quietly(RunSettings.resolve(2023, str(inbox), str(out)), stream=io.StringIO())
+    assert outcome.state == "success", (outcome.cause, outcome.log_file)
+
+    documents = pio.read_parquet(Catalog(out, 2023).documents).set_index("source_file")
+    assert set(documents["disposition"]) == {"accepted"}, documents[["disposition", "reason"]]
+    scan = documents.loc["qingchuan-2023.pdf"]
+    assert scan["encoding"] == "ocr" and any(str(f).startswith("ocr:rapidocr") for f in scan["flags"])
+    indicators = pio.read_parquet(out / "publish" / "year=2023" / "indicators.parquet")
+    assert set(indicators["doc"]) == set(documents["doc"])  # each format's facts reach the published table
+    rows = indicators[indicators["doc"] == scan["doc"]]
+    offsets = np.load(str(Catalog(out, 2023).offsets(scan["doc"])))
+    pages = evidence_pages(rows["start"].tolist(), rows["end"].tolist(), offsets, list(scan["flags"]))
+    by_quote = dict(zip(rows["quote"], pages, strict=True))
+    assert any("行政复议申请46件" in q and p == "2" for q, p in by_quote.items()), by_quote
+    assert any("规范性文件27件" in q and p == "1" for q, p in by_quote.items()), by_quote

@@ -116,6 +116,25 @@ def test_image_guards_refuse_bombs_garbage_and_overruns():
     assert caught.value.reason == "empty"
 
 
+def test_each_tiff_frame_is_a_page_and_too_many_frames_are_refused(monkeypatch):
+    from PIL import Image
+
+    frames = [Image.new("L", (300, 200), 255), Image.new("L", (300, 200), 128), Image.new("L", (300, 200), 0)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
+    tiff = buffer.getvalue()
+    pages = list(ocr.image_pages(tiff, OcrSettings()))
+    assert [p.shape for p in pages] == [(200, 300, 3)] * 3 and [int(p[0, 0, 0]) for p in pages] == [255, 128, 0]
+    with pytest.raises(UnreadableFile) as caught:
+        list(ocr.image_pages(tiff, OcrSettings(max_pages=2)))
+    assert caught.value.reason == "ocr_too_many_pages"
+    line = [("某县人民政府2023年度法治政府建设情况报告，全年办理行政复议案件12件。", 0.97)]
+    monkeypatch.setattr(ocr, "make_engine", lambda settings: _FakeEngine([line, line, line]))  # forked child too
+    decoded = read_document(tiff, ".tif")
+    assert decoded.fmt == "image-ocr" and ocr.page_starts(decoded.flags) == [0, len(line[0][0]) + 2,
+                                                                            2 * (len(line[0][0]) + 2)]
+
+
 def test_a_scanned_pdf_is_read_by_ocr_and_its_facts_and_pages_are_found(tmp_path: Path):
     pdf = scanned_pdf(REPORT, dpi=200, angle=0.8, noise=8.0, quality=70)
     assert len(render_pages(REPORT)) == 2

@@ -95,7 +95,8 @@ def test_missing_required_column_fails_the_gate():
 def _scores_row(**over):
     row = {"unit_key": "u1", "unit_name": "某县人民政府", "admin_level": "county", "peer_group": "county", "year": 2017,
            "score": 60.0, "rank": 1,
-           "rank_q05": 1.0, "rank_median": 1.0, "rank_q95": 2.0, "coverage": 0.5, "completeness": 70.0, "n_indicators": 4,
+           "rank_q05": 1.0, "rank_median": 1.0, "rank_q95": 2.0, "top_decile_probability": 0.5, "coverage": 0.5,
+           "completeness": 70.0, "n_indicators": 4,
            "not_ranked": None, "method_version": "0.1.0", "weight_sum": 1.0}
     row.update({f"dim_{d}": 50.0 for d in ("functions", "rulemaking", "decisions", "enforcement", "emergency",
                                            "disputes", "oversight", "digital", "leadership")})

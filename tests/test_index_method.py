@@ -258,6 +258,13 @@ def test_published_rank_is_the_median_simulated_rank_and_lies_in_its_interval():
     assert ((ranked["rank_q05"] <= ranked["rank"].astype(float))
             & (ranked["rank"].astype(float) <= ranked["rank_q95"])).all()
     assert (ranked["rank_median"] == ranked["rank_median"].round()).all()  # a rank some draw gave
+    # top decile of the group: rank <= ceil(n / 10); a unit always inside it has probability ~1, one never
+    # inside it ~0, and the probabilities of the group add up to about the decile's size
+    cutoff = int(np.ceil(len(ranked) / 10))
+    p = ranked["top_decile_probability"]
+    assert p.between(0, 1).all() and scores.loc[scores["rank"].isna(), "top_decile_probability"].isna().all()
+    assert (p[ranked["rank_q95"] <= cutoff] >= 0.95).all() and (p[ranked["rank_q05"] > cutoff] <= 0.05).all()
+    assert p.sum() == pytest.approx(cutoff, abs=1.0)
 
 
 def test_audit_is_per_peer_group_with_n_and_flags():

@@ -20,6 +20,9 @@ __all__ = ["Framework", "aggregate", "applicable", "dimension_sizes", "fill_unre
            "load_framework", "normalise", "rank_within_level", "screen_units", "treat_outliers", "uncertainty"]
 
 
+INTERVAL_COLUMNS = ["unit_key", "rank_q05", "rank_median", "rank_q95", "top_decile_probability"]
+
+
 def _group_col(frame: Any) -> str:
     """Units are compared within their peer group when the frame has one, else within admin level."""
     return "peer_group" if "peer_group" in frame else "admin_level"
@@ -354,7 +357,8 @@ def screen_units(normalised: Any, units: Any, framework: Framework, cfg: dict[st
 
 def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any],
                 outliers: dict[str, Any] | None = None, ranked: Any = None) -> Any:
-    """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 per unit (seeded, reproducible).
+    """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 and top_decile_probability per unit
+    (seeded, reproducible).
 
     Each draw picks an outlier treatment, a normalisation, an imputation of unreported indicators and an
     aggregation, and multiplies every indicator and dimension weight by U(1 - noise, 1 + noise); the
@@ -380,7 +384,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
                 if len(frame):
                     prepared[(t, method, imp)] = _to_matrix(frame, units, framework.dimensions)
     if not prepared:
-        return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])
+        return pd.DataFrame(columns=INTERVAL_COLUMNS)
     sizes = dimension_sizes(framework)
     dim_size = np.array([[sizes.get((str(level), d), 0) for d in framework.dimensions] for level in
                          units["admin_level"]], dtype=float)
@@ -404,14 +408,20 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
         draw = pd.DataFrame({"unit_key": m.unit_keys, "peer_group": levels, "score": score}).dropna(subset=["score"])
         ranks.append(draw.assign(rank=rank_within_level(draw))[["unit_key", "rank"]])
     if not ranks:
-        return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])
+        return pd.DataFrame(columns=INTERVAL_COLUMNS)
     allranks = pd.concat(ranks)
     if allranks.empty:
-        return pd.DataFrame(columns=["unit_key", "rank_q05", "rank_median", "rank_q95"])
+        return pd.DataFrame(columns=INTERVAL_COLUMNS)
     # simulated ranks themselves (no interpolation between draws): q05 rounded towards the better rank, q95
     # towards the worse one, so that q05 <= median <= q95 always holds and the median is a whole rank
     grouped = allranks.groupby("unit_key")["rank"]
     q = pd.DataFrame({"rank_q05": grouped.quantile(0.05, interpolation="lower"),
                       "rank_median": grouped.quantile(0.5, interpolation="nearest"),
                       "rank_q95": grouped.quantile(0.95, interpolation="higher")})
+    # probability of being in the top decile of its peer group: share of draws with rank <= ceil(n / 10)
+    group_size = pd.Series(levels[keep]).value_counts()
+    cutoff = {g: max(1, int(np.ceil(n / 10))) for g, n in group_size.items()}
+    group_of = dict(zip(units["unit_key"], levels, strict=True))
+    allranks["top"] = allranks["rank"] <= allranks["unit_key"].map(group_of).map(cutoff)
+    q["top_decile_probability"] = allranks.groupby("unit_key")["top"].mean().astype(float)
     return q.reset_index()

@@ -83,7 +83,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     scores = scores.assign(year=year, method_version=cfg["method_version"])
     dim_cols = [f"dim_{d}" for d in framework.dimensions]
     scores = scores[["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "peer_group", "year", "score", "rank",
-                     "rank_q05", "rank_median", "rank_q95", *dim_cols, "coverage", "completeness", "n_indicators", "not_ranked", "method_version"]]
+                     "rank_q05", "rank_median", "rank_q95", "top_decile_probability", *dim_cols, "coverage", "completeness", "n_indicators", "not_ranked", "method_version"]]
     scores = scores.astype({"rank": "Int64"}).sort_values(["peer_group", "rank", "unit_key"]).reset_index(drop=True)
     scores["not_ranked"] = pd.Series([r if isinstance(r, str) else None for r in scores["not_ranked"]], dtype=object)
     used = normalised[["unit_key", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})

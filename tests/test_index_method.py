@@ -311,3 +311,33 @@ def test_sobol_indices_name_the_inputs_that_move_the_ranks():
                                                                          "sobol_base_samples": 32}}, 2022)
     assert set(full["input"]) == {"outlier_treatment", "normalisation", "aggregation", "weights"}
     assert ((full["ST"] > -0.2) & (full["ST"] < 1.3)).all()
+
+
+def test_population_table_from_the_census_panel():
+    from pipeline.index.population import (
+        POPULATION_COLUMNS,
+        build_population_table,
+        load_population,
+        residents_for,
+        unmatched_divisions,
+    )
+
+    # the builder on invented frames shaped like the source files
+    c2020 = pd.DataFrame({"区划代码": [np.nan, 990000.0, 990101.0, 990101.0], "省": ["全国", "某省", "某省", "某省"],
+                          "市": [None, None, "某市", "某市"], "区县": [None, None, "甲区", "甲区"],
+                          "人口数_合计": [100, 50, 20, 999]})
+    c2010 = pd.DataFrame({"地区": ["某省", "甲区", "乙县"], "区划代码": [990000.0, 990101.0, 990102.0],
+                          "合计": [40, 18, np.nan]})
+    city = pd.DataFrame({"city": ["某市"], "city_code": [990100], "popu_2020": [30.0], "popu_2010": [28.0]})
+    table = build_population_table(c2010, c2020, city)
+    got = {(r.division_code, r.census_year): r.residents for r in table.itertuples()}
+    assert got == {("990000", 2010): 40, ("990000", 2020): 50, ("990100", 2010): 28, ("990100", 2020): 30,
+                   ("990101", 2010): 18, ("990101", 2020): 20}  # first row wins, no code or count: left out
+    unmatched = unmatched_divisions(table, {"990101": "甲区", "990102": "乙县", "990199": "新区"})
+    assert unmatched["division_code"].tolist() == ["990102", "990199"]
+    # the shipped table: both censuses, positive counts, and the nearest census for a year
+    shipped = load_population()
+    assert len(shipped) > 6000 and {y for _c, y in shipped} == {2010, 2020}
+    assert residents_for(shipped, "110000", 2017)[1] == 2020 and residents_for(shipped, "110000", 2012)[1] == 2010
+    assert residents_for(shipped, "000000", 2020) is None
+    assert list(table.columns) == POPULATION_COLUMNS

@@ -2,12 +2,12 @@
 
 Usage (from the project root):
 
-    uv run python evaluation/evaluate_ocr.py [--dpi 150 200 300] [--out table.md]
+    uv run python evaluation/evaluate_ocr.py [--dpi 150 200 300] [--condition "very poor scan"] [--out table.md]
 
 Each invented report (``REPORTS``, own words and figures) is rendered with the project's CJK font
 (Noto Sans SC from pylopdf-fonts-zh-cn) onto A4 pages under each condition (``CONDITIONS``: 150, 200
 and 300 dpi scans rotated 0.8 degrees with Gaussian noise and JPEG compression; a harsher scan; a phone
-photo), saved as an image-only PDF (photo: JPEG) and read by the real reader (``read_document``: the
+photo; a very poor 72 dpi scan that should be quarantined), saved as an image-only PDF (photo: JPEG) and read by the real reader (``read_document``: the
 pypdf text-layer check, the guarded child, pdfium rendering, RapidOCR). The OCR text then goes through
 the same normalisation, identification and extraction as the source text. Printed per condition:
 character error rate (edit distance / source characters, NFKC, whitespace ignored) and the share of
@@ -108,6 +108,7 @@ CONDITIONS = [
     ("scan", 300, {"angle": 0.8, "noise": 8.0, "quality": 70}),
     ("harsh scan", 200, {"angle": 2.5, "noise": 16.0, "quality": 40}),
     ("photo", 200, {"angle": -1.5, "quality": 60}),
+    ("very poor scan", 72, {"angle": 3.0, "noise": 60.0, "quality": 10}),  # should be quarantined, not read
 ]
 
 A4_INCHES = (8.27, 11.69)
@@ -283,7 +284,7 @@ def evaluate(conditions: list[tuple[str, int, dict[str, float]]], work: Path) ->
             try:
                 raw = read_raw(data, ext)
             except Exception as exc:  # a quarantined scan counts as every character wrong
-                quarantined.append(f"{name}: {exc}")
+                quarantined.append(f"{name}: {getattr(exc, 'reason', type(exc).__name__)}: {exc}")
                 raw = ""
             seconds += time.monotonic() - started
             pages += 1 if ext == ".jpg" else len(render_pages(source, dpi))
@@ -319,9 +320,11 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dpi", type=int, nargs="+", help="only the scans at these resolutions")
+    parser.add_argument("--condition", nargs="+", help="only these conditions (scan, harsh scan, photo, ...)")
     parser.add_argument("--out", type=Path, help="also write the markdown table here")
     args = parser.parse_args(argv)
-    conditions = [c for c in CONDITIONS if not args.dpi or (c[0] == "scan" and c[1] in args.dpi)]
+    conditions = [c for c in CONDITIONS if (not args.dpi or (c[0] == "scan" and c[1] in args.dpi))
+                  and (not args.condition or c[0] in args.condition)]
     with tempfile.TemporaryDirectory(prefix="ocr_eval_") as tmp:
         rows = evaluate(conditions, Path(tmp))
     print(f"{len(REPORTS)} invented reports, A4, 12 pt Noto Sans SC; CER = edit distance / source characters "

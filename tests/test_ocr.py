@@ -135,6 +135,29 @@ def test_each_tiff_frame_is_a_page_and_too_many_frames_are_refused(monkeypatch):
                                                                             2 * (len(line[0][0]) + 2)]
 
 
+def test_scans_weigh_more_when_the_year_is_cut_into_batches(tmp_path: Path, monkeypatch):
+    from pipeline import io as pio
+    from pipeline.catalog import Catalog
+    from pipeline.ingest.stage import plan_ingest
+    from pipeline.settings import RunSettings
+
+    settings = OcrSettings(plan_byte_weight=8)
+    assert ocr.planning_bytes("a/b/Report.PDF", 1000, settings) == 8000
+    assert ocr.planning_bytes("scan.jpeg", 1000, settings) == 8000
+    assert ocr.planning_bytes("report.txt", 1000, settings) == 1000 and ocr.planning_bytes("x.pdf", None) is None
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(4):
+        (inbox / f"r{i}.txt").write_bytes(b"x" * 1000)
+        (inbox / f"s{i}.png").write_bytes(b"x" * 1000)
+    monkeypatch.setenv("ROLINDEX_BATCH_BYTES", "10000")
+    plan_ingest(RunSettings(year=2023, inbox=inbox, out=tmp_path / "out"))
+    batches = pio.read_parquet(Catalog(tmp_path / "out", 2023).submissions).set_index("source_file")["batch"]
+    text_batches = {batches[f"r{i}.txt"] for i in range(4)}
+    scan_batches = [batches[f"s{i}.png"] for i in range(4)]
+    assert len(text_batches) == 1 and len(set(scan_batches)) == 4  # 4 kB of text in one task, each scan its own
+
+
 def test_a_scanned_pdf_is_read_by_ocr_and_its_facts_and_pages_are_found(tmp_path: Path):
     pdf = scanned_pdf(REPORT, dpi=200, angle=0.8, noise=8.0, quality=70)
     assert len(render_pages(REPORT)) == 2

@@ -45,6 +45,7 @@ class OcrSettings:
     threads: int = 1
     cell_gap_heights: float = 1.5
     wrap_right_share: float = 0.93
+    plan_byte_weight: float = 8.0
 
 
 def load_ocr_settings() -> OcrSettings:
@@ -266,6 +267,19 @@ def read_image(data: bytes, settings: OcrSettings | None = None) -> DecodedFile:
     result: DecodedFile = run_limited(lambda d: _ocr_image_unguarded(d, settings), data, settings.timeout_seconds,
                                       settings.memory_mib << 20)
     return result
+
+
+def planning_bytes(source_file: str, size: int | None, settings: OcrSettings | None = None) -> int | None:
+    """The bytes a submission counts for when the year is cut into batches: a PDF or an image, which
+    may need OCR (seconds per page instead of milliseconds), counts ``plan_byte_weight`` times its size,
+    so that a year with many scans spreads them over more mapped ingest tasks; other files their size."""
+    if size is None:
+        return None
+    ext = source_file.lower().rsplit(".", 1)[-1] if "." in source_file else ""
+    if f".{ext}" in (".pdf", *IMAGE_EXTENSIONS):
+        weight = (settings or load_ocr_settings()).plan_byte_weight
+        return int(size * weight)
+    return size
 
 
 def page_starts(flags: Sequence[str]) -> list[int] | None:

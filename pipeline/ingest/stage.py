@@ -190,7 +190,10 @@ def plan_ingest(settings: RunSettings) -> list[int]:
 
     catalog = Catalog(settings.out, settings.year)
     submissions = list_submissions(settings.inbox)
-    batches = assign_batches([s.size for s in submissions], batch_bytes())
+    from pipeline.ingest.ocr import load_ocr_settings, planning_bytes
+
+    ocr = load_ocr_settings()  # PDFs and images weigh more: OCR'd scans spread over more mapped tasks
+    batches = assign_batches([planning_bytes(s.source_file, s.size, ocr) for s in submissions], batch_bytes())
     frame = pd.DataFrame([{
         "doc": s.doc, "source_file": s.source_file, "location": None if s.location is None else str(s.location),
         "size": s.size, "manifest": json.dumps(s.manifest, ensure_ascii=False, sort_keys=True),

@@ -341,3 +341,27 @@ def test_population_table_from_the_census_panel():
     assert residents_for(shipped, "110000", 2017)[1] == 2020 and residents_for(shipped, "110000", 2012)[1] == 2010
     assert residents_for(shipped, "000000", 2020) is None
     assert list(table.columns) == POPULATION_COLUMNS
+
+
+def test_unit_profile_lists_every_framework_indicator_with_how_it_was_scored():
+    from pipeline.index.framework import load_framework
+    from pipeline.index.missing import missing_data_status, unit_profiles
+    from pipeline.index.stage import build_index
+
+    panel, units = generated_year(8, seed=6, report_share=0.7)
+    scores, indicators = build_index(panel, units, _cfg(10), 2022)
+    framework = load_framework(2022)
+    missing = missing_data_status(units, framework, panel, invalid_pairs=set())
+    profiles = unit_profiles(scores, indicators, missing)
+    assert len(profiles) == len(units) * framework.indicators["indicator"].nunique()
+    reported = profiles[profiles["scored_as"] == "reported"]
+    assert len(reported) == len(panel) and reported["quote"].notna().all() and reported["normalised"].notna().all()
+    floor = profiles[profiles["scored_as"] == "lower_goalpost"]
+    assert len(floor) > 0 and (floor["normalised"] == 0).all() and floor["raw_value"].isna().all()
+    structural = profiles[profiles["scored_as"] == "not_applicable"]
+    assert set(structural["indicator"]) == {"rules_enacted"} and structural["normalised"].isna().all()
+    one = scores.iloc[0]
+    row = profiles[(profiles["unit_key"] == one["unit_key"]) & (profiles["dimension"] == "disputes")].iloc[0]
+    assert (pd.isna(row["dimension_score"]) and pd.isna(one["dim_disputes"])) or \
+        row["dimension_score"] == one["dim_disputes"]
+    assert (row["not_ranked"] == one["not_ranked"]) or (pd.isna(row["not_ranked"]) and one["not_ranked"] is None)

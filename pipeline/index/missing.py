@@ -41,3 +41,32 @@ def missing_data_status(units: Any, framework: Any, panel: Any, invalid_pairs: s
                          **{c: getattr(unit, c) for c in BODY_COLUMNS}, "admin_level": unit.admin_level,
                          "indicator": code, "dimension": dimension_of[code], "status": status})
     return pd.DataFrame(rows, columns=MISSING_COLUMNS)
+
+
+PROFILE_COLUMNS = ["unit_key", "unit_name", "peer_group", "indicator", "dimension", "status", "scored_as", "raw_value",
+                   "value_used", "normalised", "flags", "doc", "quote", "start", "end", "dimension_score", "score",
+                   "rank", "rank_q05", "rank_q95", "top_decile_probability", "completeness", "not_ranked"]
+
+
+def unit_profiles(scores: Any, indicators: Any, missing: Any) -> Any:
+    """Per unit, every framework indicator (issue 20, item 9): its status and how it was scored
+    (``reported``; ``lower_goalpost`` when applicable but unreported or quarantined, normalised 0;
+    ``not_applicable``), the value with its evidence (doc, quote, offsets) and flags, the unit's score of
+    that dimension, and the unit's composite, rank, interval, top-decile probability, completeness and
+    ``not_ranked`` reason. In: the index's scores and indicators tables and the missing-data table."""
+    values = indicators[indicators["dimension"].notna()][
+        ["unit_key", "indicator", "raw_value", "value_used", "normalised", "flags", "doc", "quote", "start", "end"]]
+    frame = missing[["unit_key", "unit_name", "indicator", "dimension", "status"]].merge(
+        values, on=["unit_key", "indicator"], how="left")
+    frame["scored_as"] = frame["status"].map({"reported": "reported", "NA_unreported": "lower_goalpost",
+                                              "NA_invalid": "lower_goalpost", "NA_structural": "not_applicable"})
+    frame.loc[frame["scored_as"] == "lower_goalpost", "normalised"] = 0.0
+    unit_cols = ["unit_key", "peer_group", "score", "rank", "rank_q05", "rank_q95", "top_decile_probability",
+                 "completeness", "not_ranked"]
+    frame = frame.merge(scores[[c for c in unit_cols if c in scores]], on="unit_key", how="left")
+    dims = scores.set_index("unit_key")
+    frame["dimension_score"] = [dims.at[u, f"dim_{d}"] if f"dim_{d}" in dims and u in dims.index else float("nan")
+                                for u, d in zip(frame["unit_key"], frame["dimension"], strict=True)]
+    frame["flags"] = [list(f) if isinstance(f, (list, tuple)) or hasattr(f, "tolist") else [] for f in frame["flags"]]
+    return (frame.reindex(columns=PROFILE_COLUMNS).sort_values(["unit_key", "dimension", "indicator"])
+            .reset_index(drop=True))

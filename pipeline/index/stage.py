@@ -22,7 +22,7 @@ from pipeline.index.build import (
     treat_outliers,
     uncertainty,
 )
-from pipeline.index.missing import missing_data_status
+from pipeline.index.missing import missing_data_status, unit_profiles
 from pipeline.index.peers import peer_groups, rank_within_group
 from pipeline.index.size import load_denominators, size_normalise
 from pipeline.index.yoy import compare_years
@@ -220,6 +220,8 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     write_typed(catalog.year_over_year, compare_years(scores, previous, cfg["year_over_year"], indicators,
                                                       previous_indicators, framework.weights,
                                                       framework.dimension_weights), "year_over_year")
+    missing = io.read_parquet(catalog.missing)
+    io.write_parquet(catalog.zone("index") / "profiles.parquet", unit_profiles(scores, indicators, missing))
     sensitivity = rank_sensitivity(panel, scores, cfg, settings.year, framework_doc)
     io.write_parquet(catalog.zone("index") / "sensitivity.parquet", sensitivity)
     if len(sensitivity):

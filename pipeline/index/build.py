@@ -330,8 +330,9 @@ def screen_units(normalised: Any, units: Any, framework: Framework, cfg: dict[st
     share = float(cfg["dimension_share"])
     min_dims = float(cfg["min_dimensions_share"])
     rows = []
+    per_unit = {key: part.droplevel(0) for key, part in by_dim.groupby(level=0, sort=False)}
     for unit_key in units["unit_key"]:
-        dims = by_dim.loc[unit_key] if unit_key in by_dim.index.get_level_values(0) else None
+        dims = per_unit.get(unit_key)
         if dims is None or dims.empty:
             rows.append({"unit_key": unit_key, "n_indicators": 0, "coverage": 0.0, "completeness": 0.0,
                          "covered": [], "passes": False, "not_ranked": "no_applicable_indicators"})

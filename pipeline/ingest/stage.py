@@ -125,8 +125,9 @@ def _apply_identification(rec: DocumentRecord, text: str, publish_date: str | No
     given_values = {"unit_name": manifest.get("unit_name"), "admin_level": manifest.get("admin_level"),
                     "division_code": given_code, "report_year": manifest.get("report_year")}
     for name, (value, source) in inferred.items():
-        if given_values[name]:
-            given: Any = int(given_values[name]) if name == "report_year" else given_values[name]
+        given_value = given_values[name]
+        if given_value:
+            given: Any = int(given_value) if name == "report_year" else given_value
             setattr(rec, name, given)
             setattr(rec, f"{name}_source", "manifest")
             if value is not None and str(value) != str(given):

@@ -168,7 +168,7 @@ class _Brackets:
     def __init__(self, text: str, window: int = BRACKET_WINDOW) -> None:
         self.text, self.window = text, window
         self.marks: list[str] = []
-        spans = []
+        spans: list[tuple[int, int]] = []
         for opening, closing in rules()["brackets"]:
             if opening == closing:
                 if opening in text:
@@ -256,8 +256,8 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
         before = exclude_before.search(text, max(0, start - 4), start)  # its ``$`` anchors at ``start``
         if before:
             if keep_excluded:
-                reason = "ordinal" if before.group(0).lstrip().startswith("第") else "document_number"
-                found.append(_excluded(start, end, reason, num, unit))
+                kind = "ordinal" if before.group(0).lstrip().startswith("第") else "document_number"
+                found.append(_excluded(start, end, kind, num, unit))
             continue
         blocker = blockers.get(unit)
         if blocker and blocker.match(text, end, end + 4):

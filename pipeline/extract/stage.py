@@ -50,7 +50,7 @@ def extract_batch(settings: RunSettings, batch: int) -> int:
         text = data.decode("utf-8")
         level, year = level_of.get(doc), year_of.get(doc)
         found = [r.as_dict() for r in extract_text(doc, text, admin_level=level if isinstance(level, str) else None,
-                                                   report_year=int(year) if pd.notna(year) else None)]
+                                                   report_year=None if year is None or pd.isna(year) else int(year))]
         rows.extend(found)
         mapped = sum(1 for r in found if r["indicator"])  # excluded records never carry one
         maybe_kill("extract", i)

@@ -227,6 +227,8 @@ def test_scan_ofd_and_doc_through_the_dag_with_evidence_pages(airflow_db, tmp_pa
     rows = indicators[indicators["doc"] == scan["doc"]]
     offsets = np.load(str(Catalog(out, 2023).offsets(scan["doc"])))
     pages = evidence_pages(rows["start"].tolist(), rows["end"].tolist(), offsets, list(scan["flags"]))
+    assert rows["page"].tolist() == pages  # the published evidence names its page
+    assert indicators.loc[indicators["doc"] == documents.loc["anyuan-2023.doc", "doc"], "page"].isna().all()
     by_quote = dict(zip(rows["quote"], pages, strict=True))
     assert any("行政复议申请46件" in q and p == "2" for q, p in by_quote.items()), by_quote
     assert any("规范性文件27件" in q and p == "1" for q, p in by_quote.items()), by_quote

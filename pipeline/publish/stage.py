@@ -53,6 +53,29 @@ def _chart(fig: Any, generated: bool) -> Any:
     return fig
 
 
+def with_evidence_pages(indicators: Any, documents: Any, catalog: Catalog) -> Any:
+    """``indicators`` with a ``page`` column: the page(s) of each value's evidence in a scanned or OFD
+    report (from its page-start flag and offset map), None for text reports."""
+    import io as std_io
+
+    import numpy as np
+
+    from pipeline.ingest.ocr import evidence_pages, page_starts
+
+    flags_of = {d: list(f) if f is not None else [] for d, f in zip(documents["doc"], documents["flags"], strict=True)}
+    pages: list[str | None] = [None] * len(indicators)
+    frame = indicators.reset_index(drop=True)
+    for doc, rows in frame.groupby("doc", sort=True):
+        flags = flags_of.get(doc, [])
+        if page_starts(flags) is None:
+            continue
+        offsets = np.load(std_io.BytesIO(catalog.offsets(doc).read_bytes()))
+        for i, page in zip(rows.index, evidence_pages(rows["start"].astype(int).tolist(),
+                                                     rows["end"].astype(int).tolist(), offsets, flags), strict=True):
+            pages[i] = page
+    return frame.assign(page=pages)
+
+
 def _write_unit_pages(out: Path, settings: RunSettings, catalog: Catalog, scores: Any, indicators: Any,
                       missing: Any, yoy: Any, method_version: str) -> dict[str, str]:
     """``units/<unit_key>.html`` for every unit (evidence from the accepted reports' clean texts);
@@ -100,6 +123,7 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
     missing = io.read_parquet(catalog.missing)
     method_version = str(load_config("index")["method_version"])
     dimensions = load_framework(settings.year).dimensions
+    indicators = with_evidence_pages(indicators, documents, catalog)
     tables = {"scores": scores, "indicators": indicators, "documents": documents, "audit": audit,
               "year_over_year": yoy, "missing": missing}
     schemas, conformed = {}, {}

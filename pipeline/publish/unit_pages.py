@@ -114,7 +114,9 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
                      f"</td><td>{escape(role)}</td><td>{_num(r.get('normalised'))}</td><td>{escape(str(r.get('quote') or ''))}</td>"
                      f"<td><a href='#{anchor}'>{escape(str(r.get('doc') or ''))}</a></td></tr>")
         evidence_blocks.append(f"<div class='ev' id='{anchor}'><b>{escape(indicator_names.get(r['indicator'], r['indicator']))}"
-                               f"</b> · {escape(str(r.get('doc') or ''))} [{r.get('start')}:{r.get('end')}]<br>"
+                               f"</b> · {escape(str(r.get('doc') or ''))} [{r.get('start')}:{r.get('end')}]"
+                               + ("" if _missing(r.get("page")) else f" · 第{escape(str(r['page']))}页 page {escape(str(r['page']))}")
+                               + "<br>"
                                f"{_evidence(text_of(str(r.get('doc'))), r.get('start'), r.get('end'))}</div>")
     parts.append("</table>")
     gaps = missing[missing["status"] != "reported"].sort_values(["status", "indicator"]) if len(missing) else missing

@@ -201,3 +201,10 @@ def test_reports_that_look_a_little_like_look_alikes_stay_reports():
                           + "\n3月15日，市政府召开常务会议专题学法。\n" + BODY)
     assert (to_congress.doc_kind, to_congress.report_year) == ("annual_report", 2022)
     assert dated_paragraph.doc_kind == "annual_report"
+
+
+def test_a_general_work_summary_is_another_subject_but_a_rule_of_law_summary_is_a_report():
+    general = _id("2025年，舟山市司法局统筹推进党建、业务等重点工作。现将全年工作总结如下：\n一、党建\n" + BODY)
+    own = _id("2025年，舟山市司法局扎实推进法治政府建设。现将法治政府建设工作总结如下：\n一、主要举措\n" + BODY)
+    assert (general.doc_kind, general.doc_kind_reason) == ("other", "other_subject")
+    assert own.doc_kind == "annual_report"

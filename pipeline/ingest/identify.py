@@ -84,6 +84,7 @@ def _rules() -> dict[str, Any]:
         "addressed_downward_re": re.compile(cfg["addressed_downward"]),
         "news_markers_re": re.compile(cfg["news_markers"]),
         "scholarly_markers_re": re.compile(cfg["scholarly_markers"]),
+        "general_summary_re": re.compile(cfg["general_summary_handover"]),
     }
 
 
@@ -170,6 +171,8 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
             if body_hits["other"] >= 2 and body_hits["annual_report"] == 0:
                 return "other", "body"
             return "annual_report", "title"
+    if title is None and rules["general_summary_re"].search(text[:1500]):
+        return "other", "general_summary"  # 现将全年工作总结如下: a general work summary, not this subject
     if title is None and rules["multi_year_opening_re"].search(_opening(text)[:40]):
         return "other", "multi_year_opening"  # 近年来，… : a review of several years, not a yearly report
     if body_hits["other"] >= 1 and body_hits["other"] >= body_hits["annual_report"]:
@@ -193,6 +196,8 @@ def lookalike_reason(title: str | None, text: str, kind: str, source: str) -> st
         return "other_subject"
     if source == "multi_year_opening":
         return "multi_year_review"
+    if source == "general_summary":
+        return "other_subject"
     if source == "addressed_downward":
         return "assessment_notice" if re.search(r"通报|考核|考评|评估|督察", text[:2000]) else "other_subject"
     headings = [h for h in ([title] if title else []) + _early_lines(text)[:2] if h]

@@ -88,9 +88,11 @@ def render_report(results: dict[str, Any], documents: Any, quarantine: Any, scor
         for r in failed:
             if r.get("rows"):
                 parts.append(f"<h4>{escape(r['rule'])} ({escape(r['severity'])}): rows and evidence</h4>")
-                parts.append(_table(["row", "doc", "unit", "indicator", "value", "unit of measure", "quote"],
+                parts.append(_table(["row", "doc", "unit", "indicator", "value", "unit of measure", "frame (verb · noun · "
+                                     "role · rule)", "quote"],
                                     [[x.get("row"), x.get("doc"), x.get("unit_name"), x.get("indicator"), x.get("value"),
-                                      x.get("unit"), x.get("quote")] for x in r["rows"]]))
+                                      x.get("unit"), " · ".join(str(x[k]) for k in ("verb", "noun", "role", "frame_rule")
+                                                                if x.get(k)), x.get("quote")] for x in r["rows"]]))
     else:
         parts.append("<p class='ok'>Every rule passed.</p>")
     parts.append("<h3>Quarantined rows (critical rules)</h3>")

@@ -56,7 +56,9 @@ def _condition_text(condition: Any) -> str | None:
     return None if condition is None else str(condition)
 
 
-EVIDENCE_COLUMNS = ("doc", "unit_name", "indicator", "value", "unit", "quote")
+# what an auditor sees of a failing row: where it came from and, for records, the frame that gave its
+# indicator (verb, counted noun, role, the rule that fired)
+EVIDENCE_COLUMNS = ("doc", "unit_name", "indicator", "value", "unit", "verb", "noun", "role", "frame_rule", "quote")
 MAX_EXAMPLE_ROWS = 50
 
 

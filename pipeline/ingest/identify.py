@@ -20,14 +20,21 @@ from pipeline.ingest.gazetteer import MUNICIPALITY_PREFIXES, Division, load_gaze
 DOC_KINDS = ("annual_report", "work_plan", "other")
 ADMIN_LEVELS = ("province", "prefecture", "county", "department")
 
-OPENING_CHARS = 400
-OUTSIDE_MAINLAND = ("71", "81", "82")  # division-code prefixes of Taiwan, Hong Kong, Macao  # the opening paragraph, where a report names its author
+OPENING_CHARS = 400  # the opening paragraph, where a report names its author
+OUTSIDE_MAINLAND = ("71", "81", "82")  # division-code prefixes of Taiwan, Hong Kong, Macao
 _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
               "六": "6", "七": "7", "八": "8", "九": "9"}
 _YEAR = r"((?:19|20)\d{2}|[二][〇○零O][一二三四五六七八九〇○零O]{2})\s*年"
 _RANGE_BEFORE = re.compile(r"\d{4}\s*年?\s*[-—–~～至到]\s*$")
 # how a report's opening sentence goes on after "2022年，<unit>": 认真贯彻…, 坚持…, 全面落实…
 _OPENING_VERBS = "认真|坚持|深入|紧紧|全面|大力|持续|始终|围绕|按照|以习近平|不断|积极|扎实|切实|着力|聚焦|牢固"
+_COVER_LETTER = re.compile(r"报送.{0,40}(报告|情况)(的函)?$")  # 关于报送2021年度法治政府建设情况报告的函
+_SELF_NAME = re.compile(r"(我|全|本)\w{0,2}")  # 我市, 全县, 本局: a self-reference, not a name
+# why a look-alike is set aside, for the kinds decided by one rule (the others: lookalike_reasons in the config)
+_REASON_OF_SOURCE = {"yearbook_headers": "yearbook_entry", "news_markers": "news_article",
+                     "scholarly_markers": "other_subject", "multi_year_opening": "multi_year_review",
+                     "general_summary": "other_subject", "non_government_author": "other_subject",
+                     "no_reporting_body": "no_reporting_body"}
 
 
 @dataclass
@@ -132,8 +139,8 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     body_hits = {k: len(p.findall(text[:20000])) for k, p in rules["kind_body_re"].items()}
     early = _early_lines(text)
     first_line = early[0] if early else ""
-    if title and re.search(r"报送.{0,40}(报告|情况)(的函)?$", title):
-        return "annual_report", "cover_letter"  # 关于报送2021年度法治政府建设情况报告的函: the report is inside
+    if title and _COVER_LETTER.search(title):
+        return "annual_report", "cover_letter"  # the report is inside the letter
     # another kind of document: a notice about reports, a disclosure report, a news item, a white paper
     # (with a title, the title decides; without one, the first lines)
     headings = [ln for ln in early[:3] if len(ln) <= 80 and "。" not in ln]  # heading-like first lines
@@ -188,16 +195,8 @@ def lookalike_reason(title: str | None, text: str, kind: str, source: str) -> st
     """Why a document that is not an annual report is set aside (``lookalike_reasons`` in the config)."""
     if kind == "work_plan":
         return "work_plan"
-    if source == "yearbook_headers":
-        return "yearbook_entry"
-    if source == "news_markers":
-        return "news_article"
-    if source == "scholarly_markers":
-        return "other_subject"
-    if source == "multi_year_opening":
-        return "multi_year_review"
-    if source == "general_summary":
-        return "other_subject"
+    if source in _REASON_OF_SOURCE:
+        return _REASON_OF_SOURCE[source]
     if source == "addressed_downward":
         return "assessment_notice" if re.search(r"通报|考核|考评|评估|督察", text[:2000]) else "other_subject"
     headings = [h for h in ([title] if title else []) + _early_lines(text)[:2] if h]
@@ -304,14 +303,20 @@ def _unit_from_title(title: str) -> str | None:
 
 
 @cache
-def _first_word(name: str) -> str:
-    """The first jieba word of a unit name (市司法局 -> 市, 市场监督管理局 -> 市场)."""
+def _jieba() -> Any:
+    """jieba, its logging quietened (loaded once, only when a rule needs word boundaries)."""
     import logging
 
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return next(iter(jieba.cut(name)), "")
+    return jieba
+
+
+@cache
+def _first_word(name: str) -> str:
+    """The first jieba word of a unit name (市司法局 -> 市, 市场监督管理局 -> 市场)."""
+    return next(iter(_jieba().cut(name)), "")
 
 
 def _split_department(unit: str) -> tuple[str, str | None]:
@@ -384,13 +389,8 @@ NAME_POSITION_CHARS = 300  # the opening and the closing (signature, date) of a 
 @cache
 def _word_boundaries(window: str) -> frozenset[int]:
     """Offsets in ``window`` where jieba puts a word boundary."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
     edges, pos = {0}, 0
-    for word in jieba.cut(window):
+    for word in _jieba().cut(window):
         pos += len(word)
         edges.add(pos)
     return frozenset(edges)
@@ -576,7 +576,7 @@ _SUBMITTED_UNIT = re.compile(rf"现将《?(?P<unit>[^,，。、\s《》]{{2,30}}
 
 def _is_unit_name(name: str) -> bool:
     """A name that can stand for a body: ends as a government or department does, or is a national body."""
-    if re.fullmatch(r"(我|全|本)\w{0,2}", name):
+    if _SELF_NAME.fullmatch(name):
         return False
     suffix = _rules()["unit_line_re"].search(name)
     return bool(suffix and suffix.start() >= 1) or bodies.match_national(name) is not None
@@ -586,7 +586,7 @@ def _unit_from_opening(opening_text: str, text: str) -> str | None:
     """The unit an opening sentence names ("2017年,自治区政府法制办认真贯彻…", "2018年,在党中央…领导下,
     交通运输部认真…"), or one the report hands itself over with ("现将市人社局2022年法治政府建设情况报告…")."""
     first = re.search(rf"^\s*{_YEAR}度?[,，]?\s*(?P<unit>[^,，。]{{2,30}}?)(?:{_OPENING_VERBS}|在)", opening_text[:400])
-    if first and not re.fullmatch(r"(我|全|本)\w{0,2}", first.group("unit")):
+    if first and not _SELF_NAME.fullmatch(first.group("unit")):
         return first.group("unit")
     for pattern, window in ((_OPENING_UNIT, 1500), (_SUBMITTED_UNIT, 800)):
         for match in pattern.finditer(text[:window]):
@@ -612,11 +612,11 @@ def manifest_body(name: str | None, level: str | None, code: str | None, text: s
     division = load_gazetteer().by_code.get(code) if code else None
     if code and division is None and code == bodies.body_rules().national_code:
         return body
-    kind_is_department = level == "department" if level else body.unit_kind == "department"
-    if division is None and not (level and (level == "department") != (body.unit_kind == "department")):
-        return body
+    wants_department = level == "department" if level else body.unit_kind == "department"
+    if division is None and wants_department == (body.unit_kind == "department"):
+        return body  # nothing given that changes the body
     division = division or (load_gazetteer().by_code.get(body.division_code or ""))
-    if kind_is_department:
+    if wants_department:
         dept = body.unit_name[len(division.name):] if division and body.unit_name.startswith(division.name) \
             else body.unit_name
         return bodies.department(division, dept, body.unit_name)
@@ -759,7 +759,7 @@ def ident_body(ident: Identification) -> bodies.ReportingBody | None:
 
 def _report_inside(title: str | None, text: str) -> str | None:
     """For a cover letter (关于报送…报告的函), the title of the report it carries (现将《…报告》报送…)."""
-    if title and re.search(r"报送.{0,40}(报告|情况)(的函)?$", title):
+    if title and _COVER_LETTER.search(title):
         inner = re.search(r"《([^》]{6,80}(?:报告|情况))》", text[:1500])
         return inner.group(1) if inner else None
     return None
@@ -780,8 +780,7 @@ def identify(text: str, publish_date: str | None = None) -> Identification:
             kind, kind_source = "other", "no_reporting_body"  # nobody reports: commentary, a study
     reason = None
     if kind != "annual_report":
-        reason = {"non_government_author": "other_subject", "no_reporting_body": "no_reporting_body"}.get(
-            kind_source) or lookalike_reason(title, text, kind, kind_source)
+        reason = lookalike_reason(title, text, kind, kind_source)
     return Identification(
         unit_name=unit.get("unit_name"),
         unit_name_source=unit.get("unit_name_source"),

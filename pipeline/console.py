@@ -54,16 +54,24 @@ def _newer(path: Any, since: float) -> bool:
         return False
 
 
-def progress_state(catalog: Catalog, since: float) -> dict[str, Any]:
-    """Where a run started at ``since`` stands, from the files its stages wrote (local data roots)."""
-    state: dict[str, Any] = {"stage": "plan", "batch": 0, "batches": 0, "documents": 0}
+def run_plan(catalog: Catalog, since: float) -> tuple[int, list[int]] | None:
+    """(documents, batch numbers) of the run started at ``since``, once its plan is written, else None."""
     if not _newer(catalog.submissions, since):
-        return state
+        return None
     import pyarrow.parquet as pq
 
-    meta = pq.read_metadata(catalog.submissions)
-    state["documents"] = meta.num_rows
-    batches = sorted({int(b) for b in pq.read_table(catalog.submissions, columns=["batch"]).column(0).to_pylist()})
+    batch_column = pq.read_table(catalog.submissions, columns=["batch"]).column(0)
+    return len(batch_column), sorted({int(b) for b in batch_column.to_pylist()})
+
+
+def progress_state(catalog: Catalog, since: float, plan: tuple[int, list[int]] | None = None) -> dict[str, Any]:
+    """Where a run started at ``since`` stands, from the files its stages wrote (local data roots);
+    ``plan``: its ``run_plan`` when already read (it does not change during the run)."""
+    state: dict[str, Any] = {"stage": "plan", "batch": 0, "batches": 0, "documents": 0}
+    plan = plan or run_plan(catalog, since)
+    if plan is None:
+        return state
+    state["documents"], batches = plan
     state["batches"] = len(batches)
     for stage, part in (("ingest", catalog.raw_documents), ("normalise", catalog.normalised_documents),
                         ("extract", catalog.batch_records)):
@@ -90,6 +98,7 @@ class Progress(threading.Thread):
         self.stop_event = threading.Event()
         self.inline = stream.isatty() and not json_events
         self._last: tuple[Any, ...] | None = None
+        self._plan: tuple[int, list[int]] | None = None  # read once, when the plan stage has written it
         self._last_printed = self.started
 
     def line(self, state: dict[str, Any]) -> str:
@@ -104,8 +113,11 @@ class Progress(threading.Thread):
 
     def report(self, final: bool = False) -> None:
         try:
-            state = progress_state(self.catalog, self.started) if not storage.is_url(str(self.catalog.out)) else \
-                {"stage": "running", "batch": 0, "batches": 0, "documents": 0}
+            if storage.is_url(str(self.catalog.out)):
+                state = {"stage": "running", "batch": 0, "batches": 0, "documents": 0}
+            else:
+                self._plan = self._plan or run_plan(self.catalog, self.started)
+                state = progress_state(self.catalog, self.started, self._plan)
         except Exception:  # a part being written while read: try again at the next poll
             return
         key = (state["stage"], state["batch"])

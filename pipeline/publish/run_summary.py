@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from typing import Any
 
+from pipeline.publish.summary import is_missing
+
 TOP_N = 5
 OPEN_FIRST = ("index.html", "validation_report.html")
 
@@ -44,8 +46,8 @@ def build_run_summary(results: dict[str, Any], documents: Any, scores: Any) -> d
         rows = members.sort_values(["rank", "unit_key"]).head(TOP_N)
         top[str(name)] = [{"rank": int(r["rank"]), "unit_key": r["unit_key"], "unit_name": r["unit_name"],
                            "score": round(float(r["score"]), 1),
-                           "interval": [int(r["rank_q05"]), int(r["rank_q95"])]
-                           if r.get("rank_q05") == r.get("rank_q05") and r.get("rank_q05") is not None else None}
+                           "interval": None if is_missing(r.get("rank_q05"))
+                           else [int(r["rank_q05"]), int(r["rank_q95"])]}
                           for _, r in rows.iterrows()]
     warnings = [f"{g}" for g in results.get("gate_failures", [])]
     warnings += [f"manifest: {p}" for p in results.get("manifest_problems", [])]

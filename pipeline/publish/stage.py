@@ -81,7 +81,7 @@ def _write_unit_pages(out: Path, settings: RunSettings, catalog: Catalog, scores
     """``units/<unit_key>.html`` for every unit (evidence from the accepted reports' clean texts);
     returns unit_key -> relative path."""
     from pipeline.extract.catalogue import load_catalogue
-    from pipeline.publish.unit_pages import safe_file_name, write_unit_pages
+    from pipeline.publish.unit_pages import write_unit_pages
 
     def text_of(doc: str) -> str | None:
         try:
@@ -95,9 +95,8 @@ def _write_unit_pages(out: Path, settings: RunSettings, catalog: Catalog, scores
     if "role" in records.schema_arrow.names and len(indicators):  # each published value's role (issue 19)
         roles = records.read(columns=["doc", "start", "role"]).to_pandas().drop_duplicates(["doc", "start"])
         indicators = indicators.merge(roles, on=["doc", "start"], how="left")
-    write_unit_pages(out, scores, indicators, missing, yoy, settings.year, method_version, dimension_names,
-                     indicator_names, text_of, io.write_text)
-    return {key: f"units/{safe_file_name(key)}" for key in scores["unit_key"]}
+    return write_unit_pages(out, scores, indicators, missing, yoy, settings.year, method_version, dimension_names,
+                            indicator_names, text_of, io.write_text)
 
 
 def run_publish(settings: RunSettings) -> dict[str, Any]:

@@ -19,11 +19,11 @@ td,th{border:1px solid #ccc;padding:3px 8px;font-size:.9em}th{background:#f0f0f0
 .note{color:#555;font-size:.85em}"""
 
 
-def _missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
     """None, NaN or pandas' NA (an unranked unit's rank read back from parquet)."""
     import pandas as pd
 
-    return value is None or value is pd.NA or value != value
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _a(href: str, text: str) -> str:
@@ -50,10 +50,10 @@ def _unit_list(scores: Any, unit_pages: dict[str, str]) -> list[str]:
     for r in rows.to_dict("records"):
         link = unit_pages.get(r["unit_key"])
         name = _a(link, str(r["unit_name"])) if link else escape(str(r["unit_name"]))
-        interval = "—" if _missing(r.get("rank_q05")) else f"{r['rank_q05']:g}–{r['rank_q95']:g}"
+        interval = "—" if is_missing(r.get("rank_q05")) else f"{r['rank_q05']:g}–{r['rank_q95']:g}"
         parts.append(f"<tr><td>{name}</td><td>{escape(str(r['unit_key']))}</td><td>{escape(str(r[group]))}</td>"
-                     f"<td>{'—' if _missing(r.get('rank')) else escape(str(r['rank']))}</td><td>{escape(interval)}</td>"
-                     f"<td>{'—' if _missing(r.get('score')) else format(r['score'], '.1f')}</td></tr>")
+                     f"<td>{'—' if is_missing(r.get('rank')) else escape(str(r['rank']))}</td><td>{escape(interval)}</td>"
+                     f"<td>{'—' if is_missing(r.get('score')) else format(r['score'], '.1f')}</td></tr>")
     parts.append(f"</tbody></table><script>{FILTER_JS}</script>")
     return parts
 
@@ -90,16 +90,16 @@ def render_summary(year: int, method_version: str, scores: Any, yoy: Any, charts
         parts.append("<table><tr><th>名次 rank</th><th>区间 interval</th><th>单位 unit</th><th>得分 score</th>"
                      "<th>覆盖率 coverage</th><th>完整度 completeness</th><th>未排名原因 not ranked</th></tr>")
         for r in rows.itertuples():
-            interval = "—" if _missing(r.rank_q05) else f"{r.rank_q05:g}–{r.rank_q95:g}"
-            rank = "—" if _missing(r.rank) else str(r.rank)
-            score = "—" if _missing(r.score) else f"{r.score:.1f}"
+            interval = "—" if is_missing(r.rank_q05) else f"{r.rank_q05:g}–{r.rank_q95:g}"
+            rank = "—" if is_missing(r.rank) else str(r.rank)
+            score = "—" if is_missing(r.score) else f"{r.score:.1f}"
             completeness = getattr(r, "completeness", None)
             reason = getattr(r, "not_ranked", None) or ""
             page = (unit_pages or {}).get(r.unit_key)
             name = _a(page, str(r.unit_name)) if page else escape(str(r.unit_name))
             parts.append(f"<tr><td>{escape(rank)}</td><td>{escape(interval)}</td><td>{name}</td>"
                          f"<td>{score}</td><td>{r.coverage:.0%}</td>"
-                         f"<td>{'—' if _missing(completeness) else f'{completeness:.0f}'}</td>"
+                         f"<td>{'—' if is_missing(completeness) else f'{completeness:.0f}'}</td>"
                          f"<td>{escape(str(reason))}</td></tr>")
         parts.append("</table>")
     for chart, title in (("charts/dimensions_heatmap.png", "各维度得分 Dimension scores"),

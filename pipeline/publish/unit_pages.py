@@ -15,6 +15,8 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from pipeline.publish.summary import is_missing
+
 CONTEXT_CHARS = 80  # evidence shown on each side of a value's span
 STATUS_TEXT = {
     "reported": "已报告 reported",
@@ -33,14 +35,8 @@ def safe_file_name(unit_key: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", unit_key) + ".html"
 
 
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
 def _num(value: Any, digits: int = 1) -> str:
-    return "—" if _missing(value) else f"{float(value):.{digits}f}"
+    return "—" if is_missing(value) else f"{float(value):.{digits}f}"
 
 
 def _dimension_chart(unit_dims: dict[str, float | None], medians: dict[str, float | None],
@@ -67,7 +63,7 @@ def _dimension_chart(unit_dims: dict[str, float | None], medians: dict[str, floa
 
 def _evidence(text: str | None, start: Any, end: Any) -> str:
     """The passage around a value's span, the span marked (escaped)."""
-    if text is None or _missing(start) or _missing(end):
+    if text is None or is_missing(start) or is_missing(end):
         return ""
     a, b = int(start), int(end)
     lo, hi = max(0, a - CONTEXT_CHARS), min(len(text), b + CONTEXT_CHARS)
@@ -88,18 +84,18 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
              f"<h1>{escape(name)}</h1>",
              f"<p class='note'>{escape(str(unit['unit_key']))} · {escape(str(unit.get('tier') or ''))} · "
              f"{escape(str(unit.get('unit_kind') or ''))}"
-             + (f" · {escape(str(unit['dept_type']))}" if not _missing(unit.get("dept_type")) else "")
+             + (f" · {escape(str(unit['dept_type']))}" if not is_missing(unit.get("dept_type")) else "")
              + f" · 比较组 peer group {escape(str(unit.get('peer_group', unit.get('admin_level'))))} "
              f"({len(group)} units) · method {escape(method_version)}</p>"]
-    if _missing(unit.get("rank")):
-        reason = unit.get("not_ranked") if not _missing(unit.get("not_ranked")) else "not scored"
+    if is_missing(unit.get("rank")):
+        reason = unit.get("not_ranked") if not is_missing(unit.get("not_ranked")) else "not scored"
         parts.append(f"<p><b>未排名 Not ranked</b>: {escape(str(reason))}. 完整度 completeness "
                      f"{_num(unit.get('completeness'), 0)}; 覆盖率 coverage {_num(100 * (unit.get('coverage') or 0), 0)}%.</p>")
     else:
         parts.append(f"<p><b>得分 score {_num(unit['score'])}</b> · 名次 rank {int(unit['rank'])} of "
                      f"{int(group['rank'].notna().sum())} · 区间 interval {_num(unit.get('rank_q05'), 0)}–"
                      f"{_num(unit.get('rank_q95'), 0)} (5–95 % of the uncertainty analysis)</p>")
-    unit_dims = {d: (None if _missing(unit.get(f"dim_{d}")) else float(unit[f"dim_{d}"])) for d in dims}
+    unit_dims = {d: (None if is_missing(unit.get(f"dim_{d}")) else float(unit[f"dim_{d}"])) for d in dims}
     medians = {d: (None if group[f"dim_{d}"].notna().sum() == 0 else float(group[f"dim_{d}"].median())) for d in dims}
     parts.append("<h2>各维度 Dimensions (bars: this unit; red ticks: peer-group median)</h2>")
     parts.append(_dimension_chart(unit_dims, medians, dimension_names))
@@ -109,13 +105,13 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
     for i, r in enumerate(indicators.sort_values("indicator").to_dict("records")):
         anchor = f"ev-{i}"
         value = f"{_num(r.get('raw_value'), 2).rstrip('0').rstrip('.')} {r.get('unit') or ''}"
-        role = "" if _missing(r.get("role")) else str(r.get("role"))
+        role = "" if is_missing(r.get("role")) else str(r.get("role"))
         parts.append(f"<tr><td>{escape(indicator_names.get(r['indicator'], r['indicator']))}</td><td>{escape(value)}"
                      f"</td><td>{escape(role)}</td><td>{_num(r.get('normalised'))}</td><td>{escape(str(r.get('quote') or ''))}</td>"
                      f"<td><a href='#{anchor}'>{escape(str(r.get('doc') or ''))}</a></td></tr>")
         evidence_blocks.append(f"<div class='ev' id='{anchor}'><b>{escape(indicator_names.get(r['indicator'], r['indicator']))}"
                                f"</b> · {escape(str(r.get('doc') or ''))} [{r.get('start')}:{r.get('end')}]"
-                               + ("" if _missing(r.get("page")) else f" · 第{escape(str(r['page']))}页 page {escape(str(r['page']))}")
+                               + ("" if is_missing(r.get("page")) else f" · 第{escape(str(r['page']))}页 page {escape(str(r['page']))}")
                                + "<br>"
                                f"{_evidence(text_of(str(r.get('doc'))), r.get('start'), r.get('end'))}</div>")
     parts.append("</table>")
@@ -134,9 +130,9 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
         y = yoy.iloc[0]
         parts.append(f"<p>{int(y['previous_year'])}: {_num(y['previous_score'])} → {year}: {_num(y['score'])} "
                      f"({escape(str(y['score_change']))}); rank change "
-                     f"{'—' if _missing(y['rank_change']) else int(y['rank_change'])}"
+                     f"{'—' if is_missing(y['rank_change']) else int(y['rank_change'])}"
                      f"{' (clear)' if bool(y['rank_change_is_clear']) else ' (within the intervals)'}"
-                     + (f"; series break: {escape(str(y['series_break']))}" if not _missing(y['series_break']) else "")
+                     + (f"; series break: {escape(str(y['series_break']))}" if not is_missing(y['series_break']) else "")
                      + "</p>")
     else:
         parts.append("<p class='note'>无可比的上年数据 no comparable previous year</p>")
@@ -148,10 +144,11 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
 
 def write_unit_pages(out: Any, scores: Any, indicators: Any, missing: Any, yoy: Any, year: int, method_version: str,
                      dimension_names: dict[str, str], indicator_names: dict[str, str],
-                     text_of: Callable[[str], str | None], write_text: Callable[[Any, str], None]) -> list[str]:
-    """Write ``units/<unit_key>.html`` for every unit of ``scores`` under ``out``; returns the relative paths."""
+                     text_of: Callable[[str], str | None], write_text: Callable[[Any, str], None]) -> dict[str, str]:
+    """Write ``units/<unit_key>.html`` for every unit of ``scores`` under ``out``; returns unit_key -> the
+    page's path relative to ``out``."""
     group_col = "peer_group" if "peer_group" in scores.columns else "admin_level"
-    written = []
+    written = {}
     for unit in scores.to_dict("records"):
         key = unit["unit_key"]
         page = render_unit_page(unit, scores[scores[group_col] == unit[group_col]],
@@ -160,5 +157,5 @@ def write_unit_pages(out: Any, scores: Any, indicators: Any, missing: Any, yoy: 
                                 dimension_names, indicator_names, text_of)
         relative = f"units/{safe_file_name(key)}"
         write_text(out / relative, page)
-        written.append(relative)
+        written[key] = relative
     return written

@@ -150,6 +150,52 @@ def test_c8_cleanup_results_are_not_the_cleanup_headline():
         assert record.indicator is None and record.role == "part_of"
 
 
+def test_c8_a_light_verb_before_the_number_takes_the_activity_named_after_it():
+    # 完成/开展/召开 + number: what was done is named at the end of the object, past its 、 list
+    text = "全年完成74件政府合同、重大行政决策事项和涉法事务的合法性审查。"
+    record = _one(_records(text), "74件", text)
+    assert record.indicator == "legality_review_count"
+    text = "开展9次党组理论学习中心组集体学习，学习了宪法和民法典。"
+    assert _one(_records(text), "9次", text).indicator == "leadership_law_study_sessions"
+
+
+def test_c8_a_study_session_counts_only_when_its_sentence_says_it_was_on_law():
+    general = "局党组召开7次理论学习中心组集体学习会，学习贯彻全会精神。"
+    assert _one(_records(general), "7次", general).indicator is None
+    on_law = "局党组召开7次理论学习中心组集体学习会，学习贯彻习近平法治思想。"
+    assert _one(_records(on_law), "7次", on_law).indicator == "leadership_law_study_sessions"
+
+
+def test_c7_the_departments_study_is_not_the_leaderships():
+    text = "县政府常务会议学法10次，带动各部门学法150余次。"
+    records = _records(text)
+    assert _one(records, "10次", text).indicator == "leadership_law_study_sessions"
+    departments = _one(records, "150余次", text)
+    assert departments.noun == "部门" and departments.indicator is None
+
+
+def test_c8_a_veto_later_in_the_own_clause_still_counts():
+    text = "全年，局机关18名同志通过了行政执法资格考试。"
+    assert _one(_records(text), "18名", text).indicator is None
+
+
+def test_c8_counsel_hired_is_no_coverage_and_items_taken_over_are_no_streamlining():
+    text = "县政府聘请法律顾问6名。"
+    record = _one(_records(text), "6名", text)
+    assert record.verb == "聘请" and record.indicator is None
+    text = "取消行政许可事项6项，下放11项，承接4项。"
+    records = _records(text)
+    assert _one(records, "6项", text).indicator == "approval_items_streamlined"
+    assert _one(records, "11项", text).indicator == "approval_items_streamlined"
+    taken_over = _one(records, "4项", text)
+    assert taken_over.verb == "承接" and taken_over.indicator is None
+
+
+def test_c12_lenient_enforcement_counted_in_times():
+    text = "全年共实施首违不罚214次。"
+    assert _one(_records(text), "214次", text).indicator == "lenient_enforcement_cases"
+
+
 def test_c9_standards_are_not_rules():
     text = "制定地方标准11项。"
     record = _one(_records(text), "11项", text)

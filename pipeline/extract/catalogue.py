@@ -36,6 +36,7 @@ class Indicator:
     roles: frozenset[str] = frozenset(DEFAULT_ROLES)
     paragraph_topic: bool = True  # may a cue group be borrowed from the paragraph's earlier sentences?
     topic_in_clause: bool = False  # must the first cue group stand in the quantity's own clause?
+    in_sentence: tuple[str, ...] = ()  # one of these must stand somewhere in the quantity's sentence (empty: no test)
 
     def accepts(self, verb: str | None, noun: str | None, role: str) -> bool:
         """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
@@ -95,5 +96,6 @@ def load_catalogue() -> Catalogue:
             roles=frozenset(frame.get("roles") or DEFAULT_ROLES),
             paragraph_topic=bool(cues.get("paragraph_topic", True)),
             topic_in_clause=bool(cues.get("topic_in_clause", False)),
+            in_sentence=tuple(cues.get("in_sentence") or ()),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

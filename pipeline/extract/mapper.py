@@ -41,6 +41,10 @@ POST_WINDOW = 12
 PARAGRAPH_WINDOW = 160  # earlier sentences of the paragraph that can set the topic
 NEAR_WINDOW = 8
 _DISPOSAL = frozenset("将把")  # 将/把 right before a number: its verb follows the noun
+# a light verb right before a number (开展7次…集体学习, 完成287件…的合法性审查): what was done is named after
+# the number, so the rest of the clause is read with the quantity
+_LIGHT_VERBS = frozenset(("开展", "召开", "举办", "举行", "组织", "完成", "进行"))
+_PHRASE_END = re.compile(r"[,，:：。；;!?！？\n]")  # the light verb's object runs over 、 to one of these
 
 _NOT_A_BREAK, _CLAUSE_BREAK, _SENTENCE_BREAK = 0, 1, 2
 
@@ -67,13 +71,14 @@ class Sentence:
     """One sentence of a text and what every quantity in it shares: the cue terms found in the
     sentence (one automaton pass) and the paragraph's text before it, each computed on first use."""
 
-    __slots__ = ("_matches", "_paragraph", "end", "has_titles", "start", "text")
+    __slots__ = ("_matches", "_paragraph", "_terms", "end", "has_titles", "start", "text")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text, self.start, self.end = text, start, end
         self.has_titles = text.find("《", start, end) >= 0
         self._matches: tuple[list[int], list[str]] | None = None
         self._paragraph: str | None = None
+        self._terms: frozenset[str] | None = None
 
     def cue_matches(self) -> tuple[list[int], list[str]]:
         """Every cue-term occurrence in the sentence (overlapping ones included), ordered by where it
@@ -83,6 +88,12 @@ class Sentence:
             matches = list(_cue_index().automaton.iter(self.text, self.start, self.end))
             self._matches = (list(map(itemgetter(0), matches)), list(map(itemgetter(1), matches)))
         return self._matches
+
+    def terms(self) -> frozenset[str]:
+        """Every cue term standing anywhere in the sentence (book titles included)."""
+        if self._terms is None:
+            self._terms = frozenset(self.cue_matches()[1])
+        return self._terms
 
     def paragraph(self) -> str:
         """The same paragraph's text before the sentence (at most PARAGRAPH_WINDOW chars, titles blanked)."""
@@ -94,14 +105,15 @@ class Sentence:
 
 @dataclass(slots=True)
 class Context:
-    """Where a quantity stands: its sentence, the start of its clause, and the end of the short tail
-    after it (to the clause end, at most POST_WINDOW characters)."""
+    """Where a quantity stands: its sentence, the start of its clause, the end of the short tail
+    after it (to the clause end, at most POST_WINDOW characters) and the end of its clause."""
 
     sentence: Sentence
     clause_start: int
     after_end: int
     start: int  # the quantity's span
     end: int
+    clause_end: int = -1  # -1: the end of the short tail
 
     @property
     def sentence_start(self) -> int:
@@ -155,12 +167,18 @@ class TextIndex:
         clause_end = min(cb[m] if m < len(cb) else len(text), s_end)
         # 将2项行政许可…调整为区级: in a 将/把 construction the verb comes after the counted noun, so the
         # whole rest of the clause is read with the quantity
-        window = len(text) if start > 0 and text[start - 1] in _DISPOSAL else POST_WINDOW
+        if start > 1 and text[start - 2:start] in _LIGHT_VERBS:
+            # 完成287件重大行政决策事项、规范性文件和协议的合法性审查: the object runs over 、 to the clause's end
+            stop = _PHRASE_END.search(text, end, s_end)
+            clause_end = stop.start() if stop else s_end
+            window = len(text)
+        else:
+            window = len(text) if start > 0 and text[start - 1] in _DISPOSAL else POST_WINDOW
         after_end = max(min(clause_end, end + window), end)
         sentence = self._sentence
         if sentence is None or sentence.start != s_start or sentence.end != s_end:
             sentence = self._sentence = Sentence(text, s_start, s_end)
-        return Context(sentence, c_start, after_end, start, end)
+        return Context(sentence, c_start, after_end, start, end, max(clause_end, after_end))
 
 
 def index_text(text: str) -> TextIndex:
@@ -171,8 +189,8 @@ def index_text(text: str) -> TextIndex:
 class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
-    __slots__ = ("all_of", "code", "indicator", "near", "none_of", "none_re", "number", "paragraph_topic",
-                 "specificity", "topic_in_clause")
+    __slots__ = ("all_of", "code", "in_sentence", "indicator", "near", "none_of", "none_re", "number",
+                 "paragraph_topic", "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
         self.indicator = indicator  # its frame declaration: ``accepts(verb, noun, role)``
@@ -180,6 +198,7 @@ class _Rule:
         self.topic_in_clause = indicator.topic_in_clause
         self.all_of = tuple(frozenset(group) for group in indicator.all_of)
         self.none_of, self.near = frozenset(indicator.none_of), frozenset(indicator.near)
+        self.in_sentence = frozenset(indicator.in_sentence)
         # the none_of terms, searched in the noun phrase after the measure word
         self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
         self.specificity = 0.1 * len(indicator.all_of)  # more specific rules (more groups) win ties
@@ -206,7 +225,7 @@ def _cue_index() -> _CueIndex:
     automaton = ahocorasick.Automaton()
     by_unit_and_term: dict[str, dict[str, list[_Rule]]] = {}
     for ind in load_catalogue().indicators:
-        terms = {t for g in ind.all_of for t in g} | set(ind.none_of) | set(ind.near)
+        terms = {t for g in ind.all_of for t in g} | set(ind.none_of) | set(ind.near) | set(ind.in_sentence)
         if any(_TITLE_BLANK in t for t in terms):
             raise ConfigError(f"configs/indicators.yaml: a cue term of {ind.code} contains {_TITLE_BLANK!r}, "
                               "the character that blanks book titles")
@@ -224,9 +243,10 @@ def _cue_index() -> _CueIndex:
                                  for unit, by_term in by_unit_and_term.items()})
 
 
-def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str]]:
+def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str], set[str]]:
     """Cue terms of a quantity's context: (local: its clause and the tail after it, before: the
-    sentence before its clause, tail: the last NEAR_WINDOW characters before the number, after)."""
+    sentence before its clause, tail: the last NEAR_WINDOW characters before the number, after,
+    rest: the rest of its clause after the tail)."""
     sentence = ctx.sentence
     lasts, terms = sentence.cue_matches()
     clause_start, number_start, number_end, after_end = ctx.clause_start, ctx.start, ctx.end, ctx.after_end
@@ -234,8 +254,12 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str]]:
     local: set[str] = set()
     tail: set[str] = set()
     after: set[str] = set()
+    rest: set[str] = set()
     before_end = bisect_left(lasts, clause_start)  # occurrences [:before_end] end before the clause
     context_end = bisect_left(lasts, after_end, before_end)  # the later ones end after the context
+    for i in range(context_end, bisect_left(lasts, ctx.clause_end, context_end)):
+        if lasts[i] + 1 - len(terms[i]) >= number_end:
+            rest.add(terms[i])
     if not sentence.has_titles:
         before = set(terms[:before_end])
         for i in range(before_end, context_end):
@@ -251,7 +275,7 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str]]:
             elif start >= number_end:
                 local.add(term)
                 after.add(term)
-        return local, before, tail, after
+        return local, before, tail, after, rest
     # Titles are blanked in each part (earlier clauses, own clause, tail) separately, as a title cut by
     # a clause break is not one: a term counts only where it overlaps no title of its own part.
     text = sentence.text
@@ -276,7 +300,7 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str]]:
         elif start >= number_end and _outside(after_titles, start, end):
             local.add(term)
             after.add(term)
-    return local, before, tail, after
+    return local, before, tail, after, rest
 
 
 def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -292,7 +316,7 @@ def map_indicator(q: Quantity, ctx: Context,
     by_term = _cue_index().rules_by_unit_and_term.get(q.unit)
     if by_term is None:
         return None, 0.0  # no indicator takes this measure word
-    local, before, tail, after = _cues_around(ctx)
+    local, before, tail, after, rest = _cues_around(ctx)
     if not local:
         return None, 0.0  # the own clause must name part of an indicator
     candidates: set[_Rule] = set()
@@ -303,6 +327,10 @@ def map_indicator(q: Quantity, ctx: Context,
     for rule in candidates:
         if frame is not None and not rule.fits(*frame):
             continue
+        if rule.in_sentence and rule.in_sentence.isdisjoint(ctx.sentence.terms()):
+            continue  # 召开12次中心组集体学习会,学习贯彻…精神: the sentence never says the study was on law
+        if rest and not rest.isdisjoint(rule.none_of):
+            continue  # 25名同志通过了行政执法资格考试: a veto later in the quantity's own clause
         score = _score(rule, local, before, tail, after, paragraph)
         # ties go to the indicator listed first in the catalogue
         if score is not None and (best is None or (score, -rule.number) > best[:2]):

@@ -12,7 +12,8 @@ from pipeline.settings import CONFIG_DIR, EXPECTATIONS_DIR
 from pipeline.validate.gx_runner import build_suite
 from pipeline.validate.suites import SUITE_NAMES, panel_suite, read_suite
 
-CONFIG_NAMES = ["indicators", "extraction", "identify", "bodies", "normalise", "validation", "index", "framework"]
+CONFIG_NAMES = ["indicators", "extraction", "identify", "bodies", "normalise", "validation", "index", "framework",
+                "goalposts"]
 
 
 @pytest.mark.parametrize("name", CONFIG_NAMES)

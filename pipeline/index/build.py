@@ -16,8 +16,9 @@ import numpy as np
 
 from pipeline.index.framework import Framework, load_framework
 
-__all__ = ["Framework", "aggregate", "applicable", "dimension_sizes", "fill_unreported", "impute_group_mean",
-           "load_framework", "normalise", "rank_within_level", "screen_units", "treat_outliers", "uncertainty"]
+__all__ = ["Framework", "aggregate", "applicable", "applicable_only", "dimension_sizes", "fill_unreported", "impute_group_mean",
+           "load_framework", "normalise", "rank_within_level", "screen_units", "treat_outliers", "uncertainty",
+           "unit_dimension_sizes"]
 
 
 INTERVAL_COLUMNS = ["unit_key", "rank_q05", "rank_median", "rank_q95", "top_decile_probability"]
@@ -210,10 +211,9 @@ def impute_group_mean(normalised: Any, units: Any, framework: Framework) -> Any:
     group = "peer_group" if "peer_group" in normalised and "peer_group" in units else "admin_level"
     keep = list(dict.fromkeys(["unit_key", "admin_level", group]))
     means = (normalised.groupby([group, "indicator"], as_index=False)["normalised"].mean())
-    applicable = units[keep].merge(
-        framework.indicators[["indicator", "dimension", "admin_level"]], on="admin_level")
+    pairs = applicable(units, framework)[[*keep, "indicator", "dimension"]]
     reported = normalised[["unit_key", "indicator"]].assign(_reported=True)
-    missing = applicable.merge(reported, on=["unit_key", "indicator"], how="left")
+    missing = pairs.merge(reported, on=["unit_key", "indicator"], how="left")
     missing = missing[missing["_reported"].isna()].drop(columns="_reported")
     filled = missing.merge(means, on=[group, "indicator"], how="inner")
     if filled.empty:
@@ -274,10 +274,39 @@ def _matrix_scores(m: _Matrix, weights: Any, dim_weights: Any, method: str, min_
 
 
 def applicable(units: Any, framework: Framework) -> Any:
-    """Every (unit, framework indicator) that applies to the unit: its admin level has goalposts for it.
-    Columns: unit_key, admin_level, peer_group (when the units have one), indicator, dimension."""
+    """Every (unit, framework indicator) that applies to the unit: its admin level has goalposts for it and
+    the body fits the indicator's ``applies_to`` (unit kind, tier, department type; e.g. ``rules_enacted``
+    only for provincial and prefecture governments). Columns: unit_key, admin_level, peer_group (when the
+    units have one), indicator, dimension."""
+    from pipeline.index.framework import fits
+    from pipeline.index.peers import _kind_and_tier
+
     keep = [c for c in ("unit_key", "admin_level", "peer_group") if c in units]
-    return units[keep].merge(framework.indicators[["indicator", "dimension", "admin_level"]], on="admin_level")
+    pairs = units[keep].merge(framework.indicators[["indicator", "dimension", "admin_level"]], on="admin_level")
+    restricted = pairs["indicator"].isin(list(framework.applies)).to_numpy()
+    if not restricted.any():
+        return pairs
+    bodies = {r["unit_key"]: (*_kind_and_tier(r), r.get("dept_type")) for r in units.to_dict("records")}
+    ok = np.ones(len(pairs), dtype=bool)
+    ok[restricted] = [fits(framework.applies[i], *bodies[u]) for u, i in
+                      zip(pairs["unit_key"].to_numpy()[restricted], pairs["indicator"].to_numpy()[restricted],
+                          strict=True)]
+    return pairs[ok].reset_index(drop=True)
+
+
+def applicable_only(panel: Any, units: Any, framework: Framework) -> Any:
+    """The panel rows whose (unit, indicator) applies (``applicable``); a value reported for an indicator
+    that does not fit the body (a county's government rules) is kept in the indicators table but not scored."""
+    pairs = applicable(units, framework)[["unit_key", "indicator"]]
+    return panel.merge(pairs, on=["unit_key", "indicator"], how="inner")
+
+
+def unit_dimension_sizes(units: Any, framework: Framework) -> Any:
+    """Units x dimensions array: how many framework indicators of each dimension apply to each unit."""
+    pairs = applicable(units, framework)
+    counts = pairs.groupby(["unit_key", "dimension"])["indicator"].nunique().unstack(fill_value=0)
+    counts = counts.reindex(index=units["unit_key"], columns=list(framework.dimensions), fill_value=0)
+    return counts.fillna(0).to_numpy(dtype=float)
 
 
 def fill_unreported(normalised: Any, units: Any, framework: Framework, how: str = "lower_goalpost") -> Any:
@@ -386,9 +415,7 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
                     prepared[(t, method, imp)] = _to_matrix(frame, units, framework.dimensions)
     if not prepared:
         return pd.DataFrame(columns=INTERVAL_COLUMNS)
-    sizes = dimension_sizes(framework)
-    dim_size = np.array([[sizes.get((str(level), d), 0) for d in framework.dimensions] for level in
-                         units["admin_level"]], dtype=float)
+    dim_size = unit_dimension_sizes(units, framework)
     levels = units[_group_col(units)].to_numpy(dtype=str)  # ranks within peer group
     keep = np.ones(len(units), dtype=bool) if ranked is None else units["unit_key"].isin(set(ranked)).to_numpy()
     ranks = []

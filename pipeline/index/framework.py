@@ -4,7 +4,8 @@
 indicators valid in ``year`` with their goalposts per admin level and their weights. It fails loudly
 (``FrameworkError``, naming the offending entry) on duplicate codes, an indicator under an undeclared
 dimension (a dangling parent), an indicator unknown to the catalogue, goalposts with lower >= upper,
-and weights that do not sum to the declared totals.
+an ``applies_to`` naming an unknown department type, and weights that do not sum to the declared totals.
+``fits`` says whether an indicator applies to a body (its ``applies_to``: unit kinds, tiers, department types).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Framework:
     weights: dict[str, float] = field(default_factory=dict)  # indicator weight within its dimension
     dimension_weights: dict[str, float] = field(default_factory=dict)
     version: str = ""
+    applies: dict[str, dict[str, Any]] = field(default_factory=dict)  # indicator -> applies_to (kinds, tiers ...)
 
 
 def check_framework(doc: dict[str, Any], known_indicators: set[str]) -> None:
@@ -48,6 +50,10 @@ def check_framework(doc: dict[str, Any], known_indicators: set[str]) -> None:
                                  f"{ind['dimension']!r} (declared: {dims})")
         if ind["code"] not in known_indicators:
             raise FrameworkError(f"configs/framework.yaml: indicator {ind['code']} is not in configs/indicators.yaml")
+        for dtype in (ind.get("applies_to") or {}).get("dept_types", []):
+            if dtype not in _dept_type_names():
+                raise FrameworkError(f"configs/framework.yaml: {ind['code']} applies_to names department type {dtype!r}, "
+                                     "not a type of configs/bodies.yaml")
         for level, (lo, hi) in ind["goalposts"].items():
             if not lo < hi:
                 raise FrameworkError(f"configs/framework.yaml: {ind['code']} goalposts for {level} need lower < upper, "
@@ -65,6 +71,24 @@ def check_framework(doc: dict[str, Any], known_indicators: set[str]) -> None:
                                  f"declared indicator_weights_sum is {dim['indicator_weights_sum']}")
 
 
+def _dept_type_names() -> set[str]:
+    """Department type names of configs/bodies.yaml (司法, 人社 ...), as the body key's dept_type holds them."""
+    from pipeline.ingest.bodies import body_rules
+
+    return {t.name for t in body_rules().types}
+
+
+def fits(applies_to: dict[str, Any] | None, unit_kind: Any, tier: Any, dept_type: Any) -> bool:
+    """Whether a body (its unit kind, tier and department type) is among those an indicator's ``applies_to``
+    lists; no ``applies_to``: every body. An unknown kind or tier does not fit a list that restricts it."""
+    if not applies_to:
+        return True
+    for key, value in (("kinds", unit_kind), ("tiers", tier), ("dept_types", dept_type)):
+        if key in applies_to and value not in applies_to[key]:
+            return False
+    return True
+
+
 def _valid_in(ind: dict[str, Any], year: int | None) -> bool:
     if year is None:
         return True
@@ -77,14 +101,17 @@ def load_framework(year: int | None = None, doc: dict[str, Any] | None = None) -
 
     doc = doc if doc is not None else load_config("framework")
     check_framework(doc, {i.code for i in load_catalogue().indicators})
-    rows, weights = [], {}
+    rows, weights, applies = [], {}, {}
     for ind in doc["indicators"]:
         if not _valid_in(ind, year):
             continue
         weights[ind["code"]] = float(ind["weight"])
+        if ind.get("applies_to"):
+            applies[ind["code"]] = {k: v for k, v in ind["applies_to"].items() if k != "why"}
         for level, (lo, hi) in ind["goalposts"].items():
             rows.append({"indicator": ind["code"], "dimension": ind["dimension"], "polarity": int(ind["direction"]),
                          "admin_level": level, "lo": float(lo), "hi": float(hi)})
     columns = ["indicator", "dimension", "polarity", "admin_level", "lo", "hi"]
     return Framework(pd.DataFrame(rows, columns=columns), tuple(d["code"] for d in doc["dimensions"]), weights,
-                     {d["code"]: float(d["weight"]) for d in doc["dimensions"]}, str(doc["framework_version"]))
+                     {d["code"]: float(d["weight"]) for d in doc["dimensions"]}, str(doc["framework_version"]),
+                     applies)

@@ -1,8 +1,10 @@
 """Why an indicator has no value for a unit: the missing-data classes of the method (spec section 4.5).
 
 - ``reported``: a value entered the index.
-- ``NA_structural``: the indicator does not apply at the unit's level (no goalposts for that level in
-  ``configs/framework.yaml``, e.g. government rules for counties, which have no rule-making power).
+- ``NA_structural``: the indicator does not apply to the body (no goalposts for its level in
+  ``configs/framework.yaml``, or the body is not among the indicator's ``applies_to``: government rules
+  only for provincial and prefecture governments, which have rule-making power); a value the body
+  reported anyway is not scored.
 - ``NA_invalid``: a value was found but quarantined by validation.
 - ``NA_unreported``: the report gave no value for it.
 
@@ -23,16 +25,20 @@ def missing_data_status(units: Any, framework: Any, panel: Any, invalid_pairs: s
     """One row per (unit, framework indicator) with its status (see the module docstring)."""
     import pandas as pd
 
-    applicable = {(r.indicator, r.admin_level) for r in framework.indicators.itertuples()}
+    from pipeline.index.build import applicable as applicable_pairs
+
+    body = units.reindex(columns=["unit_key", "admin_level", *BODY_COLUMNS])
+    pairs = applicable_pairs(body, framework)
+    applicable = set(zip(pairs["unit_key"], pairs["indicator"], strict=True))
     dimension_of = dict(zip(framework.indicators["indicator"], framework.indicators["dimension"], strict=True))
     reported = set(zip(panel["unit_key"], panel["indicator"], strict=True)) if len(panel) else set()
     rows = []
     for unit in units.reindex(columns=["unit_key", "unit_name", *BODY_COLUMNS, "admin_level"]).itertuples():
         for code in sorted(dimension_of):
-            if (unit.unit_key, code) in reported:
-                status = "reported"
-            elif (code, unit.admin_level) not in applicable:
+            if (unit.unit_key, code) not in applicable:
                 status = "NA_structural"
+            elif (unit.unit_key, code) in reported:
+                status = "reported"
             elif (unit.unit_key, code) in invalid_pairs:
                 status = "NA_invalid"
             else:

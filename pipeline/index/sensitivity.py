@@ -24,11 +24,11 @@ from pipeline.index.build import (
     _group_col,
     _matrix_scores,
     _to_matrix,
-    dimension_sizes,
     fill_unreported,
     normalise,
     rank_within_level,
     treat_outliers,
+    unit_dimension_sizes,
 )
 
 SOBOL_COLUMNS = ["input", "options", "S1", "S1_conf", "ST", "ST_conf", "runs"]
@@ -64,9 +64,7 @@ def sobol_indices(panel: Any, units: Any, framework: Framework, cfg: dict[str, A
             for imp in options["imputation"]:
                 prepared[(t, method, imp)] = _to_matrix(fill_unreported(base, units, framework, imp), units,
                                                         framework.dimensions)
-    sizes = dimension_sizes(framework)
-    dim_size = np.array([[sizes.get((str(level), d), 0) for d in framework.dimensions]
-                         for level in units["admin_level"]], dtype=float)
+    dim_size = unit_dimension_sizes(units, framework)
     rng = np.random.default_rng(int(cfg["seed"]))
     noise = float(cfg["weight_noise"])
     any_m = next(iter(prepared.values()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import platform
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from pipeline.config import load_config
 from pipeline.index.audit import statistical_audit
 from pipeline.index.build import (
     aggregate,
+    applicable_only,
     fill_unreported,
     load_framework,
     normalise,
@@ -22,32 +24,55 @@ from pipeline.index.build import (
     treat_outliers,
     uncertainty,
 )
+from pipeline.index.goalposts import Goalposts, apply_goalposts, goalposts_from_doc, load_goalposts
 from pipeline.index.missing import missing_data_status, unit_profiles
 from pipeline.index.peers import peer_groups, rank_within_group
 from pipeline.index.size import load_denominators, size_normalise
 from pipeline.index.yoy import compare_years
 from pipeline.ingest.bodies import BODY_COLUMNS, with_unit_keys
 from pipeline.publish.schemas import write_typed
-from pipeline.settings import RunSettings
+from pipeline.settings import CONFIG_DIR, RunSettings
 
 log = logging.getLogger(__name__)
 PACKAGES = ("pandas", "numpy", "pyarrow", "great-expectations", "apache-airflow", "jieba", "opencc", "rolindex")
 
 
-def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
-                framework_doc: dict[str, Any] | None = None) -> tuple[Any, Any]:
-    """Pure: (validated panel, accepted units, method spec[, framework document]) -> (scores, indicators)."""
-    import pandas as pd
+def frozen_goalposts_path(cfg: dict[str, Any]) -> Path:
+    """The frozen goalposts file named by ``goalposts.file`` of the method spec (relative to configs/)."""
+    path = Path(cfg["goalposts"]["file"])
+    return path if path.is_absolute() else CONFIG_DIR / path
 
-    framework_doc = framework_doc if framework_doc is not None else load_config("framework")
+
+def frozen_goalposts(cfg: dict[str, Any]) -> Goalposts | None:
+    """The frozen goalposts named by ``goalposts.file`` of the method spec (None when the spec has none)."""
+    return load_goalposts(frozen_goalposts_path(cfg)) if cfg.get("goalposts") else None
+
+
+def prepare_panel(panel: Any, units: Any, cfg: dict[str, Any], year: int, framework_doc: dict[str, Any],
+                  goalposts: Goalposts | None) -> tuple[Any, Any, Any]:
+    """Pure: (validated panel, units, method spec, year, framework document, frozen goalposts) ->
+    (the panel to score: applicable rows only, size-normalised, with ``peer_group`` and the frozen goalposts
+    as ``lo_override`` / ``hi_override``; the units with their body columns and ``peer_group``; the framework)."""
     framework = load_framework(year, doc=framework_doc)
     units = units.reindex(columns=["unit_key", "unit_name", "admin_level", *BODY_COLUMNS])
     units = units.assign(peer_group=peer_groups(units, cfg["peer_groups"]))
     group_of = dict(zip(units["unit_key"], units["peer_group"], strict=True))
-    sized = size_normalise(panel, framework_doc, load_denominators(), year)
-    sized = sized.assign(peer_group=sized["unit_key"].map(group_of))
-    log.info("index: framework %s, %d scored indicators valid in %d", framework.version,
-             framework.indicators["indicator"].nunique(), year)
+    sized = size_normalise(applicable_only(panel, units, framework), framework_doc, load_denominators(), year)
+    sized = apply_goalposts(sized.assign(peer_group=sized["unit_key"].map(group_of)), goalposts)
+    return sized, units, framework
+
+
+def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
+                framework_doc: dict[str, Any] | None = None, goalposts: Goalposts | None = None) -> tuple[Any, Any]:
+    """Pure: (validated panel, accepted units, method spec[, framework document, frozen goalposts]) ->
+    (scores, indicators). Goalposts default to the file named by the spec (``frozen_goalposts``)."""
+    import pandas as pd
+
+    framework_doc = framework_doc if framework_doc is not None else load_config("framework")
+    goalposts = goalposts if goalposts is not None else frozen_goalposts(cfg)
+    sized, units, framework = prepare_panel(panel, units, cfg, year, framework_doc, goalposts)
+    log.info("index: framework %s, %d scored indicators valid in %d; goalposts %s", framework.version,
+             framework.indicators["indicator"].nunique(), year, goalposts.version if goalposts else "framework")
     log.info("index: size normalisation %s", sized["size_flag"].value_counts().to_dict())
     treated, treatments = treat_outliers(sized, cfg["outliers"])
     log.info("index: outlier treatment (%s) %s", cfg["outliers"]["treatment"],
@@ -80,10 +105,12 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     for dim in framework.dimensions:
         if f"dim_{dim}" not in scores:
             scores[f"dim_{dim}"] = float("nan")
-    scores = scores.assign(year=year, method_version=cfg["method_version"])
+    scores = scores.assign(year=year, method_version=cfg["method_version"],
+                           goalposts_version=goalposts.version if goalposts else None)
     dim_cols = [f"dim_{d}" for d in framework.dimensions]
     scores = scores[["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "peer_group", "year", "score", "rank",
-                     "rank_q05", "rank_median", "rank_q95", "top_decile_probability", *dim_cols, "coverage", "completeness", "n_indicators", "not_ranked", "method_version"]]
+                     "rank_q05", "rank_median", "rank_q95", "top_decile_probability", *dim_cols, "coverage", "completeness", "n_indicators", "not_ranked", "method_version",
+                     "goalposts_version"]]
     scores = scores.astype({"rank": "Int64"}).sort_values(["peer_group", "rank", "unit_key"]).reset_index(drop=True)
     scores["not_ranked"] = pd.Series([r if isinstance(r, str) else None for r in scores["not_ranked"]], dtype=object)
     used = normalised[["unit_key", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})
@@ -100,7 +127,10 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
         flag = "outlier_log_transformed" if t.action == "log_transformed" else f"outlier_treatment_insufficient_{t.side}"
         for u in units.loc[units["peer_group"] == t.group, "unit_key"]:
             treatment_flags.setdefault((u, t.indicator), []).append(flag)
+    scored_pairs = set(zip(sized["unit_key"], sized["indicator"], strict=True))
+    framework_codes = set(framework.indicators["indicator"])
     flags = [list(f) + treatment_flags.get((u, i), []) + (["not_size_normalised"] if (u, i) in not_sized else [])
+             + (["not_applicable"] if i in framework_codes and (u, i) not in scored_pairs else [])
              for f, u, i in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
                                 indicators["unit_key"], indicators["indicator"], strict=True)]
     indicators = indicators.assign(
@@ -115,7 +145,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
 
 
 def rank_sensitivity(panel: Any, scores: Any, cfg: dict[str, Any], year: int,
-                     framework_doc: dict[str, Any] | None = None) -> Any:
+                     framework_doc: dict[str, Any] | None = None, goalposts: Goalposts | None = None) -> Any:
     """Pure: (validated panel, this build's scores, method spec) -> Sobol indices of the ranks per uncertain
     input (``pipeline.index.sensitivity``); empty when ``uncertainty.sobol_base_samples`` is 0."""
     import pandas as pd
@@ -126,11 +156,9 @@ def rank_sensitivity(panel: Any, scores: Any, cfg: dict[str, Any], year: int,
     if n_base == 0 or scores.empty:
         return pd.DataFrame(columns=SOBOL_COLUMNS)
     framework_doc = framework_doc if framework_doc is not None else load_config("framework")
-    framework = load_framework(year, doc=framework_doc)
-    units = scores[["unit_key", "admin_level", "peer_group"]].reset_index(drop=True)
-    group_of = dict(zip(units["unit_key"], units["peer_group"], strict=True))
-    sized = size_normalise(panel, framework_doc, load_denominators(), year)
-    sized = sized.assign(peer_group=sized["unit_key"].map(group_of))
+    goalposts = goalposts if goalposts is not None else frozen_goalposts(cfg)
+    units = scores[["unit_key", "unit_name", "admin_level", *BODY_COLUMNS]].reset_index(drop=True)
+    sized, units, framework = prepare_panel(panel, units, cfg, year, framework_doc, goalposts)
     nominal = {"treatment": cfg["outliers"]["treatment"], "normalisation": cfg["normalisation"],
                "imputation": cfg["screen"]["unreported"], "aggregation": cfg["aggregation"]}
     ranked = scores.loc[scores["rank"].notna(), "unit_key"]
@@ -188,7 +216,8 @@ def replay(build_log_path: Any) -> tuple[Any, Any]:
             raise ValueError(f"{path} changed since the build (sha256 differs from the build log)")
     panel = io.read_parquet(location(logged["inputs"]["panel"]))
     units = accepted_units(io.read_parquet(location(logged["inputs"]["documents"])))
-    return build_index(panel, units, logged["spec"], int(logged["year"]), logged["framework"])
+    goalposts = goalposts_from_doc(logged["goalposts"]) if logged.get("goalposts") else None
+    return build_index(panel, units, logged["spec"], int(logged["year"]), logged["framework"], goalposts)
 
 
 def run_index(settings: RunSettings) -> dict[str, Any]:
@@ -240,7 +269,11 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     inputs = {"panel": str(catalog.accepted_panel), "panel_sha256": io.sha256_file(catalog.accepted_panel),
               "documents": str(catalog.documents), "documents_sha256": io.sha256_file(catalog.documents)}
     # everything needed to rebuild: `rolindex rebuild <this file>` gives identical scores
+    import yaml
+
+    goalposts_doc = yaml.safe_load(Path(frozen_goalposts_path(cfg)).read_text(encoding="utf-8"))
     io.write_json(catalog.build_log, {"year": settings.year, "spec": cfg, "framework": framework_doc,
+                                      "goalposts": goalposts_doc,
                                       "seed": cfg["uncertainty"]["seed"], "python": platform.python_version(),
                                       "packages": versions, "inputs": inputs})
     log.info("index: %d units scored", int(scores["score"].notna().sum()))

@@ -8,9 +8,11 @@ A unit's change is measured on the indicators *both* years report for it (``shar
 year's normalised values aggregated the same way (arithmetic, framework weights, over the dimensions the
 shared set touches): ``score`` and ``previous_score`` are these like-for-like scores, not the composites
 (which depend on what each year happened to report). The change is ``comparable`` only with the same
-method version, no configured series break between the two years and at least one shared indicator;
-otherwise ``not_comparable`` says why and there is no delta. A rank change is given only when the unit is
-ranked in the same peer group in both years, and marked clear only when the rank intervals do not overlap.
+method version and goalposts version, no configured series break between the two years and at least one
+shared indicator; otherwise ``not_comparable`` says why and there is no delta (two years scored against
+different frozen goalposts, ``goalposts_version``, are a series break). A rank change is given only when the
+unit is ranked in the same peer group in both years, and marked clear only when the rank intervals do not
+overlap.
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ def compare_years(scores: Any, previous: Any, cfg: dict[str, Any], indicators: A
         return pd.DataFrame(columns=YOY_COLUMNS)
     year = int(scores["year"].iloc[0])
     prev_year = int(previous["year"].iloc[0])
-    keep = [c for c in ("unit_key", "score", "rank", "rank_q05", "rank_q95", "peer_group", "method_version")
-            if c in previous]
+    keep = [c for c in ("unit_key", "score", "rank", "rank_q05", "rank_q95", "peer_group", "method_version",
+                        "goalposts_version") if c in previous]
     both = scores.merge(previous[keep].rename(columns={c: f"prev_{c}" for c in keep if c != "unit_key"}),
                         on="unit_key", how="inner")
     if indicators is not None and previous_indicators is not None:
@@ -74,6 +76,9 @@ def compare_years(scores: Any, previous: Any, cfg: dict[str, Any], indicators: A
         now_v, prev_v = getattr(row, "method_version", None), getattr(row, "prev_method_version", None)
         if now_v is not None and prev_v is not None and now_v != prev_v:
             why.append(f"method version {prev_v} -> {now_v}")
+        now_g, prev_g = getattr(row, "goalposts_version", None), getattr(row, "prev_goalposts_version", None)
+        if isinstance(now_g, str) and isinstance(prev_g, str) and now_g != prev_g:
+            why.append(f"goalposts version {prev_g} -> {now_g} (series break)")
         if series_break:
             why.append(f"series break ({series_break})")
         if row.shared_indicators == 0:

@@ -88,6 +88,8 @@ def _release_lease(context: Any) -> None:
         "year": Param(2017, type="integer", minimum=1990, maximum=2100, description="report year to build"),
         "inbox": Param("", type="string", description="inbox folder for that year; empty = <inbox root>/<year>"),
         "out": Param("", type="string", description="output data root; empty = ROLINDEX_DATA_ROOT or outputs/"),
+        "corrections": Param("", type="string", description="the year's corrections file (docs/review.md); "
+                                                            "empty = $ROLINDEX_CORRECTIONS or none"),
     },
     default_args=retry_policy(),  # a dead worker is retried; PermanentError fails at once
     max_active_runs=1,
@@ -97,9 +99,12 @@ def rule_of_law_index() -> None:
     @task
     def plan_batches() -> list[int]:
         from pipeline.ingest.stage import plan_ingest
+        from pipeline.review.corrections import stage_run_corrections
 
         with _no_retry_for_permanent_errors():
-            return plan_ingest(_settings(lease="acquire"))
+            settings = _settings(lease="acquire")
+            stage_run_corrections(settings, get_current_context()["params"])  # the auditor's file (issue 23)
+            return plan_ingest(settings)
 
     @task(map_index_template="{{ batch_label }}")
     def ingest(batch: int) -> int:

@@ -8,6 +8,9 @@
     rolindex suites                                       # regenerate expectations/panel.json
     rolindex rebuild OUT/index/year=Y/build_log.json      # replay an index build, check it is identical
     rolindex unlock --year 2017 [--out DIR]               # clear a year's lease left by a dead run
+    rolindex run --year 2017 --corrections FILE           # the run with an auditor's corrections (docs/review.md)
+    rolindex review --year 2017 [--out DIR] [--top 20]    # the top of the year's review queue
+    rolindex correct FILE --year 2017 [--out DIR]         # what each row of a corrections file will change
 
 Exit codes of ``rolindex run``: 0 published; 1 the run failed (nothing new published); 2 the inbox does
 not exist; 3 the run completed but no report was accepted (documents, quarantine and validation report
@@ -47,6 +50,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not storage.is_dir(settings.inbox):
         say({"event": "error", "code": 2, "message": f"rolindex: error: inbox {settings.inbox} does not exist"})
         return 2
+    if args.corrections:  # checked before the run; the DAG stages it (docs/review.md)
+        from pipeline.review.corrections import CorrectionsError, parse_corrections
+
+        try:
+            parse_corrections(storage.read_bytes(args.corrections), args.corrections, settings.year)
+        except (CorrectionsError, OSError) as exc:
+            say({"event": "error", "code": 1, "message": f"rolindex: error: {exc}"})
+            return 1
+        import os
+
+        os.environ["ROLINDEX_CORRECTIONS"] = (args.corrections if storage.is_url(args.corrections)
+                                              else str(Path(args.corrections).resolve()))
     if args.verbose:
         from pipeline.runner import run_year
 
@@ -179,9 +194,27 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     except AssertionError as exc:
         print(f"rolindex: rebuild differs from {log_path.parent}:\n{exc}", file=sys.stderr)
         return 1
+    from pipeline.review.cli import rebuild_changes
+
+    corrections = rebuild_changes(log_path, rebuilt["scores"], rebuilt["indicators"])  # issue 23
+    if corrections is not None and not corrections.startswith("with"):
+        print(f"rolindex: rebuild differs from {log_path.parent}: {corrections}", file=sys.stderr)
+        return 1
     print(f"rolindex: rebuild from {log_path} is identical ({len(rebuilt['scores'])} units, "
-          f"{len(rebuilt['indicators'])} indicator rows)")
+          f"{len(rebuilt['indicators'])} indicator rows{', ' + corrections if corrections else ''})")
     return 0
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from pipeline.review.cli import print_review
+
+    return print_review(args.year, args.out, args.top, args.yaml)
+
+
+def _cmd_correct(args: argparse.Namespace) -> int:
+    from pipeline.review.cli import check_corrections
+
+    return check_corrections(args.file, args.year, args.out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,7 +227,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", help="output data root (default: $ROLINDEX_DATA_ROOT or outputs/)")
     run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's logs live instead of progress")
     run.add_argument("--json", action="store_true", help="progress and the result as JSON lines on stdout")
+    run.add_argument("--corrections", help="the year's corrections file (YAML, docs/review.md), applied by the run")
     run.set_defaults(func=_cmd_run)
+    review = sub.add_parser("review", help="print the top of a published year's review queue")
+    review.add_argument("--year", type=int, required=True)
+    review.add_argument("--out", help="output data root (default: ROLINDEX_DATA_ROOT or outputs/)")
+    review.add_argument("--top", type=int, default=20, help="rows to print (default 20)")
+    review.add_argument("--yaml", action="store_true", help="print the ready-made correction rows of those values")
+    review.set_defaults(func=_cmd_review)
+    correct = sub.add_parser("correct", help="check a corrections file against a year's data: what each row will do")
+    correct.add_argument("file", help="corrections file (YAML)")
+    correct.add_argument("--year", type=int, required=True)
+    correct.add_argument("--out", help="output data root (default: ROLINDEX_DATA_ROOT or outputs/)")
+    correct.set_defaults(func=_cmd_correct)
     for name, func, text in (("profile", _cmd_profile, "identify files: one JSON object per file"),
                              ("extract", _cmd_extract, "extract facts: one JSON object per record")):
         p = sub.add_parser(name, help=text)

@@ -35,7 +35,9 @@ def extract_batch(settings: RunSettings, batch: int) -> int:
     catalog = Catalog(settings.out, settings.year)
     documents = io.read_parquet(catalog.documents)
     batch_docs = set(io.read_parquet(catalog.normalised_documents(batch))["doc"])
-    accepted = documents[(documents["disposition"] == "accepted") & documents["doc"].isin(batch_docs)]
+    from pipeline.review.corrections import extraction_docs  # + reports a correction set aside (issue 23)
+
+    accepted = documents[extraction_docs(catalog, documents) & documents["doc"].isin(batch_docs)]
     rows: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     expected_sha = dict(zip(accepted["doc"], accepted["text_sha256"], strict=True))
@@ -74,11 +76,14 @@ def assemble_records(settings: RunSettings, batches: list[int]) -> dict[str, Any
     one part at a time) and build the per-unit panel from the actual-scope mapped records."""
     import pandas as pd
 
+    from pipeline.review.corrections import RecordCorrections
+
     catalog = Catalog(settings.out, settings.year)
+    corrections = RecordCorrections.for_run(catalog)  # an auditor's record rows (issue 23); none: no change
     n_records, n_mapped, panel_inputs = 0, 0, []
     with io.parquet_writer(catalog.records, stage_records_schema()) as write:
         for batch in batches:
-            part = io.read_parquet(catalog.batch_records(batch))
+            part = corrections.apply(io.read_parquet(catalog.batch_records(batch)), batch)
             write(part)
             n_records += len(part)
             n_mapped += int(part["indicator"].notna().sum())
@@ -90,6 +95,7 @@ def assemble_records(settings: RunSettings, batches: list[int]) -> dict[str, Any
         pd.DataFrame(columns=list(RECORD_FIELDS))
     panel = build_panel(mapped_records, io.read_parquet(catalog.documents), settings.year)
     io.write_parquet(catalog.panel, panel)
+    corrections.finish(settings.year, build_panel)  # lineage, report, the panel without corrections
     log.info("extract: %d records (%d mapped), panel %d values", n_records, n_mapped, len(panel))
     return {"records": str(catalog.records), "panel": str(catalog.panel), "n_records": n_records,
             "n_mapped": n_mapped, "n_panel": len(panel)}

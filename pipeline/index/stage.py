@@ -232,6 +232,10 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     check_scores(scores, indicators, catalog)
     write_typed(catalog.scores, scores, "scores")
     write_typed(catalog.indicator_scores, indicators, "indicators")
+    from pipeline.review.changes import write_changes
+
+    # the year built without its corrections, and what they moved (issue 23)
+    corrections = write_changes(catalog, scores, indicators, cfg, framework_doc)
     group_of = dict(zip(scores["unit_key"], scores["peer_group"], strict=True))
     audit = statistical_audit(indicators.assign(peer_group=indicators["unit_key"].map(group_of)), cfg=cfg["audit"])
     write_typed(catalog.audit, audit, "audit")
@@ -275,6 +279,6 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     io.write_json(catalog.build_log, {"year": settings.year, "spec": cfg, "framework": framework_doc,
                                       "goalposts": goalposts_doc,
                                       "seed": cfg["uncertainty"]["seed"], "python": platform.python_version(),
-                                      "packages": versions, "inputs": inputs})
+                                      "packages": versions, "inputs": inputs, "corrections": corrections})
     log.info("index: %d units scored", int(scores["score"].notna().sum()))
     return {"scores": str(catalog.scores), "indicators": str(catalog.indicator_scores), "units": len(scores)}

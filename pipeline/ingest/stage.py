@@ -315,7 +315,11 @@ def deduplicate(settings: RunSettings, batches: list[int]) -> dict[str, Any]:
     prints = pd.concat([io.read_parquet(catalog.fingerprints(b)) for b in batches], ignore_index=True) \
         if batches else pd.DataFrame(columns=["doc", "digest", "minhash", "n_flags", "n_chars"])
     frame = deduplicate_documents(frame, prints, lambda doc: catalog.text(doc).read_text(encoding="utf-8"))
-    frame = one_report_per_body(frame)
+    from pipeline.review.corrections import correct_documents  # an auditor's document overrides (issue 23)
+
+    frame = correct_documents(catalog, frame, one_report_per_body,
+                              lambda doc: catalog.text(doc).read_text(encoding="utf-8") if catalog.text(doc).exists()
+                              else None)
     frame = frame.sort_values("doc", kind="stable").reset_index(drop=True)
     io.write_parquet(catalog.documents, frame)
     counts = {k: int(v) for k, v in frame["disposition"].value_counts().items()}

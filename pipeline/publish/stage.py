@@ -123,8 +123,11 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
     method_version = str(load_config("index")["method_version"])
     dimensions = load_framework(settings.year).dimensions
     indicators = with_evidence_pages(indicators, documents, catalog)
+    from pipeline.review.publish import review_tables, with_review_sections  # the auditor's loop (issue 23)
+
+    indicators, review = review_tables(catalog, indicators, scores)
     tables = {"scores": scores, "indicators": indicators, "documents": documents, "audit": audit,
-              "year_over_year": yoy, "missing": missing}
+              "year_over_year": yoy, "missing": missing, **review}
     schemas, conformed = {}, {}
     for name, frame in tables.items():
         schemas[name] = table_schema(name, dimensions, method_version)
@@ -133,8 +136,8 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
         if name != "documents":
             io.write_bytes(out / f"{name}.csv", csv_bytes(conformed[name]))
     write_workbook(out / f"rolindex_{settings.year}.xlsx", conformed, schemas, settings.year, method_version)
-    io.write_text(out / "validation_report.html", render_report(results, documents, quarantine, scores, audit, yoy,
-                                                                    missing))
+    io.write_text(out / "validation_report.html", with_review_sections(
+        render_report(results, documents, quarantine, scores, audit, yoy, missing), review))
     io.write_bytes(out / "validation_results.json", catalog.validation_results.read_bytes())
     charts: list[str] = []
     generated = is_generated(settings.out)  # a demo year: every chart and page says so

@@ -174,6 +174,13 @@ def test_c7_the_departments_study_is_not_the_leaderships():
     assert departments.noun == "部门" and departments.indicator is None
 
 
+def test_c7_study_mixed_with_the_staffs_is_not_the_leaderships():
+    staff = "以局党组中心组学法和“青年讲堂”等活动为载体，集中学习法律法规20次。"
+    assert _one(_records(staff), "20次", staff).indicator is None
+    leaders = "以局党组中心组学法为载体，集中学习法律法规20次。"
+    assert _one(_records(leaders), "20次", leaders).indicator == "leadership_law_study_sessions"
+
+
 def test_c8_a_veto_later_in_the_own_clause_still_counts():
     text = "全年，局机关18名同志通过了行政执法资格考试。"
     assert _one(_records(text), "18名", text).indicator is None

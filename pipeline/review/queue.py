@@ -53,7 +53,9 @@ def doubt_of(row: dict[str, Any], n_values: int, plausible: tuple[float, float] 
     value = row.get("raw_value")
     if plausible is not None and not _nan(value) and not plausible[0] <= float(value) <= plausible[1]:
         parts.append((d["outside_range"], f"outside_range:{plausible[0]:g}-{plausible[1]:g}"))
-    flags = [f for f in (row.get("flags") or []) if not str(f).startswith(("outlier_", "not_size"))]
+    raw_flags = row.get("flags")
+    flags = [f for f in (list(raw_flags) if raw_flags is not None else [])
+             if not str(f).startswith(("outlier_", "not_size", "not_applicable"))]
     if flags:
         parts.append((d["validation_flag"], "validation_flag:" + ",".join(map(str, flags))))
     role = row.get("role")

@@ -5,8 +5,10 @@ The yearly rule-of-law government index (法治政府建设指数), one run per 
 
 | task | reads | writes |
 |---|---|---|
-| plan_batches | `<inbox>/<year>/` (+ manifest) | `raw/year=Y/submissions.parquet`: every file, with its batch (~64 MB each) |
-| ingest (mapped, one per batch) | the batch's files | decoded text, `raw/year=Y/parts/documents-B.parquet` |
+| plan_batches | `<inbox>/<year>/` (+ manifest) | `raw/year=Y/submissions.parquet`: every file, with its batch (~64 MB each); `raw/year=Y/ocr_plan.parquet`: scan pages cut into OCR items |
+| ingest (mapped, one per text batch) | the batch's files | decoded text, `raw/year=Y/parts/documents-B.parquet` |
+| ocr (mapped, one per OCR item) | the item's scan pages | recognised pages (text, boxes) in the cache `raw/year=Y/ocr/` |
+| ingest_scans (mapped, one per scan batch) | the OCR cache | as ingest, for scanned PDFs and images |
 | normalise (mapped) | the batch's decoded text | clean text, offset maps, identification, fingerprints per batch |
 | deduplicate | every batch's fingerprints | `text/year=Y/documents.parquet` (duplicates set aside across batches) |
 | extract (mapped) | the batch's accepted clean texts | `extracted/year=Y/parts/records-B.parquet`, outcomes |
@@ -97,14 +99,18 @@ def _release_lease(context: Any) -> None:
 )
 def rule_of_law_index() -> None:
     @task
-    def plan_batches() -> list[int]:
-        from pipeline.ingest.stage import plan_ingest
+    def plan_batches() -> dict[str, list[int]]:
+        from pipeline.ingest.ocr_tasks import plan_year
         from pipeline.review.corrections import stage_run_corrections
 
         with _no_retry_for_permanent_errors():
             settings = _settings(lease="acquire")
             stage_run_corrections(settings, get_current_context()["params"])  # the auditor's file (issue 23)
-            return plan_ingest(settings)
+            return plan_year(settings)  # text / scans batches, ocr items, all batches
+
+    @task
+    def pick(plan: Any, part: str) -> list[int]:
+        return plan[part]  # a mapped task maps over a whole XCom: one list of the plan each
 
     @task(map_index_template="{{ batch_label }}")
     def ingest(batch: int) -> int:
@@ -114,6 +120,23 @@ def rule_of_law_index() -> None:
             return ingest_batch(_settings(batch), batch)
 
     @task(map_index_template="{{ batch_label }}")
+    def ocr(item: int) -> dict[str, Any]:
+        from pipeline.catalog import Catalog
+        from pipeline.ingest.ocr_tasks import item_label, ocr_item
+
+        with _no_retry_for_permanent_errors():
+            settings = _settings()
+            get_current_context()["batch_label"] = item_label(Catalog(settings.out, settings.year), item)  # type: ignore[typeddict-unknown-key]
+            return ocr_item(settings, item)
+
+    @task(map_index_template="{{ batch_label }}")
+    def ingest_scans(batch: int) -> int:
+        from pipeline.ingest.stage import ingest_batch
+
+        with _no_retry_for_permanent_errors():
+            return ingest_batch(_settings(batch), batch)
+
+    @task(map_index_template="{{ batch_label }}", trigger_rule="none_failed")  # a year may have no text (or no scans)
     def normalise(batch: int) -> int:
         from pipeline.ingest.stage import normalise_batch
 
@@ -170,7 +193,11 @@ def rule_of_law_index() -> None:
             outlet_events[asset].extra = {"year": result["year"], "path": f"{result['publish_dir']}/{name}.parquet"}
         return result
 
-    read = normalise.expand(batch=ingest.expand(batch=plan_batches()))
+    plan = plan_batches()
+    scans = ingest_scans.expand(batch=pick.override(task_id="scan_batches")(plan, "scans"))
+    ocr.expand(item=pick.override(task_id="ocr_items")(plan, "ocr")) >> scans  # text is read meanwhile
+    texts = ingest.expand(batch=pick.override(task_id="text_batches")(plan, "text"))
+    read = normalise.expand(batch=texts.concat(scans))
     assembled = assemble_records(extract.expand(batch=deduplicate(read)))
     publish(index(validate(assembled)))
 

@@ -121,18 +121,16 @@ def _font(pixels: int) -> Any:
     return ImageFont.truetype(str(pylopdf_fonts_zh_cn.sans_path()), pixels)
 
 
-def render_pages(text: str, dpi: int = 200, points: float = 12.0) -> list[Any]:
-    """Text -> A4 greyscale page images (PIL) at ``dpi``: one-inch margins, paragraphs wrapped at the
-    margin, a new page when one is full or at a line holding only a form feed (``\\f``)."""
-    from PIL import Image, ImageDraw
-
+def layout_lines(text: str, dpi: int = 200, points: float = 12.0) -> list[tuple[int, int, str]]:
+    """Where ``render_pages`` draws each line: ``(page index, top y in pixels, line)``; the left edge is
+    the one-inch margin (``dpi`` pixels). Paragraphs are wrapped at the margin; a new page starts when one
+    is full or at a line holding only a form feed (``\\f``)."""
     pixels = round(points * dpi / 72)
     width, height = round(A4_INCHES[0] * dpi), round(A4_INCHES[1] * dpi)
     margin, leading = dpi, round(pixels * 1.6)
     font = _font(pixels)
-    pages: list[Any] = []
-    page = draw = None
-    y = height
+    placed: list[tuple[int, int, str]] = []
+    page, y = -1, height
     for paragraph in text.split("\n"):
         if paragraph == "\f":
             y = height
@@ -147,13 +145,24 @@ def render_pages(text: str, dpi: int = 200, points: float = 12.0) -> list[Any]:
         lines.append(line)
         for line in lines:
             if y + leading > height - margin:
-                page = Image.new("L", (width, height), 255)
-                draw = ImageDraw.Draw(page)
-                pages.append(page)
-                y = margin
-            assert draw is not None
-            draw.text((margin, y), line, font=font, fill=0)
+                page, y = page + 1, margin
+            placed.append((page, y, line))
             y += leading
+    return placed
+
+
+def render_pages(text: str, dpi: int = 200, points: float = 12.0) -> list[Any]:
+    """Text -> A4 greyscale page images (PIL) at ``dpi``: one-inch margins, lines where ``layout_lines``
+    places them."""
+    from PIL import Image, ImageDraw
+
+    width, height = round(A4_INCHES[0] * dpi), round(A4_INCHES[1] * dpi)
+    font = _font(round(points * dpi / 72))
+    pages: list[Any] = []
+    for page, y, line in layout_lines(text, dpi, points):
+        while len(pages) <= page:
+            pages.append(Image.new("L", (width, height), 255))
+        ImageDraw.Draw(pages[page]).text((dpi, y), line, font=font, fill=0)
     return pages
 
 

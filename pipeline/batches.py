@@ -3,6 +3,7 @@
 Airflow runs one mapped task per batch (not per report: each task costs 1.5-2 s of overhead), and
 each task streams its documents one at a time, so memory stays bounded whatever the year's size.
 ``ROLINDEX_BATCH_BYTES`` sets the target (default 64 MB); batches keep the inbox's name order.
+Scans are OCR'd by their own mapped tasks first: ``ocr_items`` cuts their pages into work items.
 """
 
 from __future__ import annotations
@@ -31,3 +32,27 @@ def assign_batches(sizes: Sequence[int | None], target_bytes: int) -> list[int]:
         batches.append(batch)
         filled += size
     return batches
+
+
+def ocr_items(pages: Sequence[int], pages_per_item: int, max_items: int) -> list[list[tuple[int, int, int]]]:
+    """Cut scans into OCR work items: ``pages[i]`` is the page count of scan ``i``; each item is a list
+    of ``(scan, first_page, last_page)`` segments (1-based, inclusive) holding at most
+    ``pages_per_item`` pages, raised when needed so that there are at most ``max_items`` items (Airflow
+    caps a mapped task's length). Long scans are split into page ranges; short ones share an item."""
+    if pages_per_item <= 0 or max_items <= 0:
+        raise ValueError(f"pages per item and item count must be positive, got {pages_per_item}, {max_items}")
+    total = sum(max(n, 0) for n in pages)
+    per_item = max(pages_per_item, -(-total // max_items))
+    items: list[list[tuple[int, int, int]]] = []
+    filled = per_item
+    for scan, n in enumerate(pages):
+        first = 1
+        while first <= n:
+            if filled >= per_item:
+                items.append([])
+                filled = 0
+            last = min(n, first + per_item - filled - 1)
+            items[-1].append((scan, first, last))
+            filled += last - first + 1
+            first = last + 1
+    return items

@@ -16,7 +16,7 @@ from pipeline.extract.extractor import extract_text
 from pipeline.ingest import ocr
 from pipeline.ingest.errors import UnreadableFile
 from pipeline.ingest.normalise import normalise_text
-from pipeline.ingest.ocr import OcrBox, OcrSettings, evidence_pages, page_lines, page_of
+from pipeline.ingest.ocr import OcrBox, OcrPage, OcrSettings, evidence_pages, page_lines, page_of
 from pipeline.ingest.readers import read_document
 from pipeline.ingest.stage import profile_file
 from pipeline.settings import CONFIG_DIR
@@ -44,6 +44,26 @@ def test_boxes_become_lines_with_wrapped_lines_joined_and_table_cells_separated(
         _box(100, 250, 300, 280, "行政复议"), _box(600, 252, 700, 281, "46件"),  # far apart: table cells
     ]
     assert page_lines(list(reversed(boxes))) == ["报告标题", "全年共审核规范性文件27件，清理文件143件。", "行政复议｜46件"]
+    text, spans = ocr.page_layout(boxes)
+    assert text == "报告标题\n全年共审核规范性文件27件，清理文件143件。\n行政复议｜46件"
+    assert [(text[a:b], box.left, box.top) for a, b, box in spans] == [
+        ("报告标题", 100, 100), ("全年共审核规范性文件27件，清理", 100, 150), ("文件143件。", 100, 200),
+        ("行政复议", 100, 250), ("46件", 600, 252)]
+
+
+def test_evidence_maps_to_its_page_and_line_boxes():
+    pages = [OcrPage("第一页标题\n行政复议46件", 0.99, 2, ((0, 5, 72.0, 72.0, 300.0, 86.0), (6, 13, 72.0, 91.0, 250.0, 105.0))),
+             OcrPage("全年共审核规范性文件27件，清理", 0.98, 2, ((0, 13, 72.0, 72.0, 200.0, 86.0), (13, 16, 205.0, 72.5, 320.0, 86.5)))]
+    decoded = ocr.assemble_pages(pages, OcrSettings(), "pdf-ocr", "pt")
+    assert decoded.text == "第一页标题\n行政复议46件\n\n全年共审核规范性文件27件，清理"
+    assert ocr.box_unit(decoded.flags) == "pt" and decoded.boxes[2] == (15, 28, 2, 72.0, 72.0, 200.0, 86.0)
+    offsets = np.arange(len(decoded.text))
+    found = decoded.text.index("46件"), decoded.text.index("27件"), decoded.text.index("件，清理"), 0
+    spans = ([found[0], found[1], found[2], 2], [found[0] + 3, found[1] + 3, found[2] + 4, 3])
+    assert ocr.evidence_boxes(*spans, offsets, decoded.boxes) == [
+        "[72, 91, 250, 105]", "[72, 72, 200, 86]", "[72, 72, 320, 86.5]", "[72, 72, 300, 86]"]  # 3rd: two boxes
+    assert ocr.evidence_boxes([0], [3], offsets, []) == [None]
+    assert evidence_pages(*spans, offsets, decoded.flags) == ["1", "2", "2", "1"]
 
 
 def test_page_numbers_of_raw_offsets_and_evidence_spans():
@@ -135,27 +155,106 @@ def test_each_tiff_frame_is_a_page_and_too_many_frames_are_refused(monkeypatch):
                                                                             2 * (len(line[0][0]) + 2)]
 
 
-def test_scans_weigh_more_when_the_year_is_cut_into_batches(tmp_path: Path, monkeypatch):
+def _png(frames: int = 1, size: tuple[int, int] = (300, 200)) -> bytes:
+    from PIL import Image
+
+    images = [Image.new("L", size, 255 - 60 * i) for i in range(frames)]
+    buffer = io.BytesIO()
+    if frames == 1:
+        images[0].save(buffer, "PNG")
+    else:
+        images[0].save(buffer, "TIFF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def test_scan_pages_are_cut_into_ocr_items():
+    from pipeline.batches import ocr_items
+
+    assert ocr_items([2, 20, 1, 1, 3], 8, 100) == [[(0, 1, 2), (1, 1, 6)], [(1, 7, 14)],
+                                                   [(1, 15, 20), (2, 1, 1), (3, 1, 1)], [(4, 1, 3)]]
+    assert ocr_items([100], 8, 4) == [[(0, 1, 25)], [(0, 26, 50)], [(0, 51, 75)], [(0, 76, 100)]]  # at most 4 items
+    assert ocr_items([], 8, 4) == [] and ocr_items([0, 2], 8, 4) == [[(1, 1, 2)]]
+    with pytest.raises(ValueError, match="positive"):
+        ocr_items([1], 0, 4)
+
+
+def test_scans_get_batches_and_ocr_items_of_their_own(tmp_path: Path, monkeypatch):
     from pipeline import io as pio
     from pipeline.catalog import Catalog
-    from pipeline.ingest.stage import plan_ingest
+    from pipeline.ingest.ocr_tasks import ocr_plan_path, plan_year
     from pipeline.settings import RunSettings
+    from tests.test_ingest import REPORT as TEXT_REPORT
+    from tests.test_ingest import _pdf_bytes
 
-    settings = OcrSettings(plan_byte_weight=8)
-    assert ocr.planning_bytes("a/b/Report.PDF", 1000, settings) == 8000
-    assert ocr.planning_bytes("scan.jpeg", 1000, settings) == 8000
-    assert ocr.planning_bytes("report.txt", 1000, settings) == 1000 and ocr.planning_bytes("x.pdf", None) is None
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for i in range(4):
-        (inbox / f"r{i}.txt").write_bytes(b"x" * 1000)
-        (inbox / f"s{i}.png").write_bytes(b"x" * 1000)
-    monkeypatch.setenv("ROLINDEX_BATCH_BYTES", "10000")
-    plan_ingest(RunSettings(year=2023, inbox=inbox, out=tmp_path / "out"))
-    batches = pio.read_parquet(Catalog(tmp_path / "out", 2023).submissions).set_index("source_file")["batch"]
-    text_batches = {batches[f"r{i}.txt"] for i in range(4)}
-    scan_batches = [batches[f"s{i}.png"] for i in range(4)]
-    assert len(text_batches) == 1 and len(set(scan_batches)) == 4  # 4 kB of text in one task, each scan its own
+    for i in range(3):
+        (inbox / f"r{i}.txt").write_bytes("某县人民政府报告".encode() * 100)
+    (inbox / "a-photo.png").write_bytes(_png())
+    (inbox / "b-scan.tif").write_bytes(_png(frames=3))
+    (inbox / "c-text-layer.pdf").write_bytes(_pdf_bytes(TEXT_REPORT))  # has a text layer: read as text
+    (inbox / "d-broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50)  # refused at ingest, nothing to OCR
+    monkeypatch.setenv("ROLINDEX_BATCH_BYTES", str(10 ** 9))
+    import pipeline.ingest.ocr_tasks as tasks
+
+    monkeypatch.setattr(tasks, "load_ocr_settings", lambda: OcrSettings(pages_per_task=2))
+    settings = RunSettings(year=2023, inbox=inbox, out=tmp_path / "out")
+    plan = plan_year(settings)
+    assert plan == {"text": [0], "scans": [1], "ocr": [0, 1], "all": [0, 1]}
+    catalog = Catalog(tmp_path / "out", 2023)
+    batches = pio.read_parquet(catalog.submissions).set_index("source_file")["batch"].to_dict()
+    assert batches == {"r0.txt": 0, "r1.txt": 0, "r2.txt": 0, "c-text-layer.pdf": 0, "d-broken.png": 0,
+                       "a-photo.png": 1, "b-scan.tif": 1}
+    items = pio.read_parquet(ocr_plan_path(catalog))
+    segments = [(r.item, r.source_file, r.first_page, r.last_page) for r in items.itertuples()]
+    assert segments == [(0, "a-photo.png", 1, 1), (0, "b-scan.tif", 1, 1), (1, "b-scan.tif", 2, 3)]
+
+
+class _CountingEngine:
+    """A fake engine that notes each page it recognises in a file (calls happen in forked children)."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def __call__(self, image):
+        shade = int(image[0, 0, 0])
+        with self.log.open("a") as fh:
+            fh.write(f"{shade}\n")
+        text = f"某县人民政府2023年度法治政府建设情况报告，第{shade}页办理行政复议案件12件。"
+        return [[[[10, 20], [290, 20], [290, 50], [10, 50]], text, 0.97 if shade > 150 else 0.4]], None
+
+
+def test_the_ocr_cache_is_resumable_and_ingest_reads_it(tmp_path: Path, monkeypatch):
+    from pipeline.ingest.ocr_tasks import fill_cache, read_with_ocr_cache
+
+    calls = tmp_path / "calls.txt"
+    monkeypatch.setattr(ocr, "make_engine", lambda settings: _CountingEngine(calls))
+    import pipeline.ingest.ocr_tasks as tasks
+
+    monkeypatch.setattr(tasks, "make_engine", lambda settings: _CountingEngine(calls))
+    tiff = _png(frames=2)  # shades 255 and 195
+    cache = tmp_path / "cache"
+    key_folder = cache / tasks.cache_key(tiff, OcrSettings())
+    assert fill_cache(tiff, ".tif", key_folder, OcrSettings(), [2]) == 1  # an ocr task did page 2
+    decoded = read_with_ocr_cache(tiff, ".tif", cache, OcrSettings())  # ingest: only page 1 is left
+    assert calls.read_text().split() == ["195", "255"]
+    assert decoded.fmt == "image-ocr" and "第255页" in decoded.text.split("\n\n")[0]
+    assert ocr.page_starts(decoded.flags) == [0, len(decoded.text.split("\n\n")[0]) + 2]
+    assert "ocr_box_unit:px" in decoded.flags
+    assert decoded.boxes[1][2] == 2 and decoded.boxes[1][3:] == (10.0, 20.0, 290.0, 50.0)
+    again = read_with_ocr_cache(tiff, ".tif", cache, OcrSettings())  # a re-run: nothing is recognised again
+    assert again == decoded and len(calls.read_text().split()) == 2
+    dark = _png(frames=3)  # page 3 (shade 135) ... recognised with a low score: quarantined, cached
+    with pytest.raises(UnreadableFile) as caught:
+        read_with_ocr_cache(dark, ".tif", cache, OcrSettings())
+    assert caught.value.reason == "ocr_low_confidence" and "page 3" in str(caught.value)
+    n_calls = len(calls.read_text().split())
+    with pytest.raises(UnreadableFile):
+        read_with_ocr_cache(dark, ".tif", cache, OcrSettings())
+    assert len(calls.read_text().split()) == n_calls
+    with pytest.raises(UnreadableFile) as caught:  # a refused file is remembered with its reason
+        read_with_ocr_cache(dark, ".tif", cache, OcrSettings(max_pages=2))
+    assert caught.value.reason == "ocr_too_many_pages"
 
 
 def test_a_scanned_pdf_is_read_by_ocr_and_its_facts_and_pages_are_found(tmp_path: Path):
@@ -232,3 +331,30 @@ def test_scan_ofd_and_doc_through_the_dag_with_evidence_pages(airflow_db, tmp_pa
     by_quote = dict(zip(rows["quote"], pages, strict=True))
     assert any("行政复议申请46件" in q and p == "2" for q, p in by_quote.items()), by_quote
     assert any("规范性文件27件" in q and p == "1" for q, p in by_quote.items()), by_quote
+
+    # the evidence's box: on the rendered line (PDF points from the top-left corner; 0.8 degree tilt)
+    from evaluation.evaluate_ocr import layout_lines
+
+    page, top, _line = next(p for p in layout_lines(REPORT) if "申请46件" in p[2])
+    fact = rows[rows["quote"].str.contains("行政复议申请46件")].iloc[0]
+    x0, y0, x1, y1 = json.loads(fact["box"])
+    assert (fact["page"], fact["box_unit"]) == (str(page + 1), "pt")
+    assert abs(x0 - 72) < 10 and abs(y0 - top * 72 / 200) < 10 and 72 + 8 < y1 < 72 + 3 * 19.1 and x1 > x0 + 200
+    assert indicators.loc[indicators["doc"] != scan["doc"], "box"].isna().all()  # OFD and .doc: no boxes
+    unit_page = (out / "publish" / "year=2023" / "units" / f"{scan['unit_key']}.html").read_text(encoding="utf-8")
+    assert f"box {fact['box']} pt" in unit_page
+
+    # the scan went through the mapped ocr task; a re-run of the year reuses its cached pages
+    from pipeline.ingest.ocr_tasks import ocr_cache_dir
+    from pipeline.runner import load_dag
+
+    cached = {p: p.stat().st_mtime_ns for p in ocr_cache_dir(Catalog(out, 2023)).rglob("page-*.json")}
+    assert len(cached) == 2
+    run = load_dag().test(run_conf={"year": 2023, "inbox": str(inbox), "out": str(out)})
+    assert str(run.state) == "success"
+    labels = {(ti.task_id, ti.rendered_map_index) for ti in run.get_task_instances() if ti.task_id.startswith(("ocr", "ingest"))}
+    assert ("ocr", "ocr 0: qingchuan-2023.pdf p1-2") in labels and ("ingest_scans", "batch 1") in labels, labels
+    assert ("ingest", "batch 0") in labels
+    assert {p: p.stat().st_mtime_ns for p in cached} == cached  # not recognised again
+    again = pio.read_parquet(out / "publish" / "year=2023" / "indicators.parquet")
+    assert again["box"].tolist() == indicators["box"].tolist()

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import bisect
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
 from typing import Any
 
 from pipeline.ingest.errors import UnreadableFile
@@ -45,7 +44,9 @@ class OcrSettings:
     threads: int = 1
     cell_gap_heights: float = 1.5
     wrap_right_share: float = 0.93
-    plan_byte_weight: float = 8.0
+    page_timeout_seconds: float = 300.0
+    pages_per_task: int = 8
+    max_ocr_tasks: int = 512
 
 
 def load_ocr_settings() -> OcrSettings:
@@ -53,6 +54,9 @@ def load_ocr_settings() -> OcrSettings:
     from pipeline.config import load_config
 
     return OcrSettings(**load_config("ocr"))
+
+
+Span = tuple[int, int, float, float, float, float]  # (start, end, x0, y0, x1, y1): chars of a page text and their box
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,23 @@ class OcrBox:
 
 @dataclass(frozen=True)
 class OcrPage:
-    """One page's text (lines joined), its mean score weighted by characters, and its box count."""
+    """One page's text (lines joined), its mean score weighted by characters, its box count and the
+    character span and line box of each recognised piece (``Span``; PDF points or image pixels)."""
 
     text: str
     confidence: float
     n_boxes: int
+    spans: tuple[Span, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "confidence": self.confidence, "n_boxes": self.n_boxes,
+                "spans": [list(s) for s in self.spans]}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> OcrPage:
+        spans = tuple((int(a), int(b), float(x0), float(y0), float(x1), float(y1))
+                      for a, b, x0, y0, x1, y1 in obj["spans"])
+        return cls(str(obj["text"]), float(obj["confidence"]), int(obj["n_boxes"]), spans)
 
 
 @cache
@@ -97,15 +113,16 @@ def engine_version() -> str:
     return f"{OCR_ENGINE} {version(OCR_ENGINE)}/onnxruntime {version('onnxruntime')}/{OCR_MODELS}"
 
 
-def page_lines(boxes: Sequence[OcrBox], settings: OcrSettings = OcrSettings()) -> list[str]:
-    """Boxes of one page -> its text lines, in reading order.
+def page_layout(boxes: Sequence[OcrBox], settings: OcrSettings = OcrSettings()) -> tuple[str, list[tuple[int, int, OcrBox]]]:
+    """Boxes of one page -> (its text, lines joined by newlines, in reading order; each box's
+    ``(start, end, box)`` character span in that text).
 
     Boxes whose vertical centres fall within half a line height of each other form one line (left to
     right); pieces further apart than ``cell_gap_heights`` line heights are table cells, joined by the
     table separator the other readers use. A line that reaches ``wrap_right_share`` of the page's text
     width was wrapped by the layout: the next line continues it (no line break inside a sentence)."""
     if not boxes:
-        return []
+        return "", []
     ordered = sorted(boxes, key=lambda b: ((b.top + b.bottom) / 2, b.left))
     rows: list[list[OcrBox]] = []
     for box in ordered:
@@ -121,21 +138,27 @@ def page_lines(boxes: Sequence[OcrBox], settings: OcrSettings = OcrSettings()) -
     left_edge = min(b.left for b in boxes)
     right_edge = max(b.right for b in boxes)
     width = max(right_edge - left_edge, 1.0)
-    lines: list[str] = []
+    text = ""
+    spans: list[tuple[int, int, OcrBox]] = []
     wrapped = False
     for row in rows:
         row.sort(key=lambda b: b.left)
         height = sum(b.bottom - b.top for b in row) / len(row)
-        text = row[0].text
-        for prev, box in pairwise(row):
-            gap = box.left - prev.right
-            text += TABLE_CELL_SEPARATOR + box.text if gap > settings.cell_gap_heights * height else box.text
-        if wrapped and lines:
-            lines[-1] += text
-        else:
-            lines.append(text)
+        if text and not wrapped:
+            text += "\n"
+        for i, box in enumerate(row):
+            if i and box.left - row[i - 1].right > settings.cell_gap_heights * height:
+                text += TABLE_CELL_SEPARATOR
+            spans.append((len(text), len(text) + len(box.text), box))
+            text += box.text
         wrapped = len(row) == 1 and (row[-1].right - left_edge) >= settings.wrap_right_share * width
-    return lines
+    return text, spans
+
+
+def page_lines(boxes: Sequence[OcrBox], settings: OcrSettings = OcrSettings()) -> list[str]:
+    """Boxes of one page -> its text lines, in reading order (``page_layout`` without the spans)."""
+    text, _spans = page_layout(boxes, settings)
+    return text.split("\n") if boxes else []
 
 
 def boxes_from_engine(result: Any) -> list[OcrBox]:
@@ -159,15 +182,20 @@ def make_engine(settings: OcrSettings) -> Any:
     return RapidOCR(intra_op_num_threads=settings.threads, inter_op_num_threads=1, text_score=settings.min_box_score)
 
 
-def ocr_page(engine: Any, image: Any, settings: OcrSettings = OcrSettings()) -> OcrPage:
-    """OCR one page image (RGB numpy array) -> its text, confidence and box count."""
+def ocr_page(engine: Any, image: Any, settings: OcrSettings = OcrSettings(), scale: float = 1.0) -> OcrPage:
+    """OCR one page image (RGB numpy array) -> its text, confidence, box count and spans; box corners are
+    image pixels times ``scale`` (72 / dpi for a rendered PDF page: PDF points from the top-left corner)."""
     result, _elapsed = engine(image)
     boxes = [b for b in boxes_from_engine(result) if b.text.strip()]
-    return OcrPage("\n".join(page_lines(boxes, settings)), page_confidence(boxes), len(boxes))
+    text, spans = page_layout(boxes, settings)
+    return OcrPage(text, page_confidence(boxes), len(boxes),
+                   tuple((a, b, round(box.left * scale, 1), round(box.top * scale, 1), round(box.right * scale, 1),
+                          round(box.bottom * scale, 1)) for a, b, box in spans))
 
 
-def pdf_page_images(data: bytes, settings: OcrSettings) -> Iterator[Any]:
-    """Each page of a PDF rendered at ``render_dpi`` as an RGB numpy array. Raises UnreadableFile."""
+def pdf_page_images(data: bytes, settings: OcrSettings, pages: Collection[int] | None = None) -> Iterator[Any]:
+    """Each page of a PDF (or only the 1-based ``pages``) rendered at ``render_dpi`` as an RGB numpy
+    array. Raises UnreadableFile."""
     import pypdfium2 as pdfium
 
     try:
@@ -180,6 +208,8 @@ def pdf_page_images(data: bytes, settings: OcrSettings) -> Iterator[Any]:
         raise UnreadableFile("ocr_too_many_pages", f"{n_pages} scanned pages; at most {settings.max_pages} are OCR'd")
     scale = settings.render_dpi / 72
     for index in range(n_pages):
+        if pages is not None and index + 1 not in pages:
+            continue
         page = pdf[index]
         width, height = page.get_size()
         if width * scale * height * scale > settings.max_image_pixels:
@@ -190,8 +220,9 @@ def pdf_page_images(data: bytes, settings: OcrSettings) -> Iterator[Any]:
     pdf.close()
 
 
-def image_pages(data: bytes, settings: OcrSettings) -> Iterator[Any]:
-    """Each frame of a PNG/JPEG/TIFF as an RGB numpy array; refuses decompression bombs before decoding."""
+def image_pages(data: bytes, settings: OcrSettings, pages: Collection[int] | None = None) -> Iterator[Any]:
+    """Each frame of a PNG/JPEG/TIFF (or only the 1-based ``pages``) as an RGB numpy array; refuses
+    decompression bombs before decoding."""
     import numpy as np
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -203,7 +234,9 @@ def image_pages(data: bytes, settings: OcrSettings) -> Iterator[Any]:
         n_frames = getattr(image, "n_frames", 1)
         if n_frames > settings.max_pages:
             raise UnreadableFile("ocr_too_many_pages", f"{n_frames} image frames; at most {settings.max_pages} are OCR'd")
-        for frame in ImageSequence.Iterator(image):
+        for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+            if pages is not None and number not in pages:
+                continue
             if frame.width * frame.height > settings.max_image_pixels:
                 raise UnreadableFile("image_too_large", f"{frame.width}x{frame.height} pixels is over "
                                                         f"{settings.max_image_pixels}")
@@ -215,38 +248,58 @@ def image_pages(data: bytes, settings: OcrSettings) -> Iterator[Any]:
         raise UnreadableFile("corrupt_image", f"the image could not be decoded: {exc}") from exc
 
 
-def ocr_pages(images: Iterator[Any], settings: OcrSettings, fmt: str) -> DecodedFile:
-    """OCR page images into one DecodedFile (see the module doc for its flags). Raises UnreadableFile
-    ``ocr_low_confidence`` naming the first page under ``min_page_confidence``, ``empty`` if no text."""
-    engine = make_engine(settings)
-    texts: list[str] = []
+def check_page(number: int, page: OcrPage, settings: OcrSettings) -> None:
+    """Raise UnreadableFile ``ocr_low_confidence`` if page ``number`` (1-based) is under the floor."""
+    if page.n_boxes and page.confidence < settings.min_page_confidence:
+        raise UnreadableFile("ocr_low_confidence", f"page {number}: OCR confidence {page.confidence:.2f} is under "
+                                                   f"{settings.min_page_confidence:.2f} ({page.n_boxes} text boxes)")
+
+
+def assemble_pages(pages: Sequence[OcrPage], settings: OcrSettings, fmt: str, unit: str) -> DecodedFile:
+    """OCR'd pages -> one DecodedFile: texts joined by a blank line, the flags of the module doc plus
+    ``ocr_box_unit:<pt|px>``, and every span's box at its raw-text offsets with its page. Raises
+    UnreadableFile ``ocr_low_confidence`` naming the first page under the floor, ``empty`` if no text."""
     starts: list[int] = []
-    scores: list[float] = []
+    boxes: list[tuple[int, int, int, float, float, float, float]] = []
     offset = 0
-    for number, image in enumerate(images, start=1):
-        page = ocr_page(engine, image, settings)
-        if page.n_boxes and page.confidence < settings.min_page_confidence:
-            raise UnreadableFile("ocr_low_confidence", f"page {number}: OCR confidence {page.confidence:.2f} is under "
-                                                       f"{settings.min_page_confidence:.2f} ({page.n_boxes} text boxes)")
+    for number, page in enumerate(pages, start=1):
+        check_page(number, page, settings)
         starts.append(offset)
-        scores.append(page.confidence)
-        texts.append(page.text)
+        boxes.extend((offset + a, offset + b, number, x0, y0, x1, y1) for a, b, x0, y0, x1, y1 in page.spans)
         offset += len(page.text) + 2  # pages are joined by a blank line
-    text = "\n\n".join(texts)
+    text = "\n\n".join(p.text for p in pages)
     if not text.strip():
-        raise UnreadableFile("empty", f"OCR found no text on {len(texts)} page(s)")
+        raise UnreadableFile("empty", f"OCR found no text on {len(pages)} page(s)")
     check_is_text(text)
     flags = (f"ocr:{engine_version()}", "ocr_pages:" + ",".join(map(str, starts)),
-             "ocr_confidence:" + ",".join(f"{s:.3f}" for s in scores))
-    return DecodedFile(text, "ocr", fmt, flags)
+             "ocr_confidence:" + ",".join(f"{p.confidence:.3f}" for p in pages), f"ocr_box_unit:{unit}")
+    return DecodedFile(text, "ocr", fmt, flags, tuple(boxes))
+
+
+def box_scale(unit: str, settings: OcrSettings) -> float:
+    """Factor from page-image pixels to the published box unit: ``pt`` (PDF points, 72 per inch, of a
+    page rendered at ``render_dpi``) or ``px`` (pixels of a submitted image)."""
+    return 72 / settings.render_dpi if unit == "pt" else 1.0
+
+
+def ocr_pages(images: Iterator[Any], settings: OcrSettings, fmt: str, unit: str = "px") -> DecodedFile:
+    """OCR page images into one DecodedFile (``assemble_pages``); stops at the first page under the
+    confidence floor."""
+    engine = make_engine(settings)
+    pages: list[OcrPage] = []
+    for number, image in enumerate(images, start=1):
+        page = ocr_page(engine, image, settings, box_scale(unit, settings))
+        check_page(number, page, settings)
+        pages.append(page)
+    return assemble_pages(pages, settings, fmt, unit)
 
 
 def _ocr_pdf_unguarded(data: bytes, settings: OcrSettings) -> DecodedFile:
-    return ocr_pages(pdf_page_images(data, settings), settings, "pdf-ocr")
+    return ocr_pages(pdf_page_images(data, settings), settings, "pdf-ocr", "pt")
 
 
 def _ocr_image_unguarded(data: bytes, settings: OcrSettings) -> DecodedFile:
-    return ocr_pages(image_pages(data, settings), settings, "image-ocr")
+    return ocr_pages(image_pages(data, settings), settings, "image-ocr", "px")
 
 
 def read_scanned_pdf(data: bytes, settings: OcrSettings | None = None) -> DecodedFile:
@@ -267,19 +320,6 @@ def read_image(data: bytes, settings: OcrSettings | None = None) -> DecodedFile:
     result: DecodedFile = run_limited(lambda d: _ocr_image_unguarded(d, settings), data, settings.timeout_seconds,
                                       settings.memory_mib << 20)
     return result
-
-
-def planning_bytes(source_file: str, size: int | None, settings: OcrSettings | None = None) -> int | None:
-    """The bytes a submission counts for when the year is cut into batches: a PDF or an image, which
-    may need OCR (seconds per page instead of milliseconds), counts ``plan_byte_weight`` times its size,
-    so that a year with many scans spreads them over more mapped ingest tasks; other files their size."""
-    if size is None:
-        return None
-    ext = source_file.lower().rsplit(".", 1)[-1] if "." in source_file else ""
-    if f".{ext}" in (".pdf", *IMAGE_EXTENSIONS):
-        weight = (settings or load_ocr_settings()).plan_byte_weight
-        return int(size * weight)
-    return size
 
 
 def page_starts(flags: Sequence[str]) -> list[int] | None:
@@ -311,3 +351,68 @@ def evidence_pages(starts: Sequence[int], ends: Sequence[int], offsets: Any, fla
         final = page_of(int(offsets[min(max(end - 1, 0), last)]), flags)
         pages.append(str(first) if first == final else f"{first}-{final}")
     return pages
+
+
+Box = tuple[int, int, int, float, float, float, float]  # (raw start, raw end, page, x0, y0, x1, y1)
+
+
+def boxes_path(catalog: Any, doc: str) -> Any:
+    """Where ingest keeps the line boxes of an OCR'd document: ``raw/year=Y/text/<doc>.boxes.json``."""
+    return catalog.zone("raw") / "text" / f"{doc}.boxes.json"
+
+
+def write_boxes(target: Any, boxes: Sequence[Box], unit: str) -> None:
+    """Write a document's boxes (``boxes_to_json``, compact) to ``target``."""
+    import json
+
+    from pipeline import io
+
+    io.write_text(target, json.dumps(boxes_to_json(boxes, unit), separators=(",", ":")), durable=False)
+
+
+def read_boxes(target: Any) -> tuple[str, list[Box]]:
+    """(unit, boxes) of a document written by ``write_boxes``; ("", []) if there is no such file."""
+    import json
+
+    if not target.exists():
+        return "", []
+    return boxes_from_json(json.loads(target.read_bytes()))
+
+
+def boxes_to_json(boxes: Sequence[Box], unit: str) -> dict[str, Any]:
+    """The boxes of one document as JSON: ``{"unit": "pt", "boxes": [[start, end, page, x0, y0, x1, y1], ...]}``."""
+    return {"unit": unit, "boxes": [list(b) for b in boxes]}
+
+
+def boxes_from_json(obj: dict[str, Any]) -> tuple[str, list[Box]]:
+    """(unit, boxes) back from ``boxes_to_json``."""
+    return str(obj["unit"]), [(int(a), int(b), int(p), float(x0), float(y0), float(x1), float(y1))
+                              for a, b, p, x0, y0, x1, y1 in obj["boxes"]]
+
+
+def box_unit(flags: Sequence[str]) -> str | None:
+    """``pt`` or ``px`` from the ``ocr_box_unit:`` flag of an OCR'd document, else None."""
+    return next((f.split(":", 1)[1] for f in flags if f.startswith("ocr_box_unit:")), None)
+
+
+def evidence_boxes(starts: Sequence[int], ends: Sequence[int], offsets: Any, boxes: Sequence[Box]) -> list[str | None]:
+    """The box of each evidence span (clean-text ``start``/``end``, mapped to raw text by the normalise
+    offset map): the union of the recognised line boxes the span overlaps on its first page, as
+    ``"[x0, y0, x1, y1]"`` (top-left origin, y down); None when no box overlaps (or no boxes)."""
+    if not boxes:
+        return [None] * len(starts)
+    last = len(offsets) - 1
+    found: list[str | None] = []
+    for start, end in zip(starts, ends, strict=True):
+        raw_start = int(offsets[min(max(start, 0), last)])
+        raw_end = int(offsets[min(max(end - 1, 0), last)]) + 1
+        hits = [b for b in boxes if b[0] < raw_end and b[1] > raw_start]
+        if not hits:
+            found.append(None)
+            continue
+        page = min(b[2] for b in hits)
+        on_page = [b for b in hits if b[2] == page]
+        x0, y0 = min(b[3] for b in on_page), min(b[4] for b in on_page)
+        x1, y1 = max(b[5] for b in on_page), max(b[6] for b in on_page)
+        found.append(f"[{x0:g}, {y0:g}, {x1:g}, {y1:g}]")
+    return found

@@ -31,13 +31,15 @@ LENIENT_ENCODINGS = ("utf-8", "gb18030", "big5")
 
 @dataclass(frozen=True)
 class DecodedFile:
-    """Text read from a file, with the encoding (or container format) it was read as, and flags about the
-    reading (``decode_errors:N``: N undecodable bytes were replaced by U+FFFD)."""
+    """Text read from a file, with the encoding (or container format) it was read as, flags about the
+    reading (``decode_errors:N``: N undecodable bytes were replaced by U+FFFD) and, for OCR'd files, the
+    line box of each recognised piece: raw-text span, 1-based page, corners (unit in ``ocr_box_unit:``)."""
 
     text: str
     encoding: str
     fmt: str
     flags: tuple[str, ...] = ()
+    boxes: tuple[tuple[int, int, int, float, float, float, float], ...] = ()  # OCR: (start, end, page, x0, y0, x1, y1)
 
 
 def decode_leniently(data: bytes, encodings: tuple[str, ...] = LENIENT_ENCODINGS) -> tuple[str, str, int]:

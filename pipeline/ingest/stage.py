@@ -72,13 +72,15 @@ class DocumentRecord:
     n_chars_raw: int | None = None
     n_chars_text: int | None = None
     text_sha256: str | None = None  # of the clean text file, checked by the extract stage
+    ocr_boxes: tuple[Any, ...] = field(default=(), repr=False)  # OCR line boxes (not a column): ingest writes them
 
     def quarantine(self, reason: str) -> None:
         self.status, self.disposition, self.reason = "quarantined", "quarantined", reason
 
 
-def _read_submission(sub: Submission, max_bytes: int) -> tuple[DocumentRecord, str | None]:
-    """Read one submission's bytes; returns its record and decoded text (None when quarantined)."""
+def _read_submission(sub: Submission, max_bytes: int, ocr_cache: Any = None) -> tuple[DocumentRecord, str | None]:
+    """Read one submission's bytes; returns its record and decoded text (None when quarantined). With
+    ``ocr_cache`` (the year's OCR cache folder) scans are read from the pages the ``ocr`` tasks wrote."""
     rec = DocumentRecord(doc=sub.doc, source_file=sub.source_file, extension=Path(sub.source_file).suffix.lower())
     if sub.refused or sub.location is None:
         rec.quarantine(f"{sub.refused}: {sub.refused_message}")
@@ -94,13 +96,19 @@ def _read_submission(sub: Submission, max_bytes: int) -> tuple[DocumentRecord, s
         rec.quarantine("empty: the file has 0 bytes")
         return rec, None
     try:
-        decoded = read_document(data, rec.extension or "")
+        if ocr_cache is None:
+            decoded = read_document(data, rec.extension or "")
+        else:
+            from pipeline.ingest.ocr_tasks import read_with_ocr_cache
+
+            decoded = read_with_ocr_cache(data, rec.extension or "", ocr_cache)
     except UnreadableFile as exc:
         rec.quarantine(f"{exc.reason}: {exc}")
         return rec, None
     rec.encoding = decoded.encoding
     rec.flags.extend(decoded.flags)  # decode_errors:N when a few undecodable bytes were replaced
     rec.n_chars_raw = len(decoded.text)
+    rec.ocr_boxes = decoded.boxes
     return rec, decoded.text
 
 
@@ -191,10 +199,15 @@ def plan_ingest(settings: RunSettings) -> list[int]:
 
     catalog = Catalog(settings.out, settings.year)
     submissions = list_submissions(settings.inbox)
-    from pipeline.ingest.ocr import load_ocr_settings, planning_bytes
+    from pipeline.ingest.ocr_tasks import PLAN_COLUMNS, ocr_plan_path, plan_scans
 
-    ocr = load_ocr_settings()  # PDFs and images weigh more: OCR'd scans spread over more mapped tasks
-    batches = assign_batches([planning_bytes(s.source_file, s.size, ocr) for s in submissions], batch_bytes())
+    # scans get batches of their own, after the text files' (read while the ``ocr`` tasks run)
+    is_scan, ocr_plan = plan_scans(submissions)
+    texts = assign_batches([s.size for s, scan in zip(submissions, is_scan, strict=True) if not scan], batch_bytes())
+    scans = iter(assign_batches([s.size for s, scan in zip(submissions, is_scan, strict=True) if scan], batch_bytes()))
+    first_scan_batch = (max(texts) + 1) if texts else 0
+    text_batches = iter(texts)
+    batches = [first_scan_batch + next(scans) if scan else next(text_batches) for scan in is_scan]
     frame = pd.DataFrame([{
         "doc": s.doc, "source_file": s.source_file, "location": None if s.location is None else str(s.location),
         "size": s.size, "manifest": json.dumps(s.manifest, ensure_ascii=False, sort_keys=True),
@@ -203,6 +216,8 @@ def plan_ingest(settings: RunSettings) -> list[int]:
     frame = frame.astype({"size": "Int64", "batch": "int64"})
     for zone in ("raw", "text", "extracted"):
         storage.remove_tree(catalog.zone(zone) / "parts")
+    io.write_parquet(ocr_plan_path(catalog), pd.DataFrame(ocr_plan, columns=PLAN_COLUMNS).astype(
+        {"item": "int64", "first_page": "int64", "last_page": "int64", "n_pages": "int64"}))
     io.write_parquet(catalog.submissions, frame)
     n_batches = (max(batches) + 1) if batches else 0
     log.info("ingest: %d files submitted, %d batches of about %d MB", len(frame), n_batches, batch_bytes() >> 20)
@@ -223,13 +238,18 @@ def _batch_submissions(catalog: Catalog, batch: int) -> list[Submission]:
 
 def ingest_batch(settings: RunSettings, batch: int) -> int:
     """Read one batch's files: decoded text to ``raw/year=Y/text/``, provenance rows to its part."""
+    from pipeline.ingest.ocr import box_unit, boxes_path, write_boxes
+    from pipeline.ingest.ocr_tasks import ocr_cache_dir
+
     catalog = Catalog(settings.out, settings.year)
     records = []
     submissions = _batch_submissions(catalog, batch)
     for i, sub in enumerate(submissions, start=1):
-        rec, text = _read_submission(sub, settings.max_file_bytes)
+        rec, text = _read_submission(sub, settings.max_file_bytes, ocr_cache_dir(catalog))
         if text is not None:
             io.write_text(catalog.raw_text(rec.doc), text, durable=False)
+        if rec.ocr_boxes:  # where each OCR'd line is on its page, for the published evidence
+            write_boxes(boxes_path(catalog, rec.doc), rec.ocr_boxes, box_unit(rec.flags) or "px")
         rec.flags.extend(f"manifest:{k}" for k in sorted(sub.manifest))
         records.append(rec)
         if i % 1000 == 0:

@@ -54,26 +54,32 @@ def _chart(fig: Any, generated: bool) -> Any:
 
 
 def with_evidence_pages(indicators: Any, documents: Any, catalog: Catalog) -> Any:
-    """``indicators`` with a ``page`` column: the page(s) of each value's evidence in a scanned or OFD
-    report (from its page-start flag and offset map), None for text reports."""
+    """``indicators`` with ``page``, ``box`` and ``box_unit`` columns: the page(s) of each value's evidence
+    in a scanned or OFD report (from its page-start flag and offset map), and for a scan the recognised
+    line box(es) of the evidence on its page (``ocr.evidence_boxes``: ``[x0, y0, x1, y1]`` in PDF points
+    or image pixels from the top-left corner); None for text reports."""
     import io as std_io
 
     import numpy as np
 
-    from pipeline.ingest.ocr import evidence_pages, page_starts
+    from pipeline.ingest.ocr import boxes_path, evidence_boxes, evidence_pages, page_starts, read_boxes
 
     flags_of = {d: list(f) if f is not None else [] for d, f in zip(documents["doc"], documents["flags"], strict=True)}
     pages: list[str | None] = [None] * len(indicators)
+    boxes: list[str | None] = [None] * len(indicators)
+    units: list[str | None] = [None] * len(indicators)
     frame = indicators.reset_index(drop=True)
     for doc, rows in frame.groupby("doc", sort=True):
         flags = flags_of.get(doc, [])
         if page_starts(flags) is None:
             continue
         offsets = np.load(std_io.BytesIO(catalog.offsets(doc).read_bytes()))
-        for i, page in zip(rows.index, evidence_pages(rows["start"].astype(int).tolist(),
-                                                     rows["end"].astype(int).tolist(), offsets, flags), strict=True):
-            pages[i] = page
-    return frame.assign(page=pages)
+        starts, ends = rows["start"].astype(int).tolist(), rows["end"].astype(int).tolist()
+        unit, doc_boxes = read_boxes(boxes_path(catalog, doc))
+        for i, page, box in zip(rows.index, evidence_pages(starts, ends, offsets, flags),
+                                evidence_boxes(starts, ends, offsets, doc_boxes), strict=True):
+            pages[i], boxes[i], units[i] = page, box, (unit if box else None)
+    return frame.assign(page=pages, box=boxes, box_unit=units)
 
 
 def _write_unit_pages(out: Path, settings: RunSettings, catalog: Catalog, scores: Any, indicators: Any,

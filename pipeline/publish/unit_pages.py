@@ -112,6 +112,7 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
         evidence_blocks.append(f"<div class='ev' id='{anchor}'><b>{escape(indicator_names.get(r['indicator'], r['indicator']))}"
                                f"</b> · {escape(str(r.get('doc') or ''))} [{r.get('start')}:{r.get('end')}]"
                                + ("" if is_missing(r.get("page")) else f" · 第{escape(str(r['page']))}页 page {escape(str(r['page']))}")
+                               + ("" if is_missing(r.get("box")) else f" · box {escape(str(r['box']))} {escape(str(r.get('box_unit') or ''))}")
                                + "<br>"
                                f"{_evidence(text_of(str(r.get('doc'))), r.get('start'), r.get('end'))}</div>")
     parts.append("</table>")

@@ -1,9 +1,10 @@
 """The review queue's top N for a published year, and the share of score / rank movement they explain.
 
-    uv run python evaluation/review_queue_impact.py [--year 2017] [--out DIR] [--top 20]
+    uv run python evaluation/review_queue_impact.py [--year 2017] [--out DIR] [--top 20] [--generated N]
 
 Without ``--out`` the sample year is run in-process (ingest ... publish, no corrections) into a temporary
-folder. For every value in the queue the index is rebuilt without it (same method spec, framework and seed:
+folder; with ``--generated N`` a generated year of N reports (``rolindex demo``'s generator: real divisions,
+invented figures) is run instead. For every value in the queue the index is rebuilt without it (same method spec, framework and seed:
 ``build_index`` on the validated panel minus that value), and the actual movement is measured: the unit's
 composite (sum of effective weight x normalised value over its indicators; the published score when it is
 ranked) and, for ranked units, its rank. The script prints, as Markdown, the top N with predicted impact and
@@ -25,7 +26,7 @@ def _composite(indicators: Any, unit: str) -> float:
     return float((rows["weight"].fillna(0.0) * rows["normalised"].fillna(0.0)).sum())
 
 
-def _run_sample(year: int, out: Path) -> None:
+def _run_sample(year: int, out: Path, generated: int = 0) -> None:
     from pipeline.extract.stage import run_extract
     from pipeline.index.stage import run_index
     from pipeline.ingest.stage import run_ingest, run_normalise
@@ -33,7 +34,12 @@ def _run_sample(year: int, out: Path) -> None:
     from pipeline.settings import RunSettings
     from pipeline.validate.stage import run_validate
 
-    settings = RunSettings.resolve(year, None, out)
+    inbox = None
+    if generated:
+        from pipeline.demo import generate_inbox
+
+        inbox = generate_inbox(year, generated, out)
+    settings = RunSettings.resolve(year, inbox, out)
     for stage in (run_ingest, run_normalise, run_extract, run_validate, run_index, run_publish):
         stage(settings)
 
@@ -41,6 +47,8 @@ def _run_sample(year: int, out: Path) -> None:
 def measure(out: Path, year: int) -> Any:
     """The published queue of ``year`` under ``out`` with the measured movement of removing each value."""
     import logging
+
+    import pandas as pd
 
     from pipeline import io
     from pipeline.catalog import Catalog
@@ -61,7 +69,7 @@ def measure(out: Path, year: int) -> Any:
         s2, i2 = build_index(panel[keep].reset_index(drop=True), units, cfg, year, framework)
         moved_score.append(_composite(indicators, row.unit_key) - _composite(i2, row.unit_key))
         before, after = rank_of.get(row.unit_key), dict(zip(s2["unit_key"], s2["rank"], strict=True)).get(row.unit_key)
-        moved_rank.append(None if before is None or after is None or before != before or after != after
+        moved_rank.append(None if before is None or after is None or pd.isna(before) or pd.isna(after)
                           else float(after) - float(before))
     return queue.assign(measured_score_change=moved_score, measured_rank_change=moved_rank)
 
@@ -98,12 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", type=int, default=2017)
     parser.add_argument("--out", help="data root with the published year (default: run the sample year)")
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--generated", type=int, default=0, help="run a generated year of N reports instead")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out) if args.out else Path(tmp)
         if not args.out:
-            print(f"running the sample year {args.year} into {out} ...", file=sys.stderr)
-            _run_sample(args.year, out)
+            print(f"running the {'generated' if args.generated else 'sample'} year {args.year} into {out} ...",
+                  file=sys.stderr)
+            _run_sample(args.year, out, args.generated)
         print(report(measure(out, args.year), args.year, args.top))
     return 0
 

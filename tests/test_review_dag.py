@@ -88,6 +88,12 @@ def test_documents_accepted_and_rejected_by_a_reviewer(corrected_year):
     nmg = docs.filter(like="neimenggu", axis=0).iloc[0]
     assert plan["disposition"] == "accepted" and "corrected:status" in list(plan["flags"])
     assert nmg["disposition"] == "quarantined" and nmg["reason"].startswith("rejected_by_reviewer: acceptance test")
+    from pipeline import io
+
+    results = io.read_json(corrected_year[0] / "publish" / "year=2017" / "validation_results.json")
+    accounting = results["accounting"]  # the rejected report was extracted for the uncorrected build only
+    assert accounting["balanced"] and accounting["accepted"] == 2
+    assert sum(accounting["extraction_outcomes"].values()) == 2
 
 
 def test_published_values_carry_their_lineage(corrected_year):

@@ -90,11 +90,13 @@ def assemble_records(settings: RunSettings, batches: list[int]) -> dict[str, Any
             panel_inputs.append(part[part["indicator"].notna()])
     outcomes = pd.concat([io.read_parquet(catalog.batch_outcomes(b)) for b in batches], ignore_index=True) \
         if batches else pd.DataFrame(columns=OUTCOME_COLUMNS)
+    outcomes = corrections.accepted_outcomes(outcomes)  # not those of reports a correction set aside
     io.write_parquet(catalog.extraction_outcomes, outcomes.astype({"n_records": "int64", "n_mapped": "int64"}))
     mapped_records = pd.concat(panel_inputs, ignore_index=True) if panel_inputs else \
         pd.DataFrame(columns=list(RECORD_FIELDS))
     panel = build_panel(mapped_records, io.read_parquet(catalog.documents), settings.year)
     io.write_parquet(catalog.panel, panel)
+    corrections.finish(settings.year, build_panel)  # lineage, report, the panel without corrections
     corrections.finish(settings.year, build_panel)  # lineage, report, the panel without corrections
     log.info("extract: %d records (%d mapped), panel %d values", n_records, n_mapped, len(panel))
     return {"records": str(catalog.records), "panel": str(catalog.panel), "n_records": n_records,

@@ -496,6 +496,14 @@ class RecordCorrections:
                              "correction_id": row["id"], "reviewer": row["reviewer"], "reason": row["reason"],
                              "date": row["date"]})
 
+    def accepted_outcomes(self, outcomes: Any) -> Any:
+        """The extraction outcomes of accepted reports only (a report a correction set aside was extracted
+        for the uncorrected build alone); unchanged without corrections."""
+        if self.rows is None:
+            return outcomes
+        accepted = set(self.documents.loc[self.documents["disposition"] == "accepted", "doc"])
+        return outcomes[outcomes["doc"].isin(accepted)].reset_index(drop=True)
+
     def close_report(self, year: int) -> list[dict[str, Any]]:
         """The report of the record rows, after every batch: rows no batch could place are reported too."""
         for row in self.rows or []:

@@ -298,19 +298,64 @@ def test_sobol_indices_name_the_inputs_that_move_the_ranks():
     cfg = _cfg(20)
     cfg["uncertainty"] = {**cfg["uncertainty"], "weight_noise": 0.0, "outlier_treatments": ["winsorise"],
                           "normalisations": ["goalposts"], "aggregations": ["arithmetic", "geometric"],
-                          "sobol_base_samples": 64}
+                          "sobol_base_samples": 64, "screens": [], "extraction": {
+                              **cfg["uncertainty"]["extraction"], "options": ["as_extracted"]}}
     scores, _ = build_index(panel, units, cfg, 2022)
     assert scores["rank"].notna().sum() >= 10
-    sobol = rank_sensitivity(panel, scores, cfg, 2022).set_index("input")
+    table = rank_sensitivity(panel, scores, cfg, 2022)
+    assert set(table["peer_group"]) == {"county", "all"}  # one peer group here, and all ranked units
+    sobol = table[table["peer_group"] == "county"].set_index("input")
     assert list(sobol.index) == ["aggregation", "weights"]
     assert sobol.loc["aggregation", "ST"] > 0.9 and sobol.loc["aggregation", "S1"] > 0.8
     assert abs(sobol.loc["weights", "ST"]) < 0.05
-    assert (sobol["runs"] == 64 * (2 + 2)).all()
+    assert (sobol["runs"] == 64 * (2 + 2)).all() and (sobol["n_units"] == scores["rank"].notna().sum()).all()
     # with the configured inputs every varied one gets a row, indices within [0, 1] up to their error
     full = rank_sensitivity(panel, scores, {**_cfg(20), "uncertainty": {**_cfg(20)["uncertainty"],
                                                                          "sobol_base_samples": 32}}, 2022)
-    assert set(full["input"]) == {"outlier_treatment", "normalisation", "aggregation", "weights"}
+    assert set(full["input"]) == {"outlier_treatment", "normalisation", "aggregation", "screen", "extraction",
+                                  "weights"}
     assert ((full["ST"] > -0.2) & (full["ST"] < 1.3)).all()
+
+
+def test_screen_level_and_extraction_confidence_are_uncertain_inputs():
+    """Only the screen varies: the rank shift comes from units below the nominal screen that a lower level
+    lets in (they push nominal units down). Only extraction varies: dropping values by their confidence
+    moves ranks, and widens the published intervals."""
+    from pipeline.index.build import extraction_confidence
+    from pipeline.index.stage import build_index, rank_sensitivity
+
+    panel, units = generated_year(40, seed=12, report_share=0.8)
+    cfg = _cfg(30)
+    fixed = {**cfg["uncertainty"], "weight_noise": 0.0, "outlier_treatments": ["winsorise"],
+             "normalisations": ["goalposts"], "aggregations": ["arithmetic"], "sobol_base_samples": 32}
+    only_screen = {**cfg, "uncertainty": {**fixed, "extraction": {**fixed["extraction"], "options": ["as_extracted"]},
+                                          "screens": [{"dimension_share": 0.3, "min_dimensions_share": 0.5}]}}
+    scores, _ = build_index(panel, units, only_screen, 2022)
+    assert 2 <= scores["rank"].notna().sum() < len(scores)
+    sobol = rank_sensitivity(panel, scores, only_screen, 2022)
+    row = sobol[(sobol["peer_group"] == "all")].set_index("input")
+    assert list(row.index) == ["screen", "weights"] and row.loc["screen", "ST"] > 0.9
+    # extraction confidence: clean values get the measured confidence, doubtful ones the lower one
+    flagged = panel.assign(n_candidates=1, validation_flags=[[] for _ in range(len(panel))])
+    flagged.loc[flagged.index[:5], "n_candidates"] = 3
+    flagged.loc[flagged.index[5:8], "validation_flags"] = pd.Series([["panel.plausible_range.x"]] * 3,
+                                                                    index=flagged.index[5:8])
+    conf = extraction_confidence(flagged, cfg["uncertainty"]["extraction"])
+    assert (conf[:8] == 0.5).all() and (conf[8:] == 0.733).all()
+    only_extraction = {**cfg, "uncertainty": {**fixed, "screens": []}}
+    scores, _ = build_index(flagged, units, only_extraction, 2022)
+    sobol = rank_sensitivity(flagged, scores, only_extraction, 2022)
+    row = sobol[(sobol["peer_group"] == "all")].set_index("input")
+    assert list(row.index) == ["extraction", "weights"] and row.loc["extraction", "ST"] > 0.6  # N = 32: +- 0.2
+    assert abs(row.loc["weights", "ST"]) < 0.1
+    # the Monte Carlo intervals widen when values are doubted; the published rank stays inside them
+    certain = {**cfg, "uncertainty": {**fixed, "extraction": {**fixed["extraction"], "options": ["as_extracted"]}}}
+    narrow, _ = build_index(flagged, units, certain, 2022)
+    wide, _ = build_index(flagged, units, only_extraction, 2022)
+    width = lambda s: (s["rank_q95"] - s["rank_q05"]).mean()  # noqa: E731
+    assert width(wide) > width(narrow)
+    ranked = wide[wide["rank"].notna()]
+    assert ((ranked["rank_q05"] <= ranked["rank"].astype(float)) & (ranked["rank"].astype(float) <= ranked["rank_q95"])).all()
 
 
 def test_population_table_from_the_census_panel():

@@ -246,22 +246,29 @@ def _to_matrix(normalised: Any, units: Any, dimensions: tuple[str, ...]) -> _Mat
                    present, np.array([dimensions.index(dim_of[c]) for c in codes], dtype=int), codes, len(dimensions))
 
 
+def dimension_sums(a: Any, dimension_of: Any, n_dims: int) -> Any:
+    """Units x dimensions: the columns of ``a`` (units x indicators) summed per dimension. Column slices, not
+    a matrix product: BLAS threads on a small product stall on a shared machine (3-4x slower)."""
+    out = np.zeros((a.shape[0], n_dims))
+    for k in np.unique(dimension_of):
+        out[:, k] = a[:, dimension_of == k].sum(axis=1)
+    return out
+
+
 def _matrix_scores(m: _Matrix, weights: Any, dim_weights: Any, method: str, min_share: float,
                    dim_size: Any) -> Any:
     """Composite scores for all units at once; the same arithmetic as ``aggregate`` (NaN: not scored).
 
     weights: per indicator column; dim_weights: per dimension; dim_size: units x dimensions applicable counts.
     """
-    onehot = np.zeros((len(m.codes), m.n_dims))
-    onehot[np.arange(len(m.codes)), m.dimension_of] = 1.0
     w = m.present * weights  # units x indicators
     x = m.values if method == "arithmetic" else np.log(1 + 0.99 * m.values)
-    den = w @ onehot
+    den = dimension_sums(w, m.dimension_of, m.n_dims)
     with np.errstate(invalid="ignore", divide="ignore"):
-        dims = (x * w) @ onehot / den
-        counts = m.present.astype(float) @ onehot
+        dims = dimension_sums(x * w, m.dimension_of, m.n_dims) / den
         ok = den > 0
         if min_share > 0:
+            counts = dimension_sums(m.present.astype(float), m.dimension_of, m.n_dims)
             ok &= (dim_size > 0) & (counts / np.where(dim_size > 0, dim_size, 1) >= min_share)
         dw = ok * dim_weights
         total = np.where(ok, dims, 0.0) * dw
@@ -385,15 +392,150 @@ def screen_units(normalised: Any, units: Any, framework: Framework, cfg: dict[st
                                        "not_ranked"])
 
 
+EXTRACTION_OPTIONS = ("as_extracted", "drop_by_confidence")
+LOW_CONFIDENCE_QUALIFIERS = ("approx", "at_least", "at_most")
+
+
+def extraction_confidence(panel: Any, cfg: dict[str, Any] | None) -> Any:
+    """Per panel row, the probability that the extracted value is right (``uncertainty.extraction``):
+    ``confidence`` for a clean value, ``low_confidence`` for a value whose report offered several candidates
+    (``n_candidates`` > 1), that carries a validation warning, or whose qualifier is approximate. In: the
+    panel; out: a float array aligned with its rows (1.0 everywhere without the setting)."""
+    if not cfg or panel.empty:
+        return np.ones(len(panel))
+    low = np.zeros(len(panel), dtype=bool)
+    if "n_candidates" in panel:
+        low |= panel["n_candidates"].fillna(1).astype(float).to_numpy() > 1
+    if "validation_flags" in panel:
+        low |= np.array([f is not None and not isinstance(f, float) and len(f) > 0 for f in panel["validation_flags"]],
+                        dtype=bool)
+    if "qualifier" in panel:
+        low |= panel["qualifier"].isin(LOW_CONFIDENCE_QUALIFIERS).to_numpy()
+    return np.where(low, float(cfg["low_confidence"]), float(cfg["confidence"]))
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """What the Monte Carlo and the Sobol runs share: the prepared matrices per (treatment, normalisation,
+    imputation), the reported mask and confidence per unit x indicator, the dimension one-hot, each unit's
+    applicable indicators per dimension, and the screen levels."""
+
+    prepared: dict[tuple[str, str, str], _Matrix]
+    reported: Any  # units x indicators (columns as every prepared matrix's codes)
+    confidence: Any  # units x indicators, 1.0 where nothing was reported
+    onehot: Any  # indicators x dimensions
+    dim_size: Any  # units x dimensions
+    screens: list[dict[str, float]]
+
+
+def prepare_draws(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any], outliers: dict[str, Any],
+                  options: dict[str, list[str]], screen: dict[str, Any] | None) -> _Draws | None:
+    """Precompute every matrix the uncertainty runs choose from (see ``_Draws``); None when nothing is scored.
+    ``options``: the outlier treatments, normalisations and imputations to prepare; ``screen``: the nominal
+    screen, always the first of the screen levels (then ``uncertainty.screens``)."""
+    treated = {t: treat_outliers(panel, {**outliers, "treatment": t})[0] for t in options["outlier_treatment"]}
+    prepared: dict[tuple[str, str, str], _Matrix] = {}
+    reported_frame = None
+    for t in options["outlier_treatment"]:
+        for method in options["normalisation"]:
+            base = normalise(treated[t], framework, method)
+            reported_frame = base if reported_frame is None else reported_frame
+            for imp in options["imputation"]:
+                frame = fill_unreported(base, units, framework, imp)
+                if len(frame):
+                    prepared[(t, method, imp)] = _to_matrix(frame, units, framework.dimensions)
+    if not prepared or reported_frame is None:
+        return None
+    codes = next(iter(prepared.values())).codes
+    if any(m.codes != codes for m in prepared.values()):  # imputation "none" may lack columns: align on all
+        codes = sorted({c for m in prepared.values() for c in m.codes})
+        prepared = {k: _align(m, codes, framework.dimensions, reported_frame) for k, m in prepared.items()}
+    index = {u: i for i, u in enumerate(units["unit_key"])}
+    col = {c: j for j, c in enumerate(codes)}
+    reported = np.zeros((len(units), len(codes)), dtype=bool)
+    confidence = np.ones((len(units), len(codes)))
+    conf = extraction_confidence(panel, cfg.get("extraction"))
+    for (u, c), p in zip(zip(panel["unit_key"], panel["indicator"], strict=True), conf, strict=True):
+        if u in index and c in col:
+            reported[index[u], col[c]] = True
+            confidence[index[u], col[c]] = min(confidence[index[u], col[c]], p)
+    dims = next(iter(prepared.values())).dimension_of
+    onehot = np.zeros((len(codes), len(framework.dimensions)))
+    onehot[np.arange(len(codes)), dims] = 1.0
+    screens = ([{k: float(screen[k]) for k in ("dimension_share", "min_dimensions_share")}] if screen else [])
+    for level in cfg.get("screens") or []:
+        level = {k: float(level[k]) for k in ("dimension_share", "min_dimensions_share")}
+        if level not in screens:
+            screens.append(level)
+    return _Draws(prepared, reported, confidence, onehot, unit_dimension_sizes(units, framework), screens)
+
+
+def _align(m: _Matrix, codes: list[str], dimensions: tuple[str, ...], reference: Any) -> _Matrix:
+    """A matrix widened to ``codes`` (absent columns: not present)."""
+    dim_of = reference.drop_duplicates("indicator").set_index("indicator")["dimension"]
+    values = np.zeros((len(m.unit_keys), len(codes)))
+    present = np.zeros((len(m.unit_keys), len(codes)), dtype=bool)
+    for j, c in enumerate(m.codes):
+        values[:, codes.index(c)] = m.values[:, j]
+        present[:, codes.index(c)] = m.present[:, j]
+    return _Matrix(m.unit_keys, m.levels, values, present, np.array([dimensions.index(dim_of[c]) for c in codes]),
+                   codes, m.n_dims)
+
+
+def passes_screen(reported: Any, onehot: Any, dim_size: Any, level: dict[str, float]) -> Any:
+    """Bool per unit: the screen of ``screen_units`` on a reported mask (units x indicators): in at least
+    ``min_dimensions_share`` of the dimensions that apply to it, the unit reports ``dimension_share`` of them."""
+    counts = dimension_sums(reported.astype(float), onehot.argmax(axis=1), onehot.shape[1])
+    applies = dim_size > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        covered = applies & (counts / np.where(applies, dim_size, 1) >= level["dimension_share"] - 1e-12)
+        share = covered.sum(axis=1) / applies.sum(axis=1)
+    return (counts.sum(axis=1) > 0) & (np.nan_to_num(share) >= level["min_dimensions_share"] - 1e-12)
+
+
+def perturbed(m: _Matrix, dropped: Any, imputation: str) -> _Matrix:
+    """The matrix with the ``dropped`` reported values taken out: scored at the lower goalpost (normalised 0)
+    like any unreported value, or left out with available-case means (imputation ``none``)."""
+    if imputation == "none":
+        return _Matrix(m.unit_keys, m.levels, m.values, m.present & ~dropped, m.dimension_of, m.codes, m.n_dims)
+    return _Matrix(m.unit_keys, m.levels, np.where(dropped, 0.0, m.values), m.present, m.dimension_of, m.codes,
+                   m.n_dims)
+
+
+def rank_in_groups(score: Any, group_codes: Any) -> Any:
+    """Rank 1 = best score within each group (ties share the best rank, as ``rank_within_level``), NaN for a
+    NaN score; numpy only (``group_codes``: an int code per unit). Used once per Monte Carlo draw or Sobol run."""
+    ranks = np.full(len(score), np.nan)
+    valid = np.flatnonzero(~np.isnan(score))
+    if not len(valid):
+        return ranks
+    g, s = group_codes[valid], score[valid]
+    order = np.lexsort((-s, g))
+    gs, ss = g[order], s[order]
+    pos = np.arange(len(order))
+    new_group = np.r_[True, gs[1:] != gs[:-1]]
+    new_value = new_group | np.r_[True, ss[1:] != ss[:-1]]
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    first_of_tie = np.maximum.accumulate(np.where(new_value, pos, 0))
+    ranks[valid[order]] = first_of_tie - group_start + 1
+    return ranks
+
+
 def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any],
                 outliers: dict[str, Any] | None = None, ranked: Any = None) -> Any:
     """Monte Carlo rank intervals: rank_q05, rank_median, rank_q95 and top_decile_probability per unit
     (seeded, reproducible).
 
-    Each draw picks an outlier treatment, a normalisation, an imputation of unreported indicators and an
-    aggregation, and multiplies every indicator and dimension weight by U(1 - noise, 1 + noise); the
-    scores of all units are computed at once on dense arrays, then ranked within peer group (admin level
-    without one) among the units in ``ranked`` (those that pass the screen; all units when None).
+    Each draw picks an outlier treatment, a normalisation, an imputation of unreported indicators, an
+    aggregation and an extraction option (``as_extracted``, or ``drop_by_confidence``: each reported value
+    is dropped, i.e. scored at the lower goalpost, with probability 1 - its extraction confidence,
+    ``extraction_confidence``), and multiplies every indicator and dimension weight by U(1 - noise,
+    1 + noise); the scores of all units are computed at once on dense arrays, then ranked within peer group
+    (admin level without one) among the units in ``ranked`` (those that pass the screen; all when None), so
+    that every simulated rank lies within the published ranking. The screen level is an input of the Sobol
+    analysis (``pipeline.index.sensitivity``), not of these intervals: a lower screen would rank units the
+    publication does not rank. A dropped value still counts as reported for the screen (the report
+    disclosed the item; only its number is doubted).
     """
     import pandas as pd
 
@@ -404,21 +546,16 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
     codes = sorted(framework.indicators["indicator"].unique())
     treatments = cfg.get("outlier_treatments", ["none"])
     imputations = cfg.get("imputations", ["lower_goalpost"])
-    treated = {t: treat_outliers(panel, {**outliers, "treatment": t})[0] for t in treatments}
-    prepared: dict[tuple[str, str, str], _Matrix] = {}
-    for t in treatments:
-        for method in cfg["normalisations"]:
-            base = normalise(treated[t], framework, method)
-            for imp in imputations:
-                frame = fill_unreported(base, units, framework, imp)
-                if len(frame):
-                    prepared[(t, method, imp)] = _to_matrix(frame, units, framework.dimensions)
-    if not prepared:
+    extraction = list((cfg.get("extraction") or {}).get("options", ["as_extracted"]))
+    prep = prepare_draws(panel, units, framework, cfg, outliers, {"outlier_treatment": treatments,
+                         "normalisation": list(cfg["normalisations"]), "imputation": imputations}, None)
+    if prep is None:
         return pd.DataFrame(columns=INTERVAL_COLUMNS)
-    dim_size = unit_dimension_sizes(units, framework)
     levels = units[_group_col(units)].to_numpy(dtype=str)  # ranks within peer group
-    keep = np.ones(len(units), dtype=bool) if ranked is None else units["unit_key"].isin(set(ranked)).to_numpy()
-    ranks = []
+    group_codes = np.unique(levels, return_inverse=True)[1]
+    published = (np.ones(len(units), dtype=bool) if ranked is None
+                 else units["unit_key"].isin(set(ranked)).to_numpy())
+    draws = []
     for _ in range(int(cfg["draws"])):
         treatment = treatments[rng.integers(len(treatments))]
         imputation = imputations[rng.integers(len(imputations))]
@@ -427,29 +564,38 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
         # the framework's weights, each multiplied by U(1 - noise, 1 + noise)
         factors = dict(zip(codes, rng.uniform(1 - noise, 1 + noise, len(codes)), strict=True))
         dim_factors = rng.uniform(1 - noise, 1 + noise, len(framework.dimensions))
-        m = prepared.get((treatment, norm_method, imputation))
+        how = extraction[rng.integers(len(extraction))]
+        m = prep.prepared.get((treatment, norm_method, imputation))
         if m is None:
             continue
+        if how == "drop_by_confidence":
+            m = perturbed(m, prep.reported & (rng.random(prep.reported.shape) >= prep.confidence), imputation)
         weights = np.array([framework.weights.get(c, 1.0) * factors.get(c, 1.0) for c in m.codes])
         dim_weights = np.array([framework.dimension_weights.get(d, 1.0) for d in framework.dimensions]) * dim_factors
-        score = np.where(keep, _matrix_scores(m, weights, dim_weights, agg_method, min_share, dim_size), np.nan)
-        draw = pd.DataFrame({"unit_key": m.unit_keys, "peer_group": levels, "score": score}).dropna(subset=["score"])
-        ranks.append(draw.assign(rank=rank_within_level(draw))[["unit_key", "rank"]])
-    if not ranks:
+        score = np.where(published, _matrix_scores(m, weights, dim_weights, agg_method, min_share, prep.dim_size),
+                         np.nan)
+        draws.append(rank_in_groups(score, group_codes))
+    if not draws:
         return pd.DataFrame(columns=INTERVAL_COLUMNS)
-    allranks = pd.concat(ranks)
-    if allranks.empty:
+    all_ranks = np.vstack(draws)  # draws x units, NaN where not ranked
+    ranks = all_ranks
+    ranked_ever = ~np.isnan(ranks).all(axis=0)
+    if not ranked_ever.any():
         return pd.DataFrame(columns=INTERVAL_COLUMNS)
+    ranks = ranks[:, ranked_ever]
     # simulated ranks themselves (no interpolation between draws): q05 rounded towards the better rank, q95
     # towards the worse one, so that q05 <= median <= q95 always holds and the median is a whole rank
-    grouped = allranks.groupby("unit_key")["rank"]
-    q = pd.DataFrame({"rank_q05": grouped.quantile(0.05, interpolation="lower"),
-                      "rank_median": grouped.quantile(0.5, interpolation="nearest"),
-                      "rank_q95": grouped.quantile(0.95, interpolation="higher")})
-    # probability of being in the top decile of its peer group: share of draws with rank <= ceil(n / 10)
-    group_size = pd.Series(levels[keep]).value_counts()
-    cutoff = {g: max(1, int(np.ceil(n / 10))) for g, n in group_size.items()}
-    group_of = dict(zip(units["unit_key"], levels, strict=True))
-    allranks["top"] = allranks["rank"] <= allranks["unit_key"].map(group_of).map(cutoff)
-    q["top_decile_probability"] = allranks.groupby("unit_key")["top"].mean().astype(float)
-    return q.reset_index()
+    # (numpy's lower / nearest / higher order statistics, as pandas' quantile interpolation of the same names)
+    with np.errstate(invalid="ignore"):
+        q05 = np.nanquantile(ranks, 0.05, axis=0, method="lower")
+        median = np.nanquantile(ranks, 0.5, axis=0, method="nearest")
+        q95 = np.nanquantile(ranks, 0.95, axis=0, method="higher")
+    # probability of being in the top decile of its peer group: the share of draws with rank <= ceil(n / 10),
+    # n the group's ranked units in that draw
+    n_ranked = np.vstack([np.bincount(group_codes, weights=~np.isnan(row), minlength=group_codes.max() + 1)
+                          for row in all_ranks])
+    cutoff = np.maximum(1, np.ceil(n_ranked / 10))[:, group_codes[ranked_ever]]
+    top = np.nan_to_num(ranks, nan=np.inf) <= cutoff
+    keys = np.asarray(units["unit_key"])[ranked_ever]
+    return pd.DataFrame({"unit_key": keys, "rank_q05": q05, "rank_median": median, "rank_q95": q95,
+                         "top_decile_probability": top.mean(axis=0).astype(float)}, columns=INTERVAL_COLUMNS)

@@ -162,7 +162,8 @@ def rank_sensitivity(panel: Any, scores: Any, cfg: dict[str, Any], year: int,
     nominal = {"treatment": cfg["outliers"]["treatment"], "normalisation": cfg["normalisation"],
                "imputation": cfg["screen"]["unreported"], "aggregation": cfg["aggregation"]}
     ranked = scores.loc[scores["rank"].notna(), "unit_key"]
-    return sobol_indices(sized, units, framework, cfg["uncertainty"], cfg["outliers"], nominal, ranked, n_base)
+    return sobol_indices(sized, units, framework, cfg["uncertainty"], cfg["outliers"], nominal, ranked, n_base,
+                         screen=cfg["screen"])
 
 
 def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[str, Any]]:

@@ -331,3 +331,32 @@ def test_the_frame_is_a_column_of_records_parquet():
     names = set(records_schema().names)
     assert {"verb", "noun", "measure_word", "role", "exclude_reason", "frame_rule", "body"} <= names
     assert set(RECORD_FIELDS) == names
+
+
+# ---- issue 19, generalisation: the frame decides, not the nearby noun (invented sentences)
+
+def test_g1_an_indicator_that_declares_its_verbs_refuses_another_action_verb():
+    text = "深化审批制度改革，取消行政审批事项12项，受理行政许可申请823件。"
+    records = _records(text)
+    assert _one(records, "12项", text).indicator == "approval_items_streamlined"
+    received = _one(records, "823件", text)
+    assert received.verb == "受理" and received.indicator is None
+
+
+def test_g1_light_verbs_are_neutral_for_an_indicator_with_declared_verbs():
+    from pipeline.extract.catalogue import load_catalogue
+
+    streamlined = load_catalogue().by_code()["approval_items_streamlined"]
+    assert streamlined.verbs  # it declares the verbs that define it
+    assert streamlined.accepts("开展", "审批事项", "flow")  # a light verb says nothing of the action
+    assert streamlined.accepts("开展、取消", "审批事项", "flow")
+    assert not streamlined.accepts("受理", "审批事项", "flow")
+    assert not streamlined.accepts("开展、受理", "审批事项", "flow")
+
+
+def test_g6_other_tasks_of_the_legal_office_are_not_legality_reviews():
+    text = "加强合法性审查，处理涉法事务17件，出具法律意见书43份，审查政府合同25份。"
+    records = _records(text)
+    assert _one(records, "17件", text).indicator is None
+    assert _one(records, "43份", text).indicator is None
+    assert _one(records, "25份", text).indicator == "legality_review_count"

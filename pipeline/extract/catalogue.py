@@ -40,15 +40,26 @@ class Indicator:
 
     def accepts(self, verb: str | None, noun: str | None, role: str) -> bool:
         """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
-        is not held against it; a refused one is. Coordinated verbs, 制定、修改, fit when one of them does.)"""
+        is not held against it; a refused one is. Coordinated verbs, 制定、修改, fit when one of them does.
+        Light verbs (开展, 组织, 完成 …; ``light_verbs`` in configs/extraction.yaml) are neutral: they say
+        nothing of the action. When the indicator declares the ``verbs`` that define it, any other action
+        verb refuses it: 受理行政许可申请823件 is no item streamlined.)"""
         if role not in self.roles:
             return False
         if verb is None and noun is None:
             return True
-        if verb is not None and not any(v not in self.refuse_verbs and (not self.verbs or v in self.verbs)
-                                        for v in verb.split("、")):
-            return False
+        if verb is not None:
+            actions = [v for v in verb.split("、") if v not in _light_verbs()]
+            if actions and not any(v not in self.refuse_verbs and (not self.verbs or v in self.verbs)
+                                   for v in actions):
+                return False
         return noun is None or not (noun in self.refuse_nouns or (self.nouns and noun not in self.nouns))
+
+
+@cache
+def _light_verbs() -> frozenset[str]:
+    """Verbs that name no action of their own (开展, 组织, 完成 …): neutral for every indicator."""
+    return frozenset(load_config("extraction")["frame"]["light_verbs"])
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Legacy Word (.doc / OLE .wps), OFD and spreadsheet (.xlsx / .xls) attachments (issue 21, item 3):
+"""Legacy Word (.doc / OLE .wps), RTF, OFD and spreadsheet (.xlsx / .xls) attachments (issue 21, item 3):
 files built here from invented report text, read through ``read_document`` and ``profile_file``,
 plus the bomb, entity and corruption guards."""
 
@@ -113,9 +113,80 @@ def test_a_wps_file_in_ole_word_format_and_look_alikes_named_doc(tmp_path: Path)
     html = f"<html><head><meta charset='utf-8'></head><body><p>{TITLE}</p><p>{BODY[1]}</p></body></html>"
     decoded = read_document(html.encode(), ".doc")  # a web page saved as .doc
     assert decoded.fmt == "html" and "html_named_doc" in decoded.flags and "决策事项9件" in decoded.text
-    with pytest.raises(UnreadableFile) as caught:
+    with pytest.raises(UnreadableFile) as caught:  # an RTF named .doc is read as RTF: here with no report text
         read_document(b"{\\rtf1\\ansi some text}", ".doc")
-    assert caught.value.reason == "unsupported_rtf"
+    assert caught.value.reason == "no_chinese_text"
+
+
+# ---------------------------------------------------------------- RTF and the .wps variants
+def _rtf_escape(text: str, unicode_every: int = 0) -> str:
+    """Chinese as GBK ``\\'xx`` escapes (every ``unicode_every``-th character as ``\\uN?`` instead)."""
+    out = []
+    for i, char in enumerate(text):
+        if ord(char) < 128:
+            out.append({"\\": "\\\\", "{": "\\{", "}": "\\}"}.get(char, char))
+        elif unicode_every and i % unicode_every == 0:
+            out.append(f"\\u{ord(char)}?")
+        else:
+            out.append("".join(f"\\'{b:02x}" for b in char.encode("gbk")))
+    return "".join(out)
+
+
+def rtf_file(lines: list[str], rows: list[list[str]]) -> bytes:
+    """An RTF document as Word or WPS Office writes it (code page 936, a SimSun font table), with a
+    table, a picture and a page-number field."""
+    body = "".join(f"{_rtf_escape(line, unicode_every=7)}\\par\n" for line in lines)
+    table = "".join("\\trowd\\cellx3000\\cellx6000\n" + "".join(f"\\intbl {_rtf_escape(c)}\\cell " for c in row)
+                    + "\\row\n" for row in rows)
+    picture = "{\\*\\shppict{\\pict\\pngblip\\picw20\\pich20 " + "89504e470d0a1a0a" * 40 + "}}\n"
+    field = "{\\field{\\*\\fldinst PAGE}{\\fldrslt 1}}\\par\n"
+    return ("{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fnil\\fcharset134 \\'cb\\'ce\\'cc\\'e5;}}\n"
+            "{\\info{\\title report}}\\f0\\fs24\n" + body + table + picture + field + "}").encode("ascii")
+
+
+RTF_ROWS = [["指标", "数量"], ["规范性文件审核", "14件"]]
+
+
+def test_an_rtf_report_is_read_with_its_table(tmp_path: Path):
+    data = rtf_file([TITLE, *BODY], RTF_ROWS)
+    decoded = read_document(data, ".rtf")
+    lines = [line for line in decoded.text.split("\n") if line.strip()]
+    assert decoded.fmt == "rtf" and lines[0] == TITLE and BODY[2] in lines
+    assert "指标｜数量" in lines and "规范性文件审核｜14件" in lines and "89504e47" not in decoded.text
+    path = tmp_path / "anyuan-2022.rtf"
+    path.write_bytes(data)
+    profile, text = profile_file(path, run_year=2022)
+    assert profile["status"] == "ok" and profile["report_year"] == 2022 and profile["unit_name"].startswith("安远县")
+    assert text is not None
+    records = {(r.value, r.unit) for r in extract_text("rtf", text, report_year=2022) if r.indicator}
+    assert (28.0, "件") in records and (745.0, "件") in records
+
+
+def test_wps_variants_are_read_or_refused_by_what_they_are():
+    """WPS Office writes .wps as OLE Word (read above); a .wps holding RTF or DOCX is read as such; a
+    Microsoft Works .wps and the early Kingsoft binary are refused with their own reasons."""
+    rtf = read_document(rtf_file([TITLE, *BODY], RTF_ROWS), ".wps")
+    assert rtf.fmt == "rtf" and "rtf_named_wps" in rtf.flags and "行政复议申请28件" in rtf.text
+    import docx
+
+    document = docx.Document()
+    for line in [TITLE, *BODY]:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    zipped = read_document(buffer.getvalue(), ".wps")
+    assert zipped.fmt == "docx" and "docx_named_wps" in zipped.flags and BODY[1] in zipped.text
+    cases = {
+        "works_wps": compound_file({"CONTENTS": b"CHNKWKS " + b"\0" * 200}),
+        "unsupported_wps": b"\xff\x00WPS-DOS " + "某县报告".encode("gbk") * 50,
+    }
+    for reason, data in cases.items():
+        with pytest.raises(UnreadableFile) as caught:
+            read_document(data, ".wps")
+        assert caught.value.reason == reason, (reason, str(caught.value))
+    with pytest.raises(UnreadableFile) as caught:
+        read_document(b"not rtf at all", ".rtf")
+    assert caught.value.reason == "corrupt_rtf"
 
 
 def test_broken_and_encrypted_word_files_are_refused_with_reasons():

@@ -8,7 +8,12 @@ UTF-16LE or "compressed" (one byte per character, cp1252). Only the first ``ccpT
 kept; table cells (mark U+0007) become the table separator of the other readers.
 
 Files named ``.doc``/``.wps`` that are really DOCX, HTML or RTF (common on government sites) are
-read as what they are (RTF: refused with a reason). Parsing runs in the guarded child (time, memory).
+read as what they are, flagged ``docx_named_wps`` and so on. Parsing runs in the guarded child (time,
+memory). ``.wps`` variants: WPS Office (Kingsoft, 2000 and later) writes OLE Word 97 binaries, read
+here; when told to save DOCX or RTF under a ``.wps`` name those are read as DOCX or RTF. Two other
+``.wps`` formats are refused with their own reason: Microsoft Works documents (OLE with a ``CONTENTS``
+stream and no ``WordDocument``: ``works_wps``) and the pre-2000 DOS/early-Windows Kingsoft WPS binary
+(neither OLE, ZIP, RTF nor HTML: ``unsupported_wps``).
 """
 
 from __future__ import annotations
@@ -98,6 +103,9 @@ def _read_ole_word(data: bytes) -> DecodedFile:
     except (OSError, ValueError, struct.error) as exc:
         raise UnreadableFile("corrupt_doc", f"not a readable OLE compound file: {exc}") from exc
     with ole:
+        if not ole.exists("WordDocument") and ole.exists("CONTENTS"):
+            raise UnreadableFile("works_wps", "a Microsoft Works document (OLE CONTENTS stream), not WPS Office "
+                                              "or Word; Works documents are not read")
         if not ole.exists("WordDocument"):
             raise UnreadableFile("not_word_document", "an OLE file without a WordDocument stream "
                                                       "(a spreadsheet, presentation or old WPS format?)")
@@ -124,13 +132,19 @@ def _read_legacy_unguarded(data: bytes, extension: str) -> DecodedFile:
     if data.startswith(b"PK\x03\x04"):
         decoded = read_docx(data)
         return DecodedFile(decoded.text, decoded.encoding, "docx", (*decoded.flags, f"docx_named_{extension[1:]}"))
-    if data.lstrip()[:5].lower() == b"{\\rtf":
-        raise UnreadableFile("unsupported_rtf", f"an RTF file named {extension}; RTF is not read")
+    from pipeline.ingest.rtf import _read_rtf_unguarded, is_rtf
+
+    if is_rtf(data):
+        decoded = _read_rtf_unguarded(data)
+        return DecodedFile(decoded.text, decoded.encoding, "rtf", (*decoded.flags, f"rtf_named_{extension[1:]}"))
     head = data[:2048].lower()
     if b"<html" in head or b"<!doctype html" in head or b"mime-version" in head:
         decoded = read_html(data)
         return DecodedFile(decoded.text, decoded.encoding, "html", (*decoded.flags, f"html_named_{extension[1:]}"))
-    raise UnreadableFile("corrupt_doc", f"a {extension} file that is neither OLE Word, DOCX nor HTML")
+    if extension == ".wps":
+        raise UnreadableFile("unsupported_wps", "a .wps file that is neither OLE Word (WPS Office 2000 and later), "
+                                                "DOCX, RTF nor HTML: an early Kingsoft WPS format, not read")
+    raise UnreadableFile("corrupt_doc", f"a {extension} file that is neither OLE Word, DOCX, RTF nor HTML")
 
 
 def read_legacy_word(data: bytes, extension: str = ".doc", timeout: float = TIMEOUT_SECONDS,

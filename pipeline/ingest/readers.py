@@ -5,7 +5,7 @@ Formats: ``.txt`` (any of UTF-8, UTF-16, GB18030/GBK, Big5; detected), ``.html``
 safety check), ``.pdf`` (pypdf text layer; a PDF without a usable one is OCR'd), images
 ``.png``/``.jpg``/``.jpeg``/``.tif``/``.tiff`` (OCR, ``pipeline/ingest/ocr.py``), ``.doc``/``.wps``
 (OLE Word, ``legacy_word.py``), ``.ofd`` (``ofd.py``), ``.xlsx``/``.xls`` (cells as table text,
-``sheets.py``). Every failure raises ``UnreadableFile`` with a short machine reason (``reason``) and a
+``sheets.py``), ``.rtf`` (``rtf.py``). Every failure raises ``UnreadableFile`` with a short machine reason (``reason``) and a
 human message.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pipeline.ingest.errors import UnreadableFile
 
 SUPPORTED_EXTENSIONS = (".txt", ".text", ".html", ".htm", ".docx", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff",
-                        ".doc", ".wps", ".ofd", ".xlsx", ".xls")
+                        ".doc", ".wps", ".ofd", ".xlsx", ".xls", ".rtf")
 OCR_FALLBACK_REASONS = ("no_text_layer", "no_chinese_text")  # a PDF read like this is a scan: OCR it
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
@@ -326,5 +326,9 @@ def read_document(data: bytes, extension: str) -> DecodedFile:
         from pipeline.ingest.sheets import read_sheet
 
         return read_sheet(data, ext)
+    if ext == ".rtf":
+        from pipeline.ingest.rtf import read_rtf
+
+        return read_rtf(data)
     raise UnreadableFile("unsupported_extension",
                          f"extension {extension!r} is not one of {', '.join(SUPPORTED_EXTENSIONS)}")

@@ -360,3 +360,25 @@ def test_g6_other_tasks_of_the_legal_office_are_not_legality_reviews():
     assert _one(records, "17件", text).indicator is None
     assert _one(records, "43份", text).indicator is None
     assert _one(records, "25份", text).indicator == "legality_review_count"
+
+
+def test_g3_a_modal_base_is_not_the_achieved_count():
+    text = "严格执法资格管理，全县应持证执法人员96人，已持证93人。"
+    records = _records(text)
+    assert _one(records, "96人", text).indicator is None  # 应持证: the base of the certification rate
+    achieved = _one(records, "93人", text)
+    assert achieved.role == "stock" and achieved.indicator == "enforcement_certified_staff"
+    text = "应出庭应诉案件24件，行政机关负责人出庭应诉22件。"
+    assert _one(_records(text), "24件", text).indicator is None
+
+
+def test_g4_a_stock_only_indicator_refuses_the_years_new_certificates():
+    from pipeline.extract.catalogue import load_catalogue
+
+    assert load_catalogue().by_code()["enforcement_certified_staff"].roles == frozenset({"stock"})
+    text = "加强执法队伍建设，新增取得执法证件31人，全市持证执法人员达到1250名。"
+    records = _records(text)
+    new = _one(records, "31人", text)
+    assert new.role == "flow" and new.indicator is None
+    standing = _one(records, "1250名", text)
+    assert standing.role == "stock" and standing.indicator == "enforcement_certified_staff"

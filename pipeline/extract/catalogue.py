@@ -77,6 +77,7 @@ def load_catalogue() -> Catalogue:
     """Load and cross-check the catalogue: unique codes, known dimensions, consistent units."""
     doc = load_config("indicators")
     lexicon = load_config("extraction")["frame"]
+    modal_base = tuple(lexicon["modal_base"])  # 应持证…96人: the base of a rate, refused by every count
     dims = tuple(doc["dimensions"])
     dim_codes = {d["code"] for d in dims}
     indicators = []
@@ -99,7 +100,8 @@ def load_catalogue() -> Catalogue:
             dimension=raw["dimension"], type=raw["type"], unit=raw["unit"],
             allowed_units=tuple(raw.get("allowed_units") or ()), polarity=int(raw["polarity"]),
             scored=bool(raw["scored"]), size_normalisation=raw["size_normalisation"],
-            all_of=tuple(tuple(g) for g in cues.get("all_of") or ()), none_of=tuple(cues.get("none_of") or ()),
+            all_of=tuple(tuple(g) for g in cues.get("all_of") or ()),
+            none_of=tuple(cues.get("none_of") or ()) + (modal_base if raw["type"] == "count" else ()),
             near=tuple(cues.get("near") or ()),
             ranges={lvl: (tuple(v) if v else None) for lvl, v in (raw.get("ranges") or {}).items()},
             verbs=frozenset(frame.get("verbs") or ()), refuse_verbs=frozenset(frame.get("refuse_verbs") or ()),

@@ -244,9 +244,9 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
         frame.role, frame.frame_rule = "stock", "role.duration"  # a time limit or span (30分钟办结, 为期4天)
     elif verb_local and verb in r["stock_verbs"]:
         frame.role, frame.frame_rule = "stock", "role.stock_verb"  # 保留行政许可事项218项, 持有执法证件…
-    elif (q.unit in r["stock_units"] and noun in r["stock_nouns"] and not verb_local
+    elif (q.unit in r["stock_units"] and (noun is None or noun in r["stock_nouns"]) and not verb_local
             and r["stock_cue"].search(text, ctx.clause_start, q.start)):
-        frame.role, frame.frame_rule = "stock", "role.stock_cue"  # 全市执法人员达到6800人
+        frame.role, frame.frame_rule = "stock", "role.stock_cue"  # 全市执法人员达到6800人; 已持证93人
     return frame
 
 

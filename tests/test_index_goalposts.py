@@ -159,3 +159,38 @@ def test_indicators_apply_only_to_the_bodies_they_fit():
                                     else i for i in doc["indicators"]]}
     with pytest.raises(FrameworkError, match="不存在"):
         check_framework(broken, {i.code for i in load_catalogue().indicators})
+
+
+def test_profiles_and_sensitivity_conform_to_their_published_tables():
+    """The per-unit profiles and the Sobol table are published tables (configs/published_tables.yaml): the
+    index's frames conform to the declared schemas and are written typed; every unit gets a completeness
+    rank within its peer group, ranked or not."""
+    import pyarrow as pa
+
+    from pipeline.index.framework import load_framework
+    from pipeline.index.missing import missing_data_status, unit_profiles
+    from pipeline.index.stage import build_index, rank_sensitivity
+    from pipeline.publish.schemas import PUBLISHED_TABLES, conform, table_schema
+
+    assert {"profiles", "sensitivity"} <= set(PUBLISHED_TABLES)
+    panel, units = generated_year(30, seed=31, report_share=0.9)
+    cfg = _cfg(10)
+    cfg["uncertainty"] = {**cfg["uncertainty"], "sobol_base_samples": 8}
+    scores, indicators = build_index(panel, units, cfg, 2022)
+    assert 0 < scores["rank"].notna().sum() < len(scores)
+    expected = scores["completeness"].rank(ascending=False, method="min").astype(int)
+    assert (scores["completeness_rank"].astype(int) == expected).all()
+    framework = load_framework(2022)
+    profiles = unit_profiles(scores, indicators, missing_data_status(units, framework, panel, set()),
+                             {"rules_enacted": "no rule-making power"})
+    assert (profiles.loc[profiles["status"] == "reported", "why"].isna()).all()
+    assert set(profiles.loc[profiles["indicator"] == "rules_enacted", "why"]) == {
+        "does not apply to this body: no rule-making power"}
+    assert profiles.loc[profiles["status"] == "NA_unreported", "why"].str.contains("lower goalpost").all()
+    sensitivity = rank_sensitivity(panel, scores, cfg, 2022)
+    assert len(sensitivity) and set(sensitivity["peer_group"]) == {"county", "all"}
+    for name, frame in (("profiles", profiles), ("sensitivity", sensitivity),
+                        ("sensitivity", sensitivity.iloc[0:0])):
+        schema = table_schema(name, framework.dimensions, cfg["method_version"])
+        table = pa.Table.from_pandas(conform(frame, schema), schema=schema, preserve_index=False)
+        assert table.num_rows == len(frame)

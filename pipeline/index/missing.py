@@ -8,8 +8,9 @@
 - ``NA_invalid``: a value was found but quarantined by validation.
 - ``NA_unreported``: the report gave no value for it.
 
-No imputation is done by default (available-case means, as WJP does); this table makes the gaps
-auditable and is the basis for imputation alternatives in the sensitivity analysis.
+An applicable indicator a ranked unit did not report (or whose value was quarantined) is scored at the
+lower goalpost (``build.fill_unreported``); this table makes the gaps auditable, and ``unit_profiles``
+publishes them per unit with the reason.
 """
 
 from __future__ import annotations
@@ -49,17 +50,25 @@ def missing_data_status(units: Any, framework: Any, panel: Any, invalid_pairs: s
     return pd.DataFrame(rows, columns=MISSING_COLUMNS)
 
 
-PROFILE_COLUMNS = ["unit_key", "unit_name", "peer_group", "indicator", "dimension", "status", "scored_as", "raw_value",
+PROFILE_COLUMNS = ["unit_key", "unit_name", "peer_group", "indicator", "dimension", "status", "scored_as", "why",
+                   "raw_value",
                    "value_used", "normalised", "flags", "doc", "quote", "start", "end", "dimension_score", "score",
                    "rank", "rank_q05", "rank_q95", "top_decile_probability", "completeness", "not_ranked"]
 
 
-def unit_profiles(scores: Any, indicators: Any, missing: Any) -> Any:
+WHY = {"NA_unreported": "not reported: scored at the lower goalpost",
+       "NA_invalid": "value quarantined by validation: scored at the lower goalpost",
+       "NA_structural": "does not apply to this body (no goalposts at its level)"}
+
+
+def unit_profiles(scores: Any, indicators: Any, missing: Any, structural_why: dict[str, str] | None = None) -> Any:
     """Per unit, every framework indicator (issue 20, item 9): its status and how it was scored
     (``reported``; ``lower_goalpost`` when applicable but unreported or quarantined, normalised 0;
     ``not_applicable``), the value with its evidence (doc, quote, offsets) and flags, the unit's score of
     that dimension, and the unit's composite, rank, interval, top-decile probability, completeness and
-    ``not_ranked`` reason. In: the index's scores and indicators tables and the missing-data table."""
+    ``not_ranked`` reason; ``why`` says why a value is missing or not scored (``structural_why``: indicator ->
+    why it does not apply, from the framework's ``applies_to``). In: the index's scores and indicators tables
+    and the missing-data table."""
     values = indicators[indicators["dimension"].notna()][
         ["unit_key", "indicator", "raw_value", "value_used", "normalised", "flags", "doc", "quote", "start", "end"]]
     frame = missing[["unit_key", "unit_name", "indicator", "dimension", "status"]].merge(
@@ -67,6 +76,11 @@ def unit_profiles(scores: Any, indicators: Any, missing: Any) -> Any:
     frame["scored_as"] = frame["status"].map({"reported": "reported", "NA_unreported": "lower_goalpost",
                                               "NA_invalid": "lower_goalpost", "NA_structural": "not_applicable"})
     frame.loc[frame["scored_as"] == "lower_goalpost", "normalised"] = 0.0
+    structural_why = structural_why or {}
+    frame["why"] = [None if st == "reported" else
+                    (f"does not apply to this body: {structural_why[code]}" if st == "NA_structural"
+                     and code in structural_why else WHY.get(st))
+                    for st, code in zip(frame["status"], frame["indicator"], strict=True)]
     unit_cols = ["unit_key", "peer_group", "score", "rank", "rank_q05", "rank_q95", "top_decile_probability",
                  "completeness", "not_ranked"]
     frame = frame.merge(scores[[c for c in unit_cols if c in scores]], on="unit_key", how="left")

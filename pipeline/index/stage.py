@@ -107,10 +107,13 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
             scores[f"dim_{dim}"] = float("nan")
     scores = scores.assign(year=year, method_version=cfg["method_version"],
                            goalposts_version=goalposts.version if goalposts else None)
+    # disclosure, fully observed, readable in a sparse year where nobody passes the screen
+    scores["completeness_rank"] = (scores.groupby("peer_group")["completeness"]
+                                   .rank(ascending=False, method="min").astype("Int64"))
     dim_cols = [f"dim_{d}" for d in framework.dimensions]
     scores = scores[["unit_key", "unit_name", *BODY_COLUMNS, "admin_level", "peer_group", "year", "score", "rank",
-                     "rank_q05", "rank_median", "rank_q95", "top_decile_probability", *dim_cols, "coverage", "completeness", "n_indicators", "not_ranked", "method_version",
-                     "goalposts_version"]]
+                     "rank_q05", "rank_median", "rank_q95", "top_decile_probability", *dim_cols, "coverage", "completeness", "completeness_rank", "n_indicators", "not_ranked",
+                     "method_version", "goalposts_version"]]
     scores = scores.astype({"rank": "Int64"}).sort_values(["peer_group", "rank", "unit_key"]).reset_index(drop=True)
     scores["not_ranked"] = pd.Series([r if isinstance(r, str) else None for r in scores["not_ranked"]], dtype=object)
     used = normalised[["unit_key", "indicator", "dimension", "normalised", "value"]].rename(columns={"value": "value_used"})
@@ -255,7 +258,9 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
                                                       previous_indicators, framework.weights,
                                                       framework.dimension_weights), "year_over_year")
     missing = io.read_parquet(catalog.missing)
-    io.write_parquet(catalog.zone("index") / "profiles.parquet", unit_profiles(scores, indicators, missing))
+    why = {i["code"]: i["applies_to"]["why"] for i in framework_doc["indicators"]
+           if (i.get("applies_to") or {}).get("why")}
+    io.write_parquet(catalog.zone("index") / "profiles.parquet", unit_profiles(scores, indicators, missing, why))
     sensitivity = rank_sensitivity(panel, scores, cfg, settings.year, framework_doc)
     io.write_parquet(catalog.zone("index") / "sensitivity.parquet", sensitivity)
     if len(sensitivity):

@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.config import ConfigError, load_config
 
 PUBLISHED_TABLES = ("scores", "indicators", "documents", "audit", "year_over_year", "missing", "changes",
-                    "review_queue", "corrections_report")
+                    "review_queue", "corrections_report", "profiles", "sensitivity")
 
 
 def _arrow_type(name: str) -> Any:

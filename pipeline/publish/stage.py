@@ -132,8 +132,11 @@ def _publish_into(out: Path, settings: RunSettings, catalog: Catalog) -> dict[st
     from pipeline.review.publish import review_tables, with_review_sections  # the auditor's loop (issue 23)
 
     indicators, review = review_tables(catalog, indicators, scores)
+    # per-unit profiles and the Sobol table of the ranks (issue 20)
+    profiles = io.read_parquet(catalog.zone("index") / "profiles.parquet")
+    sensitivity = io.read_parquet(catalog.zone("index") / "sensitivity.parquet")
     tables = {"scores": scores, "indicators": indicators, "documents": documents, "audit": audit,
-              "year_over_year": yoy, "missing": missing, **review}
+              "year_over_year": yoy, "missing": missing, "profiles": profiles, "sensitivity": sensitivity, **review}
     schemas, conformed = {}, {}
     for name, frame in tables.items():
         schemas[name] = table_schema(name, dimensions, method_version)

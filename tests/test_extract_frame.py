@@ -382,3 +382,23 @@ def test_g4_a_stock_only_indicator_refuses_the_years_new_certificates():
     assert new.role == "flow" and new.indicator is None
     standing = _one(records, "1250名", text)
     assert standing.role == "stock" and standing.indicator == "enforcement_certified_staff"
+
+
+def test_g5_a_rate_needs_its_defining_term_in_its_own_clause():
+    text = "推进网上办事，政务服务事项100%进驻政务大厅，网上可办率达到98%，即办率达到85%。"
+    records = _records(text)
+    assert _one(records, "100%", text).indicator is None  # entering the hall is not being online
+    assert _one(records, "98%", text).indicator == "online_service_rate"
+    assert _one(records, "85%", text).indicator is None  # 即办率 is another rate
+
+
+def test_g8_a_party_committees_study_is_not_the_governments():
+    text = "严格落实学法制度，县委理论学习中心组学法6次，政府常务会议学法12次。"
+    records = _records(text)
+    assert _one(records, "6次", text).indicator is None
+    assert _one(records, "12次", text).indicator == "leadership_law_study_sessions"
+    # named only in an earlier clause beside the government's own sessions, the committee vetoes nothing
+    text = "严格落实市委常委会会前学法、市政府常务会议会前学法制度，全年学法14次。"
+    assert _one(_records(text), "14次", text).indicator == "leadership_law_study_sessions"
+    staff = "组织全体机关干部集中学习法律法规8次。"
+    assert _one(_records(staff), "8次", staff).indicator is None

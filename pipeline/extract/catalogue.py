@@ -37,6 +37,8 @@ class Indicator:
     paragraph_topic: bool = True  # may a cue group be borrowed from the paragraph's earlier sentences?
     topic_in_clause: bool = False  # must the first cue group stand in the quantity's own clause?
     in_sentence: tuple[str, ...] = ()  # one of these must stand somewhere in the quantity's sentence (empty: no test)
+    # bodies whose work is not the indicator's (县委): in none_of too, but never vetoing from an earlier clause
+    other_bodies: tuple[str, ...] = ()
 
     def accepts(self, verb: str | None, noun: str | None, role: str) -> bool:
         """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
@@ -101,7 +103,8 @@ def load_catalogue() -> Catalogue:
             allowed_units=tuple(raw.get("allowed_units") or ()), polarity=int(raw["polarity"]),
             scored=bool(raw["scored"]), size_normalisation=raw["size_normalisation"],
             all_of=tuple(tuple(g) for g in cues.get("all_of") or ()),
-            none_of=tuple(cues.get("none_of") or ()) + (modal_base if raw["type"] == "count" else ()),
+            none_of=tuple(cues.get("none_of") or ()) + tuple(cues.get("other_bodies") or ())
+            + (modal_base if raw["type"] == "count" else ()),
             near=tuple(cues.get("near") or ()),
             ranges={lvl: (tuple(v) if v else None) for lvl, v in (raw.get("ranges") or {}).items()},
             verbs=frozenset(frame.get("verbs") or ()), refuse_verbs=frozenset(frame.get("refuse_verbs") or ()),
@@ -110,5 +113,6 @@ def load_catalogue() -> Catalogue:
             paragraph_topic=bool(cues.get("paragraph_topic", True)),
             topic_in_clause=bool(cues.get("topic_in_clause", False)),
             in_sentence=tuple(cues.get("in_sentence") or ()),
+            other_bodies=tuple(cues.get("other_bodies") or ()),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

@@ -189,7 +189,7 @@ def index_text(text: str) -> TextIndex:
 class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
-    __slots__ = ("all_of", "code", "in_sentence", "indicator", "near", "none_of", "none_re", "number",
+    __slots__ = ("all_of", "code", "in_sentence", "indicator", "near", "none_before", "none_of", "none_re", "number",
                  "paragraph_topic", "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
@@ -198,6 +198,8 @@ class _Rule:
         self.topic_in_clause = indicator.topic_in_clause
         self.all_of = tuple(frozenset(group) for group in indicator.all_of)
         self.none_of, self.near = frozenset(indicator.none_of), frozenset(indicator.near)
+        # vetoes from an earlier clause the topic is borrowed from: other bodies only veto in the own clause
+        self.none_before = self.none_of - frozenset(indicator.other_bodies)
         self.in_sentence = frozenset(indicator.in_sentence)
         # the none_of terms, searched in the noun phrase after the measure word
         self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
@@ -359,7 +361,7 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
             borrowed = True
         else:
             return None
-    if borrowed and not before.isdisjoint(rule.none_of):
+    if borrowed and not before.isdisjoint(rule.none_before):
         return None  # the sentence's earlier clauses name another topic (受理人民调解案件X件,调解成功率Y%)
     if not tail.isdisjoint(rule.near):
         score += 3.0

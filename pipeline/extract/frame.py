@@ -21,11 +21,11 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
-from operator import itemgetter
 from typing import Any
 
 from pipeline.config import load_config
-from pipeline.extract.mapper import Context, Sentence
+from pipeline.extract.catalogue import light_verbs
+from pipeline.extract.mapper import Context, Sentence, fronted_object
 from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
@@ -76,24 +76,6 @@ def frame_rules() -> dict[str, Any]:
     }
 
 
-@cache
-def _lexicon_automata() -> tuple[Any, Any]:
-    """The verbs and the nouns (of two characters or more) of the frame lexicons, each in an Aho-Corasick
-    automaton, apart from the mapper's cue automaton: more terms there would slow every cue look-up. (Two
-    passes whose matches are split by C-level calls cost less than one pass sorted by a Python loop.)"""
-    import ahocorasick
-
-    automata = []
-    for words in (_verbs(), _nouns()):
-        automaton = ahocorasick.Automaton()
-        for word in words:
-            if len(word) > 1:  # one-character nouns (省, 市) would match everywhere: checked in place
-                automaton.add_word(word, word)
-        automaton.make_automaton()
-        automata.append(automaton)
-    return automata[0], automata[1]
-
-
 class SentenceLexicon:
     """The verbs and nouns of one sentence (one automaton pass, shared by its quantities). Each kind keeps
     its occurrences (index of the last character, word) ordered by where they end and, at the same end,
@@ -102,13 +84,8 @@ class SentenceLexicon:
     __slots__ = ("noun_lasts", "noun_words", "start", "text", "verb_lasts", "verb_words")
 
     def __init__(self, sentence: Sentence) -> None:
-        self.start, text = sentence.start, sentence.text
-        self.text = text
-        verb_automaton, noun_automaton = _lexicon_automata()
-        found = list(verb_automaton.iter(text, sentence.start, sentence.end))
-        self.verb_lasts, self.verb_words = list(map(itemgetter(0), found)), list(map(itemgetter(1), found))
-        found = list(noun_automaton.iter(text, sentence.start, sentence.end))
-        self.noun_lasts, self.noun_words = list(map(itemgetter(0), found)), list(map(itemgetter(1), found))
+        self.start, self.text = sentence.start, sentence.text
+        self.verb_lasts, self.verb_words, self.noun_lasts, self.noun_words = sentence.lexicon_matches()
 
     def last(self, verb: bool, lo: int, hi: int, min_len: int = 1) -> tuple[str, int] | None:
         """(word, start) of the last verb (or noun) lying inside [lo, hi), the longest at its end."""
@@ -174,6 +151,10 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
     else the last one earlier in the sentence."""
     if not lex.verb_lasts:
         return None, False
+    if fronted_object(text, ctx.start):
+        after = _verb_after_object(ctx, lex)
+        if after is not None:
+            return after, True
     found = lex.last(True, ctx.clause_start, ctx.start)
     if found is None:
         earlier = lex.last(True, ctx.sentence_start, ctx.clause_start)
@@ -187,6 +168,18 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
         verbs.insert(0, before[0])
         begin = before[1]
     return "、".join(verbs), True
+
+
+def _verb_after_object(ctx: Context, lex: SentenceLexicon) -> str | None:
+    """The verb of a quantity fronted by 对 (对45件重大行政决策事项草案进行合法性审查 -> 合法性审查): the first verb
+    of the lexicon after the number in its clause that is no light verb (进行, 开展 …) and no part of a noun
+    (处罚 in 行政处罚案件), the longest at its end."""
+    lasts, words, light = lex.verb_lasts, lex.verb_words, light_verbs()
+    for k in range(bisect_left(lasts, ctx.end), bisect_left(lasts, ctx.clause_end)):
+        word = words[k]
+        if lasts[k] - len(word) + 1 >= ctx.end and word not in light and not lex._noun_starts_at(lasts[k] + 1):
+            return word
+    return None
 
 
 def noun_of(text: str, q: Quantity, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, bool, str]:

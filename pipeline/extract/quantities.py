@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from itertools import accumulate
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from pipeline.config import load_config
@@ -93,6 +94,9 @@ _ARABIC = re.compile(r"\d+(?:\.\d+)?")
 _MULTIPLIERS = {"万": 10_000, "亿": 100_000_000, "千": 1_000}
 _YEAR_NUMBER = re.compile(r"(19|20)\d{2}")
 _DATE_AFTER = re.compile(r"\s*[月日号时]")
+_DATE_CHARS = frozenset("月日号时")
+_SPAN_1 = methodcaller("span", 1)  # the characters _DATE_AFTER ends with
+_REASON_UNITS = frozenset(("次", "分"))  # the measure words _exclusion_reason looks at (or a Chinese numeral)
 _BAD_BEFORE = frozenset("0123456789.〔[")
 _CLAUSE_END_AFTER_ONE = re.compile(r"\s*($|[,，。；;、)）\n])")
 
@@ -178,22 +182,29 @@ class _Brackets:
                 continue
             # every opening (overlapping ones too) and its reach: the first closing or line break within
             # the window, else the window's end (one regex pass instead of two finds per opening)
-            spans.extend((m.start() + 1, m.end(1)) for m in _bracket_reach(opening, closing, window).finditer(text))
+            # (group 1 starts right after the one-character opening; C-level calls, no Python loop)
+            spans.extend(map(_SPAN_1, _bracket_reach(opening, closing, window).finditer(text)))
         spans.sort()
-        self.starts = [start for start, _end in spans]
-        self.reach = list(accumulate((end for _start, end in spans), max))  # furthest end so far (inclusive)
+        self.starts = list(map(itemgetter(0), spans))
+        self.reach = list(accumulate(map(itemgetter(1), spans), max))  # furthest end so far (inclusive)
 
     def inside(self, pos: int) -> bool:
         i = bisect_right(self.starts, pos) - 1
         if i >= 0 and pos <= self.reach[i]:
             return True
-        return bool(self.marks) and any(_inside_quote_marks(self.text, pos, mark, self.window) for mark in self.marks)
+        for mark in self.marks:  # noqa: SIM110 (a loop: any() over a generator costs more per call)
+            if _inside_quote_marks(self.text, pos, mark, self.window):
+                return True
+        return False
 
 
 def _is_year_or_date(text: str, start: int, end: int, num: str) -> bool:
     if len(num) == 4 and _YEAR_NUMBER.fullmatch(num) and (text[end:end + 1] in ("年", "-", "/", ".")
                                                           or text[end - 1:end] == "年"):
         return True
+    following = text[start + len(num):start + len(num) + 1]
+    if following not in _DATE_CHARS and not following.isspace():
+        return False  # the common case, without the regex: no 月/日/号/时 (nor a space) right after the number
     after = _DATE_AFTER.match(text, start + len(num), start + len(num) + 2)
     if after and after.group(0).strip() == "日" and "月" not in text[max(0, start - 3):start]:
         return False  # 30日内, 不少于30日: a number of days; a date names its month (5月30日, 本月28日)
@@ -268,7 +279,8 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
             if keep_excluded:
                 found.append(_excluded(start, end, "name", num, unit))
             continue
-        reason = _exclusion_reason(text, start, end, num, unit)
+        reason = _exclusion_reason(text, start, end, num, unit) if (unit in _REASON_UNITS or num[0] in cn_chars) \
+            else None
         if reason is not None:
             if keep_excluded:
                 found.append(_excluded(start, end, reason, num, unit))

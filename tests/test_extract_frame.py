@@ -402,3 +402,16 @@ def test_g8_a_party_committees_study_is_not_the_governments():
     assert _one(_records(text), "14次", text).indicator == "leadership_law_study_sessions"
     staff = "组织全体机关干部集中学习法律法规8次。"
     assert _one(_records(staff), "8次", staff).indicator is None
+
+
+def test_g2_after_dui_the_verb_after_the_counted_noun_is_the_quantitys():
+    text = "严格决策程序，全年对45件重大行政决策事项草案进行审查。"
+    record = _one(_records(text), "45件", text)
+    assert record.verb == "审查"  # the reviews are counted, not the decisions
+    assert record.indicator == "legality_review_count"
+    text = "对12件规范性文件开展合法性审核。"
+    record = _one(_records(text), "12件", text)
+    assert record.verb == "合法性审核" and record.indicator == "normative_doc_legality_reviews"
+    # a verb inside the noun phrase (处罚 in 行政处罚案件) is no verb of the quantity
+    text = "对8件行政处罚案件进行评查。"
+    assert _one(_records(text), "8件", text).verb == "评查"

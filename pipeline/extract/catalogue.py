@@ -51,7 +51,7 @@ class Indicator:
         if verb is None and noun is None:
             return True
         if verb is not None:
-            actions = [v for v in verb.split("、") if v not in _light_verbs()]
+            actions = [v for v in verb.split("、") if v not in light_verbs()]
             if actions and not any(v not in self.refuse_verbs and (not self.verbs or v in self.verbs)
                                    for v in actions):
                 return False
@@ -59,7 +59,7 @@ class Indicator:
 
 
 @cache
-def _light_verbs() -> frozenset[str]:
+def light_verbs() -> frozenset[str]:
     """Verbs that name no action of their own (开展, 组织, 完成 …): neutral for every indicator."""
     return frozenset(load_config("extraction")["frame"]["light_verbs"])
 

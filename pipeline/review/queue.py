@@ -45,12 +45,12 @@ def doubt_of(row: dict[str, Any], n_values: int, plausible: tuple[float, float] 
     if row.get("origin") in ("corrected", "added"):
         return float(d["floor"]), ["reviewed"]
     parts: list[tuple[float, str]] = []
-    confidence = row.get("confidence")
+    confidence: Any = row.get("confidence")
     if not _nan(confidence) and float(confidence) < d["confident_score"]:
         parts.append((1 - float(confidence) / d["confident_score"], f"low_confidence:{float(confidence):g}"))
     if n_values > 1:
         parts.append((d["conflicting_values"], f"conflicting_values:{n_values}"))
-    value = row.get("raw_value")
+    value: Any = row.get("raw_value")
     if plausible is not None and not _nan(value) and not plausible[0] <= float(value) <= plausible[1]:
         parts.append((d["outside_range"], f"outside_range:{plausible[0]:g}-{plausible[1]:g}"))
     raw_flags = row.get("flags")

@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+from operator import sub
 from typing import Any
 
 from pipeline.config import load_config
@@ -31,6 +32,7 @@ from pipeline.extract.quantities import Quantity, parse_number
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
 _COORDINATORS = frozenset("、和及与")  # verbs joined by these are one coordinated verb (制定、修改)
 _PHRASE_STOP = re.compile(r"[\d，。；,;、:：()（）“”\"\n]")  # a noun phrase ends at these
+_PLUS_ONE = (1).__add__
 MAX_NOUN_CHARS = 12  # longer than any noun of the lexicon
 NOUN_AFTER_CHARS = 16  # how far after the measure word its noun phrase may run (36个行政审批单位)
 
@@ -81,47 +83,55 @@ class SentenceLexicon:
     its occurrences (index of the last character, word) ordered by where they end and, at the same end,
     longest first."""
 
-    __slots__ = ("noun_lasts", "noun_words", "start", "text", "verb_lasts", "verb_words")
+    __slots__ = ("noun_lasts", "noun_starts", "noun_words", "start", "text", "verb_lasts", "verb_starts",
+                 "verb_words")
 
     def __init__(self, sentence: Sentence) -> None:
         self.start, self.text = sentence.start, sentence.text
         self.verb_lasts, self.verb_words, self.noun_lasts, self.noun_words = sentence.lexicon_matches()
+        # where each occurrence starts (last + 1 - its length), by C-level calls
+        self.verb_starts = list(map(sub, map(_PLUS_ONE, self.verb_lasts), map(len, self.verb_words)))
+        self.noun_starts = list(map(sub, map(_PLUS_ONE, self.noun_lasts), map(len, self.noun_words)))
 
-    def last(self, verb: bool, lo: int, hi: int, min_len: int = 1) -> tuple[str, int] | None:
-        """(word, start) of the last verb (or noun) lying inside [lo, hi), the longest at its end."""
-        lasts, words = (self.verb_lasts, self.verb_words) if verb else (self.noun_lasts, self.noun_words)
-        i = bisect_left(lasts, hi) - 1  # occurrences ending before hi
-        while i >= 0 and lasts[i] >= lo:
-            first = i  # the words ending here: [first..i], longest first
-            while first > 0 and lasts[first - 1] == lasts[i]:
-                first -= 1
-            for k in range(first, i + 1):
-                word = words[k]
-                if lasts[k] - len(word) + 1 >= lo and len(word) >= min_len:
-                    return word, lasts[k] - len(word) + 1
-            i = first - 1
+    def last(self, verb: bool, lo: int, hi: int) -> tuple[str, int] | None:
+        """(word, start) of the last verb (or noun, two characters or more) lying inside [lo, hi), the
+        longest at its end."""
+        if verb:
+            lasts, starts, words = self.verb_lasts, self.verb_starts, self.verb_words
+        else:
+            lasts, starts, words = self.noun_lasts, self.noun_starts, self.noun_words
+        i = bisect_left(lasts, hi) - 1  # occurrences ending before hi, the last first
+        while i >= 0:
+            end = lasts[i]
+            if end < lo:
+                return None
+            if starts[i] >= lo:
+                # the words ending here stand longest first: take the longest that still starts inside
+                while i > 0 and lasts[i - 1] == end and starts[i - 1] >= lo:
+                    i -= 1
+                return words[i], starts[i]
+            i -= 1
         return None
 
     def first_verb_start(self, lo: int, hi: int) -> int | None:
         """Where the first verb lying inside [lo, hi) starts, leaving out a verb a noun follows at once
         (处罚 in 行政处罚案卷 is part of the noun)."""
-        lasts, words = self.verb_lasts, self.verb_words
+        lasts, starts = self.verb_lasts, self.verb_starts
         best = None
         for k in range(bisect_left(lasts, lo), bisect_left(lasts, hi)):
-            begin = lasts[k] - len(words[k]) + 1
+            begin = starts[k]
             if begin >= lo and (best is None or begin < best) and not self._noun_starts_at(lasts[k] + 1):
                 best = begin
         return best
 
     def _noun_starts_at(self, pos: int) -> bool:
-        lasts, words = self.noun_lasts, self.noun_words
-        return any(lasts[k] - len(words[k]) + 1 == pos
-                   for k in range(bisect_left(lasts, pos), bisect_left(lasts, pos + MAX_NOUN_CHARS)))
+        lasts = self.noun_lasts
+        return pos in self.noun_starts[bisect_left(lasts, pos):bisect_left(lasts, pos + MAX_NOUN_CHARS)]
 
     def noun_after(self, lo: int, hi: int) -> str | None:
         """The counted noun of the phrase [lo, hi) after a measure word: its last noun of two characters
         or more, else a one-character noun right at its start (14个省)."""
-        found = self.last(False, lo, hi, min_len=2)
+        found = self.last(False, lo, hi)
         if found is not None:
             return found[0]
         if lo < hi and self.text[lo] in _one_char_nouns():
@@ -198,7 +208,7 @@ def noun_of(text: str, q: Quantity, ctx: Context, lex: SentenceLexicon) -> tuple
     noun = lex.noun_after(q.end, phrase_end)
     if noun is not None:
         return noun, True, text[q.end:phrase_end]
-    before = lex.last(False, ctx.clause_start, ctx.start, min_len=2)
+    before = lex.last(False, ctx.clause_start, ctx.start)
     return (before[0] if before else None), False, text[q.end:phrase_end]
 
 
@@ -240,7 +250,15 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
     elif (q.unit in r["stock_units"] and (noun is None or noun in r["stock_nouns"]) and not verb_local
             and r["stock_cue"].search(text, ctx.clause_start, q.start)):
         frame.role, frame.frame_rule = "stock", "role.stock_cue"  # 全市执法人员达到6800人; 已持证93人
+    elif noun_after and noun in _list_nouns():
+        frame.role, frame.frame_rule = "stock", "role.list_size"  # 全面施行180项行政许可事项清单管理
     return frame
+
+
+@cache
+def _list_nouns() -> frozenset[str]:
+    """Nouns of a list (清单): a count of them counted after the measure word is the list's size."""
+    return frozenset(load_config("extraction")["frame"]["list_nouns"])
 
 
 def stated_zeros(text: str) -> list[tuple[int, int, str, str]]:

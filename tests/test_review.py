@@ -108,6 +108,18 @@ def test_document_rows_accept_reject_and_report_what_does_not_apply():
     assert find_document(_documents(), SHA_B[:12]) == ("d-news", None)
 
 
+def test_a_document_row_moves_the_report_to_another_body():
+    documents = _documents().assign(unit_kind="government", parent_division="110000", tier="county", dept_type=None,
+                                    unit_name_source=None, admin_level_source=None, division_code_source=None)
+    row = _doc_row("bureau", SHA_B, unit_name="丹东市振兴区司法局", division_code="210603")
+    frame, report = apply_document_rows(documents, [row], lambda doc: "丹东市振兴区司法局2031年法治政府建设情况报告", 2031)
+    moved = frame.set_index("doc").loc["d-news"]
+    assert report[0]["effect"] == "body 110102-gov -> 210603-dept-justice"
+    assert (moved["unit_key"], moved["unit_kind"], moved["admin_level"], moved["dept_type"]) == (
+        "210603-dept-justice", "department", "department", "司法")
+    assert moved["unit_name_source"] == "correction:bureau" and "corrected:unit_name" in moved["flags"]
+
+
 def test_lineage_keeps_the_original_value_beside_the_corrected_one():
     indicators = pd.DataFrame({"doc": ["d1", "d1", "d2"], "start": [5, 40, 7], "indicator": ["x", "y", "x"],
                                "raw_value": [21.0, 9.0, 4.0]})

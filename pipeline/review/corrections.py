@@ -186,7 +186,7 @@ def _apply_document_row(frame: Any, i: int, row: dict[str, Any], text: str, year
     flags = list(frame.at[i, "flags"]) if frame.at[i, "flags"] is not None else []
     if any(k in changes for k in ("unit_name", "division_code", "admin_level")):
         name = changes.get("unit_name") or frame.at[i, "unit_name"]
-        level = changes.get("admin_level") or frame.at[i, "admin_level"]
+        level = changes.get("admin_level")  # the old level would force the old kind of body
         code = changes.get("division_code") or frame.at[i, "division_code"]
         body = manifest_body(name if isinstance(name, str) else None, level if isinstance(level, str) else None,
                              code if isinstance(code, str) else None, text, None)
@@ -196,8 +196,9 @@ def _apply_document_row(frame: Any, i: int, row: dict[str, Any], text: str, year
         for col in ("unit_key", "unit_kind", "parent_division", "tier", "dept_type", "division_code"):
             frame.at[i, col] = getattr(body, col)
         frame.at[i, "unit_name"] = changes.get("unit_name") or body.unit_name
-        if changes.get("admin_level"):
-            frame.at[i, "admin_level"] = changes["admin_level"]
+        # the level follows the body (a department's level is "department") unless the row sets it
+        frame.at[i, "admin_level"] = changes.get("admin_level") or (
+            "department" if body.unit_kind == "department" else body.tier)
         for col in ("unit_name", "division_code", "admin_level"):
             if col in changes:
                 frame.at[i, f"{col}_source"] = f"correction:{row['id']}"

@@ -212,3 +212,14 @@ def test_queue_ranks_by_impact_times_doubt_and_its_correction_row_applies():
     row.update(reviewer="丙", reason="checked against the report", date="2031-03-02", set={"value": 13})
     assert parse_corrections(_file([row]), "filled.yaml", 2031)[0]["quote"] in text
     assert correction_template(indicators.iloc[1].to_dict(), None, 12).startswith("- id: u1.reconsideration_closed")
+
+
+def test_run_refuses_a_broken_corrections_file_before_running(tmp_path, capsys, monkeypatch):
+    from pipeline.cli import main
+
+    monkeypatch.delenv("ROLINDEX_CORRECTIONS", raising=False)
+    bad = tmp_path / "corrections.yaml"
+    bad.write_bytes(_file([_row(reviewer="")], year=2017))
+    assert main(["run", "--year", "2017", "--out", str(tmp_path / "out"), "--corrections", str(bad)]) == 1
+    assert "reviewer" in capsys.readouterr().err and not (tmp_path / "out" / "raw").exists()
+    assert "ROLINDEX_CORRECTIONS" not in __import__("os").environ

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import re
 import sys
 import tempfile
@@ -166,12 +167,15 @@ def render_pages(text: str, dpi: int = 200, points: float = 12.0) -> list[Any]:
     return pages
 
 
-def degrade(page: Any, angle: float = 0.8, noise: float = 8.0, seed: int = 0) -> Any:
-    """A scanner's defects: rotation by ``angle`` degrees, Gaussian noise of ``noise`` grey levels."""
+def degrade(page: Any, angle: float = 0.8, noise: float = 8.0, seed: int = 0, blur: float = 0.0) -> Any:
+    """A scanner's defects: rotation by ``angle`` degrees, optional Gaussian blur of radius ``blur``
+    pixels (out of focus), Gaussian noise of ``noise`` grey levels."""
     import numpy as np
-    from PIL import Image
+    from PIL import Image, ImageFilter
 
     rotated = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    if blur:
+        rotated = rotated.filter(ImageFilter.GaussianBlur(blur))
     pixels = np.asarray(rotated).astype(np.float32)
     pixels += np.random.default_rng(seed).normal(0.0, noise, pixels.shape)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
@@ -187,15 +191,15 @@ def jpeg(page: Any, quality: int = 70) -> Any:
 
 
 def scanned_pdf(text: str, dpi: int = 200, angle: float = 0.8, noise: float = 8.0, quality: int = 70,
-                seed: int = 0) -> bytes:
+                seed: int = 0, blur: float = 0.0) -> bytes:
     """An image-only PDF (no text layer) of ``text`` as a scanner at ``dpi`` would make it."""
-    return pages_pdf(render_pages(text, dpi), dpi, angle, noise, quality, seed)
+    return pages_pdf(render_pages(text, dpi), dpi, angle, noise, quality, seed, blur)
 
 
 def pages_pdf(pages: list[Any], dpi: int = 200, angle: float = 0.8, noise: float = 8.0, quality: int = 70,
-              seed: int = 0) -> bytes:
+              seed: int = 0, blur: float = 0.0) -> bytes:
     """An image-only PDF of rendered page images, each degraded (``degrade``) and JPEG-compressed."""
-    pages = [jpeg(degrade(p, angle, noise, seed + i), quality) for i, p in enumerate(pages)]
+    pages = [jpeg(degrade(p, angle, noise, seed + i, blur), quality) for i, p in enumerate(pages)]
     buffer = io.BytesIO()
     pages[0].save(buffer, "PDF", resolution=float(dpi), save_all=True, append_images=pages[1:])
     return buffer.getvalue()
@@ -326,12 +330,118 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# Calibration grid (``--calibrate``): scan resolution x defects, every page OCR'd as the reader does
+# (pdfium rendering at render_dpi, the engine, the layout), then compared with its source page.
+CALIBRATION = [(dpi, label, how) for dpi in (100, 150, 200) for label, how in (
+    ("scan", {"angle": 0.8, "noise": 8.0, "quality": 70, "blur": 0.0}),
+    ("heavy", {"angle": 2.0, "noise": 20.0, "quality": 35, "blur": 1.2}),
+)]
+_NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
+
+
+def source_pages(text: str, dpi: int) -> list[str]:
+    """The source text of each rendered page (``layout_lines``)."""
+    pages: list[str] = []
+    for page, _y, line in layout_lines(text, dpi):
+        while len(pages) <= page:
+            pages.append("")
+        pages[page] += line
+    return pages
+
+
+def number_errors(source: str, ocr: str) -> int:
+    """Numbers (``12``, ``12.8``, ``12.8%``) of the source page that the OCR page does not give
+    identically (a multiset difference, NFKC)."""
+    return sum((Counter(_NUMBER.findall(_letters(source))) - Counter(_NUMBER.findall(_letters(ocr)))).values())
+
+
+def calibrate(reocr_dpi: int = 0) -> list[dict[str, Any]]:
+    """One row per scanned page of the calibration grid: condition, page confidence, lowest numeral
+    score, CER and wrong numbers against the source page; with ``reocr_dpi``, also the numbers on which
+    a second OCR of the page rendered at that resolution disagrees with the first."""
+    from pipeline.ingest.ocr import OcrSettings, make_engine, ocr_page, pdf_page_images
+
+    settings = OcrSettings()
+    engine = make_engine(settings)
+    rows = []
+    for dpi, label, how in CALIBRATION:
+        for seed, (name, source) in enumerate(REPORTS.items()):
+            pdf = scanned_pdf(source, dpi=dpi, angle=how["angle"], noise=how["noise"], quality=int(how["quality"]),
+                              seed=seed, blur=how["blur"])
+            expected = source_pages(source, dpi)
+            for number, image in enumerate(pdf_page_images(pdf, settings), start=1):
+                page = ocr_page(engine, image, settings)
+                row = {"dpi": dpi, "condition": label, "report": name, "page": number,
+                       "confidence": page.confidence, "numeral_confidence": page.numeral_confidence,
+                       "cer": cer(expected[number - 1], page.text),
+                       "number_errors": number_errors(expected[number - 1], page.text),
+                       "numbers": len(_NUMBER.findall(_letters(expected[number - 1]))),
+                       "point_doubts": len(page.point_doubts)}
+                if reocr_dpi:
+                    again_settings = OcrSettings(render_dpi=reocr_dpi)
+                    again = ocr_page(engine, next(iter(pdf_page_images(pdf, again_settings, {number}))), again_settings)
+                    first, second = Counter(_NUMBER.findall(_letters(page.text))), Counter(_NUMBER.findall(_letters(again.text)))
+                    row["reocr_disagreements"] = sum(((first - second) + (second - first)).values())
+                    row["reocr_number_errors"] = number_errors(expected[number - 1], again.text)
+                rows.append(row)
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+    return rows
+
+
+def settings_floor() -> float:
+    from pipeline.ingest.ocr import load_ocr_settings
+
+    return load_ocr_settings().min_page_confidence
+
+
+def calibration_tables(rows: list[dict[str, Any]]) -> str:
+    """Markdown: per condition (pages, mean and worst CER, lowest page confidence and numeral score,
+    wrong numbers), then per candidate floor the pages it would quarantine, good (CER <= 2 % and no
+    wrong number) and bad."""
+    out = ["| dpi | defects | pages | mean CER | worst CER | lowest page confidence | lowest numeral score "
+           "| wrong numbers / numbers | point doubts (pages) | re-OCR disagreements |",
+           "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for dpi, label, _how in CALIBRATION:
+        group = [r for r in rows if r["dpi"] == dpi and r["condition"] == label]
+        if not group:
+            continue
+        reocr = sum(r.get("reocr_disagreements", 0) for r in group) if "reocr_disagreements" in group[0] else "-"
+        out.append(f"| {dpi} | {label} | {len(group)} | {sum(r['cer'] for r in group) / len(group):.2%} | "
+                   f"{max(r['cer'] for r in group):.2%} | {min(r['confidence'] for r in group):.3f} | "
+                   f"{min(r['numeral_confidence'] for r in group):.3f} | {sum(r['number_errors'] for r in group)} / "
+                   f"{sum(r['numbers'] for r in group)} | {sum(r.get('point_doubts', 0) for r in group)} "
+                   f"({sum(1 for r in group if r.get('point_doubts'))}) | {reocr} |")
+    bad = [r for r in rows if r["cer"] > 0.02 or r["number_errors"]]
+    out += ["", f"{len(rows)} pages, {len(bad)} bad (CER > 2 % or a wrong number).", "",
+            "| page-confidence floor | pages quarantined | of them bad | bad pages let through |",
+            "|---:|---:|---:|---:|"]
+    for floor in (0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.98):
+        caught = [r for r in rows if r["confidence"] < floor]
+        out.append(f"| {floor:.2f} | {len(caught)} | {sum(r in bad for r in caught)} | "
+                   f"{sum(r not in caught for r in bad)} |")
+    passed = [r for r in rows if r["confidence"] >= settings_floor()]
+    wrong = [r for r in passed if r["number_errors"]]
+    out += ["", f"Pages over the configured floor ({settings_floor():.2f}): {len(passed)}; with a wrong number: "
+            f"{len(wrong)}; of those with a point doubt: {sum(1 for r in wrong if r.get('point_doubts'))}; "
+            f"pages without a wrong number but with a point doubt: "
+            f"{sum(1 for r in passed if r.get('point_doubts') and not r['number_errors'])}."]
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dpi", type=int, nargs="+", help="only the scans at these resolutions")
     parser.add_argument("--condition", nargs="+", help="only these conditions (scan, harsh scan, photo, ...)")
     parser.add_argument("--out", type=Path, help="also write the markdown table here")
+    parser.add_argument("--calibrate", action="store_true", help="per-page confidence vs CER over CALIBRATION")
+    parser.add_argument("--reocr-dpi", type=int, default=0, help="with --calibrate: re-OCR each page at this dpi")
     args = parser.parse_args(argv)
+    if args.calibrate:
+        rows = calibrate(args.reocr_dpi)
+        print(calibration_tables(rows))
+        if args.out:
+            args.out.write_text(calibration_tables(rows) + "\n", encoding="utf-8")
+        return 0
     conditions = [c for c in CONDITIONS if (not args.dpi or (c[0] == "scan" and c[1] in args.dpi))
                   and (not args.condition or c[0] in args.condition)]
     with tempfile.TemporaryDirectory(prefix="ocr_eval_") as tmp:

@@ -75,6 +75,55 @@ def test_page_numbers_of_raw_offsets_and_evidence_spans():
     assert evidence_pages([5], [9], offsets, []) == [None]
 
 
+class _Decoder:
+    """Stands in for RapidOCR's CTC decoder: class 0 is the blank."""
+
+    def __init__(self) -> None:
+        self.character = ["blank", "4", "1", "8", ".", "7", "万", "件"]
+
+    def __call__(self, preds, return_word_box=False, **_kwargs):
+        return [("".join(self.character[c] for c in row.argmax(axis=1) if c), 0.99) for row in preds]
+
+
+def _frames(best: list[int], point: dict[int, float]) -> np.ndarray:
+    """Frame scores: the best class of each frame at 0.7, the ``.`` class at ``point[t]`` where given."""
+    frames = np.full((len(best), 8), 0.01)
+    for t, cls in enumerate(best):
+        frames[t, cls] = 0.7
+        if t in point:
+            frames[t, 4] = point[t]
+    return frames
+
+
+def test_a_point_the_recogniser_hesitated_over_is_a_doubt():
+    decoder = ocr.DoubtingDecoder(_Decoder(), 0.2)
+    lost = _frames([1, 0, 2, 0, 3, 0, 0, 5, 0, 6], {5: 0.33})  # 418 . 7万: the point lost at frame 5
+    kept = _frames([1, 0, 2, 0, 3, 4, 0, 5, 0, 6], {})  # 418.7万
+    faint = _frames([1, 0, 2, 0, 3, 0, 0, 5, 0, 6], {5: 0.05})  # a trace of a point: not a doubt
+    at_end = _frames([6, 0, 1, 2, 3, 0], {5: 0.4})  # 万418 and the line ends: the point may be at the break
+    after_word = _frames([1, 6, 0, 7], {2: 0.5})  # 4万 . 件: not between digits
+    results = decoder(np.stack([lost, kept, faint]))
+    assert [r[0] for r in results] == ["4187万", "418.7万", "4187万"]  # the decoder's own results unchanged
+    assert decoder.doubts == {"4187万": (3,)}
+    assert decoder.line_doubts(at_end) == (4,) and decoder.line_doubts(after_word) == ()
+    offsets = np.arange(40)
+    flags = ["ocr_pages:0", "ocr_point_doubts:13,30"]
+    assert ocr.evidence_doubts([10, 0, 28], [16, 8, 31], offsets, flags) == [True, False, True]
+    assert ocr.evidence_doubts([10], [16], offsets, ["ocr_pages:0"]) == [False]
+
+
+def test_the_lost_point_of_a_150_dpi_scan_is_found():
+    """The silent error of the evaluation (418.7 read as 4187 at 150 dpi, page confidence 0.996) is a
+    point doubt at the place the point was lost."""
+    from evaluation.evaluate_ocr import REPORTS
+
+    settings = OcrSettings()
+    pdf = scanned_pdf(REPORTS["yanta"], dpi=150, seed=4)
+    page = ocr.ocr_page(ocr.make_engine(settings), next(iter(ocr.pdf_page_images(pdf, settings))), settings)
+    assert page.confidence > 0.99 and "4187万元" in page.text and len(page.point_doubts) == 1
+    assert page.text[page.point_doubts[0] - 3:page.point_doubts[0] + 1] == "4187"
+
+
 def test_ocr_config_is_schema_checked():
     settings = ocr.load_ocr_settings()
     assert settings == OcrSettings(**load_config("ocr")) and 0 < settings.min_page_confidence < 1
@@ -93,7 +142,7 @@ class _FakeEngine:
     def __init__(self, pages: list[list[tuple[str, float]]]) -> None:
         self.pages = iter(pages)
 
-    def __call__(self, _image):
+    def __call__(self, _image, **_options):
         rows = next(self.pages)
         return [[[[0, 40 * i], [900, 40 * i], [900, 40 * i + 30], [0, 40 * i + 30]], t, s]
                 for i, (t, s) in enumerate(rows)] or None, None
@@ -216,7 +265,7 @@ class _CountingEngine:
     def __init__(self, log: Path) -> None:
         self.log = log
 
-    def __call__(self, image):
+    def __call__(self, image, **_options):
         shade = int(image[0, 0, 0])
         with self.log.open("a") as fh:
             fh.write(f"{shade}\n")
@@ -297,14 +346,15 @@ def test_a_photographed_page_is_read_like_its_text(tmp_path: Path):
 
 @pytest.mark.e2e
 def test_scan_ofd_and_doc_through_the_dag_with_evidence_pages(airflow_db, tmp_path: Path):
-    """The real DAG (``rolindex run``'s quiet console) on an inbox of a two-page scanned PDF, an OFD and a
-    legacy .doc: every report accepted, its facts in the published indicators, OCR evidence on its page."""
+    """The real DAG (``rolindex run``'s quiet console) on an inbox of a two-page scanned PDF, an OFD, a
+    legacy .doc and an RTF: every report accepted, its facts in the published indicators, OCR evidence on
+    its page and line; the scan OCR'd by the mapped ocr task, and not again when the year is re-run."""
     from evaluation.evaluate_ocr import REPORTS
     from pipeline import io as pio
     from pipeline.catalog import Catalog
     from pipeline.console import run_quietly
     from pipeline.settings import RunSettings
-    from tests.test_formats import DOC_TEXT, ofd_file, word_doc
+    from tests.test_formats import DOC_TEXT, ofd_file, rtf_file, word_doc
 
     inbox = tmp_path / "inbox" / "2023"
     inbox.mkdir(parents=True)
@@ -313,6 +363,7 @@ def test_scan_ofd_and_doc_through_the_dag_with_evidence_pages(airflow_db, tmp_pa
     (inbox / "xinhui-2023.ofd").write_bytes(ofd_file([xinhui[:3], xinhui[3:]]))
     doc_2023 = DOC_TEXT.replace("2022", "2023")
     (inbox / "anyuan-2023.doc").write_bytes(word_doc(doc_2023))
+    (inbox / "yanta-2023.rtf").write_bytes(rtf_file(REPORTS["yanta"].split("\n"), []))
     out = tmp_path / "out"
     outcome = run_quietly(RunSettings.resolve(2023, str(inbox), str(out)), stream=io.StringIO())
     assert outcome.state == "success", (outcome.cause, outcome.log_file)

@@ -44,6 +44,7 @@ class OcrSettings:
     threads: int = 1
     cell_gap_heights: float = 1.5
     wrap_right_share: float = 0.93
+    point_doubt_score: float = 0.2
     page_timeout_seconds: float = 300.0
     pages_per_task: int = 8
     max_ocr_tasks: int = 512
@@ -61,11 +62,13 @@ Span = tuple[int, int, float, float, float, float]  # (start, end, x0, y0, x1, y
 
 @dataclass(frozen=True)
 class OcrBox:
-    """One recognised text line piece: its corner points (x, y pixels), text and score (0..1)."""
+    """One recognised text line piece: its corner points (x, y pixels), text, score (0..1) and, when the
+    engine gives them, the score of each numeral (digits, decimal point, percent sign)."""
 
     points: tuple[tuple[float, float], ...]
     text: str
     score: float
+    numeral_scores: tuple[float, ...] = ()
 
     @property
     def left(self) -> float:
@@ -93,16 +96,20 @@ class OcrPage:
     confidence: float
     n_boxes: int
     spans: tuple[Span, ...] = ()
+    numeral_confidence: float = 1.0  # lowest score of a recognised numeral (digit, point, %) on the page
+    point_doubts: tuple[int, ...] = ()  # page-text offsets where a decimal point may be missing
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "confidence": self.confidence, "n_boxes": self.n_boxes,
-                "spans": [list(s) for s in self.spans]}
+                "spans": [list(s) for s in self.spans], "numeral_confidence": self.numeral_confidence,
+                "point_doubts": list(self.point_doubts)}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> OcrPage:
         spans = tuple((int(a), int(b), float(x0), float(y0), float(x1), float(y1))
                       for a, b, x0, y0, x1, y1 in obj["spans"])
-        return cls(str(obj["text"]), float(obj["confidence"]), int(obj["n_boxes"]), spans)
+        return cls(str(obj["text"]), float(obj["confidence"]), int(obj["n_boxes"]), spans,
+                   float(obj.get("numeral_confidence", 1.0)), tuple(int(d) for d in obj.get("point_doubts", ())))
 
 
 @cache
@@ -161,10 +168,21 @@ def page_lines(boxes: Sequence[OcrBox], settings: OcrSettings = OcrSettings()) -
     return text.split("\n") if boxes else []
 
 
+NUMERALS = frozenset("0123456789.%．％")
+
+
 def boxes_from_engine(result: Any) -> list[OcrBox]:
-    """The engine's ``[[points, text, score], ...]`` (or None for a blank page) as OcrBox objects."""
-    return [OcrBox(tuple((float(x), float(y)) for x, y in points), str(text), float(score))
-            for points, text, score in (result or [])]
+    """The engine's ``[[points, text, score], ...]`` (or None for a blank page) as OcrBox objects; rows
+    with word details (``return_word_box``: ``[..., word boxes, words, word scores]``) also give the
+    scores of the numerals."""
+    boxes = []
+    for row in result or []:
+        points, text, score = row[0], row[1], row[2]
+        numerals: tuple[float, ...] = ()
+        if len(row) >= 6:
+            numerals = tuple(float(c) for word, c in zip(row[4], row[5], strict=False) if word in NUMERALS)
+        boxes.append(OcrBox(tuple((float(x), float(y)) for x, y in points), str(text), float(score), numerals))
+    return boxes
 
 
 def page_confidence(boxes: Sequence[OcrBox]) -> float:
@@ -175,22 +193,77 @@ def page_confidence(boxes: Sequence[OcrBox]) -> float:
     return sum(b.score * len(b.text) for b in boxes) / chars
 
 
+class DoubtingDecoder:
+    """Wraps the recogniser's CTC decoder (same results) and notes, per recognised line, where a decimal
+    point may have been lost: a frame between two digits (or after the line's last digit) whose best
+    guess is no character but whose score for ``.`` reaches ``point_score``. A point the model hesitated
+    over is what a ten-fold wrong value looks like in the scores: the line's mean score stays high.
+    ``doubts[text]`` = insertion offsets in the line's text."""
+
+    def __init__(self, decoder: Any, point_score: float) -> None:
+        self.decoder = decoder
+        self.point_score = point_score
+        self.character = decoder.character
+        self.doubts: dict[str, tuple[int, ...]] = {}
+        self.point = self.character.index(".") if "." in self.character else -1
+        self.digits = frozenset(i for i, c in enumerate(self.character) if c.isdigit())
+
+    def __call__(self, preds: Any, return_word_box: bool = False, **kwargs: Any) -> Any:
+        result = self.decoder(preds, return_word_box, **kwargs)
+        if self.point >= 0:
+            for frames, row in zip(preds, result, strict=False):
+                found = self.line_doubts(frames)
+                if found:
+                    self.doubts[str(row[0])] = found
+        return result
+
+    def line_doubts(self, frames: Any) -> tuple[int, ...]:
+        """Insertion offsets (in the decoded text) of the doubtful points of one line's frame scores."""
+        best = frames.argmax(axis=1)
+        emitted: list[int] = []  # class of each emitted character, in order
+        doubts: list[int] = []
+        previous = -1
+        pending = False  # a doubtful frame seen since the last emitted character
+        for t, cls in enumerate(best):
+            cls = int(cls)
+            if cls != 0 and cls != previous:
+                if pending and emitted and emitted[-1] in self.digits and cls in self.digits:
+                    doubts.append(len(emitted))
+                pending = False
+                emitted.append(cls)
+            elif cls != self.point and float(frames[t, self.point]) >= self.point_score:
+                pending = True
+            previous = cls
+        if pending and emitted and emitted[-1] in self.digits:
+            doubts.append(len(emitted))  # at the end of the line: the number may go on on the next one
+        return tuple(doubts)
+
+
 def make_engine(settings: OcrSettings) -> Any:
-    """A RapidOCR engine with the bundled models (``threads`` onnxruntime threads)."""
+    """A RapidOCR engine with the bundled models (``threads`` onnxruntime threads), its decoder wrapped
+    in a ``DoubtingDecoder``."""
     from rapidocr_onnxruntime import RapidOCR
 
-    return RapidOCR(intra_op_num_threads=settings.threads, inter_op_num_threads=1, text_score=settings.min_box_score)
+    engine = RapidOCR(intra_op_num_threads=settings.threads, inter_op_num_threads=1, text_score=settings.min_box_score)
+    engine.text_rec.postprocess_op = DoubtingDecoder(engine.text_rec.postprocess_op, settings.point_doubt_score)
+    return engine
 
 
 def ocr_page(engine: Any, image: Any, settings: OcrSettings = OcrSettings(), scale: float = 1.0) -> OcrPage:
     """OCR one page image (RGB numpy array) -> its text, confidence, box count and spans; box corners are
     image pixels times ``scale`` (72 / dpi for a rendered PDF page: PDF points from the top-left corner)."""
-    result, _elapsed = engine(image)
+    decoder = getattr(getattr(engine, "text_rec", None), "postprocess_op", None)
+    doubts_of: dict[str, tuple[int, ...]] = decoder.doubts if isinstance(decoder, DoubtingDecoder) else {}
+    doubts_of.clear()
+    result, _elapsed = engine(image, text_score=settings.min_box_score, return_word_box=True)
     boxes = [b for b in boxes_from_engine(result) if b.text.strip()]
     text, spans = page_layout(boxes, settings)
+    numerals = [c for b in boxes for c in b.numeral_scores]
+    doubts = tuple(sorted(a + k for a, _b, box in spans for k in doubts_of.get(box.text, ())))
     return OcrPage(text, page_confidence(boxes), len(boxes),
                    tuple((a, b, round(box.left * scale, 1), round(box.top * scale, 1), round(box.right * scale, 1),
-                          round(box.bottom * scale, 1)) for a, b, box in spans))
+                          round(box.bottom * scale, 1)) for a, b, box in spans),
+                   round(min(numerals), 4) if numerals else 1.0, doubts)
 
 
 def pdf_page_images(data: bytes, settings: OcrSettings, pages: Collection[int] | None = None) -> Iterator[Any]:
@@ -261,18 +334,21 @@ def assemble_pages(pages: Sequence[OcrPage], settings: OcrSettings, fmt: str, un
     UnreadableFile ``ocr_low_confidence`` naming the first page under the floor, ``empty`` if no text."""
     starts: list[int] = []
     boxes: list[tuple[int, int, int, float, float, float, float]] = []
+    doubts: list[int] = []
     offset = 0
     for number, page in enumerate(pages, start=1):
         check_page(number, page, settings)
         starts.append(offset)
         boxes.extend((offset + a, offset + b, number, x0, y0, x1, y1) for a, b, x0, y0, x1, y1 in page.spans)
+        doubts.extend(offset + d for d in page.point_doubts)
         offset += len(page.text) + 2  # pages are joined by a blank line
     text = "\n\n".join(p.text for p in pages)
     if not text.strip():
         raise UnreadableFile("empty", f"OCR found no text on {len(pages)} page(s)")
     check_is_text(text)
     flags = (f"ocr:{engine_version()}", "ocr_pages:" + ",".join(map(str, starts)),
-             "ocr_confidence:" + ",".join(f"{p.confidence:.3f}" for p in pages), f"ocr_box_unit:{unit}")
+             "ocr_confidence:" + ",".join(f"{p.confidence:.3f}" for p in pages), f"ocr_box_unit:{unit}",
+             *(["ocr_point_doubts:" + ",".join(map(str, doubts))] if doubts else []))
     return DecodedFile(text, "ocr", fmt, flags, tuple(boxes))
 
 
@@ -415,4 +491,27 @@ def evidence_boxes(starts: Sequence[int], ends: Sequence[int], offsets: Any, box
         x0, y0 = min(b[3] for b in on_page), min(b[4] for b in on_page)
         x1, y1 = max(b[5] for b in on_page), max(b[6] for b in on_page)
         found.append(f"[{x0:g}, {y0:g}, {x1:g}, {y1:g}]")
+    return found
+
+
+def point_doubts(flags: Sequence[str]) -> list[int]:
+    """Raw-text offsets where the OCR may have lost a decimal point (``ocr_point_doubts:`` flag)."""
+    for flag in flags:
+        if flag.startswith("ocr_point_doubts:"):
+            return [int(x) for x in flag.split(":", 1)[1].split(",") if x]
+    return []
+
+
+def evidence_doubts(starts: Sequence[int], ends: Sequence[int], offsets: Any, flags: Sequence[str]) -> list[bool]:
+    """For each evidence span (clean-text ``start``/``end``): does a possibly lost decimal point
+    (``point_doubts``) fall inside it?"""
+    doubts = point_doubts(flags)
+    if not doubts:
+        return [False] * len(starts)
+    last = len(offsets) - 1
+    found = []
+    for start, end in zip(starts, ends, strict=True):
+        raw_start = int(offsets[min(max(start, 0), last)])
+        raw_end = int(offsets[min(max(end - 1, 0), last)]) + 1
+        found.append(any(raw_start < d < raw_end for d in doubts))
     return found

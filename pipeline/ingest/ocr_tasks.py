@@ -68,7 +68,8 @@ def cache_key(data: bytes, settings: OcrSettings) -> str:
     """SHA-256 of the file, the engine and models, and the settings that change the recognised pages."""
     digest = hashlib.sha256(data)
     digest.update(json.dumps([engine_version(), settings.render_dpi, settings.min_box_score,
-                              settings.cell_gap_heights, settings.wrap_right_share]).encode())
+                              settings.cell_gap_heights, settings.wrap_right_share,
+                              settings.point_doubt_score]).encode())
     return digest.hexdigest()
 
 

@@ -57,17 +57,27 @@ def with_evidence_pages(indicators: Any, documents: Any, catalog: Catalog) -> An
     """``indicators`` with ``page``, ``box`` and ``box_unit`` columns: the page(s) of each value's evidence
     in a scanned or OFD report (from its page-start flag and offset map), and for a scan the recognised
     line box(es) of the evidence on its page (``ocr.evidence_boxes``: ``[x0, y0, x1, y1]`` in PDF points
-    or image pixels from the top-left corner); None for text reports."""
+    or image pixels from the top-left corner); None for text reports. A value whose evidence holds a
+    possibly lost decimal point (``ocr.evidence_doubts``) gets the flag ``ocr_point_doubt``."""
     import io as std_io
 
     import numpy as np
 
-    from pipeline.ingest.ocr import boxes_path, evidence_boxes, evidence_pages, page_starts, read_boxes
+    from pipeline.ingest.dedupe import pd_object
+    from pipeline.ingest.ocr import (
+        boxes_path,
+        evidence_boxes,
+        evidence_doubts,
+        evidence_pages,
+        page_starts,
+        read_boxes,
+    )
 
     flags_of = {d: list(f) if f is not None else [] for d, f in zip(documents["doc"], documents["flags"], strict=True)}
     pages: list[str | None] = [None] * len(indicators)
     boxes: list[str | None] = [None] * len(indicators)
     units: list[str | None] = [None] * len(indicators)
+    doubtful: set[int] = set()
     frame = indicators.reset_index(drop=True)
     for doc, rows in frame.groupby("doc", sort=True):
         flags = flags_of.get(doc, [])
@@ -76,9 +86,16 @@ def with_evidence_pages(indicators: Any, documents: Any, catalog: Catalog) -> An
         offsets = np.load(std_io.BytesIO(catalog.offsets(doc).read_bytes()))
         starts, ends = rows["start"].astype(int).tolist(), rows["end"].astype(int).tolist()
         unit, doc_boxes = read_boxes(boxes_path(catalog, doc))
-        for i, page, box in zip(rows.index, evidence_pages(starts, ends, offsets, flags),
-                                evidence_boxes(starts, ends, offsets, doc_boxes), strict=True):
+        for i, page, box, doubt in zip(rows.index, evidence_pages(starts, ends, offsets, flags),
+                                       evidence_boxes(starts, ends, offsets, doc_boxes),
+                                       evidence_doubts(starts, ends, offsets, flags), strict=True):
             pages[i], boxes[i], units[i] = page, box, (unit if box else None)
+            if doubt:  # the OCR may have lost a decimal point inside this value's evidence
+                doubtful.add(i)
+    if doubtful:
+        flagged = [[*(list(f) if f is not None else []), "ocr_point_doubt"] if i in doubtful else f
+                   for i, f in enumerate(frame["flags"])]
+        frame = frame.assign(flags=pd_object(flagged, frame.index))
     return frame.assign(page=pages, box=boxes, box_unit=units)
 
 

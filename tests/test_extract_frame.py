@@ -29,7 +29,9 @@ def test_c1_before_after_pair_gives_a_derived_change_citing_both_spans():
     records = _records(text)
     before, after = _one(records, "433项", text), _one(records, "289项", text)
     assert (before.role, after.role) == ("before", "after")
-    assert before.indicator is None and after.indicator is None
+    # the level after a change of licensing items is the licensing list's size (issue 19 holdout review:
+    # both annotators label it so); the level before is nothing's
+    assert before.indicator is None and after.indicator == "licensing_items_listed"
     derived = [r for r in records if r.role == "derived"]
     assert len(derived) == 1
     change = derived[0]
@@ -415,3 +417,19 @@ def test_g2_after_dui_the_verb_after_the_counted_noun_is_the_quantitys():
     # a verb inside the noun phrase (处罚 in 行政处罚案件) is no verb of the quantity
     text = "对8件行政处罚案件进行评查。"
     assert _one(_records(text), "8件", text).verb == "评查"
+
+
+def test_g7_a_list_of_items_is_the_lists_size_and_the_cut_is_derived():
+    text = "深化放管服改革，全面施行170项行政许可事项清单管理。"
+    record = _one(_records(text), "170项", text)
+    assert (record.role, record.frame_rule) == ("stock", "role.list_size")
+    assert record.indicator == "licensing_items_listed"
+    text = "行政许可事项由400项减少到250项。"
+    records = _records(text)
+    assert _one(records, "250项", text).indicator == "licensing_items_listed"
+    derived = next(r for r in records if r.role == "derived")
+    assert derived.value == 150 and derived.indicator == "approval_items_streamlined"
+    # kept on another list (the power list) is not the licensing list
+    text = "编制公布部门权责清单，保留行政权力事项468项。"
+    assert _one(_records(text), "468项", text).indicator is None
+

@@ -409,3 +409,24 @@ def test_scan_ofd_and_doc_through_the_dag_with_evidence_pages(airflow_db, tmp_pa
     assert {p: p.stat().st_mtime_ns for p in cached} == cached  # not recognised again
     again = pio.read_parquet(out / "publish" / "year=2023" / "indicators.parquet")
     assert again["box"].tolist() == indicators["box"].tolist()
+
+
+def test_published_values_carry_page_box_and_point_doubt(tmp_path: Path):
+    import pandas as pd
+
+    from pipeline.catalog import Catalog
+    from pipeline.publish.stage import with_evidence_pages
+
+    catalog = Catalog(tmp_path, 2023)
+    catalog.offsets("d1").parent.mkdir(parents=True)
+    np.save(catalog.offsets("d1"), np.arange(100, dtype=np.int32))
+    ocr.write_boxes(ocr.boxes_path(catalog, "d1"), [(0, 50, 1, 72.0, 72.0, 500.0, 86.0)], "pt")
+    documents = pd.DataFrame({"doc": ["d1", "t1"], "flags": [["ocr_pages:0", "ocr_point_doubts:13", "ocr_box_unit:pt"],
+                                                             ["decode_errors:1"]]})
+    indicators = pd.DataFrame({"doc": ["d1", "d1", "t1"], "start": [10, 20, 5], "end": [16, 25, 9],
+                               "flags": [["range_ok"], [], []]})
+    published = with_evidence_pages(indicators, documents, catalog)
+    assert published["flags"].tolist() == [["range_ok", "ocr_point_doubt"], [], []]
+    located = [[None if pd.isna(v) else v for v in row] for row in published[["page", "box", "box_unit"]].values]
+    assert located == [["1", "[72, 72, 500, 86]", "pt"], ["1", "[72, 72, 500, 86]", "pt"],
+                       [None, None, None]]  # a text report: no page, no box

@@ -304,6 +304,12 @@ def test_the_ocr_cache_is_resumable_and_ingest_reads_it(tmp_path: Path, monkeypa
     with pytest.raises(UnreadableFile) as caught:  # a refused file is remembered with its reason
         read_with_ocr_cache(dark, ".tif", cache, OcrSettings(max_pages=2))
     assert caught.value.reason == "ocr_too_many_pages"
+    with pytest.raises(UnreadableFile) as caught:  # the image guards hold on the cached path too
+        read_with_ocr_cache(_png(size=(800, 800)), ".png", cache, OcrSettings(max_image_pixels=100_000))
+    assert caught.value.reason == "image_too_large"
+    with pytest.raises(UnreadableFile) as caught:
+        read_with_ocr_cache(b"\x89PNG\r\n\x1a\n" + b"\0" * 100, ".png", cache, OcrSettings())
+    assert caught.value.reason == "corrupt_image"
 
 
 def test_a_scanned_pdf_is_read_by_ocr_and_its_facts_and_pages_are_found(tmp_path: Path):

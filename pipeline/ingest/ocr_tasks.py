@@ -97,8 +97,11 @@ def _count_pages_unguarded(data: bytes, ext: str, settings: OcrSettings) -> int:
 
         from PIL import Image, UnidentifiedImageError
 
+        Image.MAX_IMAGE_PIXELS = settings.max_image_pixels  # as image_pages: a bomb is refused, not decoded
         try:
             n = getattr(Image.open(io.BytesIO(data)), "n_frames", 1)
+        except Image.DecompressionBombError as exc:
+            raise UnreadableFile("image_too_large", f"decompression bomb refused: {exc}") from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise UnreadableFile("corrupt_image", f"the image could not be decoded: {exc}") from exc
     if n > settings.max_pages:

@@ -433,3 +433,18 @@ def test_g7_a_list_of_items_is_the_lists_size_and_the_cut_is_derived():
     text = "编制公布部门权责清单，保留行政权力事项468项。"
     assert _one(_records(text), "468项", text).indicator is None
 
+
+
+def test_g1_declared_verbs_of_penalty_supervision_and_cleanup_counts():
+    text = "严格规范执法，全年查处违法案件86件，公开行政处罚决定75件。"
+    records = _records(text)
+    assert _one(records, "86件", text).indicator == "penalty_cases"
+    assert _one(records, "75件", text).indicator is None  # publishing decisions is not penalising
+    text = "加强行政执法监督，开展行政执法检查14次，纠正违法或不当执法行为23件。"
+    records = _records(text)
+    assert _one(records, "14次", text).indicator is None  # the inspections are not the corrections
+    assert _one(records, "23件", text).indicator == "enforcement_supervision_cases"
+    text = "开展规范性文件专项清理，清理规范性文件210件，对37件规范性文件开展立法后评估。"
+    records = _records(text)
+    assert _one(records, "210件", text).indicator == "normative_doc_cleanup"
+    assert _one(records, "37件", text).indicator is None  # evaluated, not cleaned up

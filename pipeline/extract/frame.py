@@ -166,6 +166,10 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
         if after is not None:
             return after, True
     found = lex.last(True, ctx.clause_start, ctx.start)
+    # 公开行政处罚决定75件: a verb right after 行政 (frame.noun_prefixes) names the kind of a noun (行政处罚决定),
+    # the quantity's verb stands before it
+    while found is not None and any(text.startswith(p, found[1] - len(p)) for p in _noun_prefixes()):
+        found = lex.last(True, ctx.clause_start, found[1] - 1)
     if found is None:
         earlier = lex.last(True, ctx.sentence_start, ctx.clause_start)
         return (earlier[0] if earlier else None), False
@@ -178,6 +182,11 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
         verbs.insert(0, before[0])
         begin = before[1]
     return "、".join(verbs), True
+
+
+@cache
+def _noun_prefixes() -> tuple[str, ...]:
+    return tuple(load_config("extraction")["frame"]["noun_prefixes"])
 
 
 def _verb_after_object(ctx: Context, lex: SentenceLexicon) -> str | None:

@@ -448,3 +448,14 @@ def test_g1_declared_verbs_of_penalty_supervision_and_cleanup_counts():
     records = _records(text)
     assert _one(records, "210件", text).indicator == "normative_doc_cleanup"
     assert _one(records, "37件", text).indicator is None  # evaluated, not cleaned up
+
+
+def test_g5_a_percentage_named_as_another_rate_is_not_the_indicators():
+    text = "深化政务服务改革，“最多跑一次”事项实现率100%，政务服务事项网上可办率98%。"
+    records = _records(text)
+    assert _one(records, "100%", text).indicator is None  # 实现率 is not an online-service rate
+    assert _one(records, "98%", text).indicator == "online_service_rate"
+    text = "加强行政复议工作，通过调解、和解方式结案81件，调解和解结案率27.5%。"
+    assert _one(_records(text), "27.5%", text).indicator == "reconsideration_mediation_rate"
+    text = "行政复议案件办理规范，备案审查及时率达100%。"
+    assert _one(_records(text), "100%", text).indicator is None

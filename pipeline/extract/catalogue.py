@@ -39,6 +39,8 @@ class Indicator:
     in_sentence: tuple[str, ...] = ()  # one of these must stand somewhere in the quantity's sentence (empty: no test)
     # bodies whose work is not the indicator's (县委): in none_of too, but never vetoing from an earlier clause
     other_bodies: tuple[str, ...] = ()
+    # a rate's names (可办率, 网办率): a percentage whose clause names another rate (即办率) is not this one
+    rate_words: tuple[str, ...] = ()
 
     def accepts(self, verb: str | None, noun: str | None, role: str) -> bool:
         """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
@@ -114,5 +116,6 @@ def load_catalogue() -> Catalogue:
             topic_in_clause=bool(cues.get("topic_in_clause", False)),
             in_sentence=tuple(cues.get("in_sentence") or ()),
             other_bodies=tuple(cues.get("other_bodies") or ()),
+            rate_words=tuple(cues.get("rate_words") or ()),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

@@ -220,7 +220,7 @@ class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
     __slots__ = ("all_of", "code", "in_sentence", "indicator", "near", "none_before", "none_of", "none_re", "number",
-                 "paragraph_topic", "specificity", "topic_in_clause")
+                 "paragraph_topic", "rate_words", "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
         self.indicator = indicator  # its frame declaration: ``accepts(verb, noun, role)``
@@ -231,6 +231,7 @@ class _Rule:
         # vetoes from an earlier clause the topic is borrowed from: other bodies only veto in the own clause
         self.none_before = self.none_of - frozenset(indicator.other_bodies)
         self.in_sentence = frozenset(indicator.in_sentence)
+        self.rate_words = indicator.rate_words  # the names of the rate (可办率, 网办率 …), matched as endings
         # the none_of terms, searched in the noun phrase after the measure word
         self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
         self.specificity = 0.1 * len(indicator.all_of)  # more specific rules (more groups) win ties
@@ -377,9 +378,15 @@ def map_indicator(q: Quantity, ctx: Context,
         candidates.update(by_term.get(term, ()))
     best: tuple[float, int, str] | None = None
     paragraph: Callable[[], str] = ctx.sentence.paragraph
+    rate_name: str | None = "" if q.kind == "rate" else None  # "": not yet looked up
     for rule in candidates:
         if frame is not None and not rule.fits(*frame):
             continue
+        if rule.rate_words and rate_name is not None:
+            if rate_name == "":
+                rate_name = _rate_name(ctx.clause())
+            if rate_name is not None and not rate_name.endswith(rule.rate_words):
+                continue  # 即办率达到85%: the percentage is named as another rate
         if rule.in_sentence and rule.in_sentence.isdisjoint(ctx.sentence.terms()):
             continue  # 召开12次中心组集体学习会,学习贯彻…精神: the sentence never says the study was on law
         if rest and not rest.isdisjoint(rule.none_of):
@@ -389,6 +396,16 @@ def map_indicator(q: Quantity, ctx: Context,
         if score is not None and (best is None or (score, -rule.number) > best[:2]):
             best = (score, -rule.number, rule.code)
     return (best[2], best[0]) if best else (None, 0.0)
+
+
+_RATE_NAME_DROP = str.maketrans("", "", "“”\"'‘’「」『』")
+
+
+def _rate_name(clause: str) -> str | None:
+    """The name of the rate a percentage gives (the clause text up to its last 率, quotes dropped:
+    “一网通办”率 -> …一网通办率), or None when its clause names no rate."""
+    end = clause.rfind("率")
+    return clause[max(0, end - 12):end + 1].translate(_RATE_NAME_DROP) if end >= 0 else None
 
 
 def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after: set[str],

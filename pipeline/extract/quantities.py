@@ -76,6 +76,8 @@ def rules() -> dict[str, Any]:
         "any_prefix": with_start_filter(re.compile("|".join(f"(?:{p})$" for p in cfg["qualifier_prefix"].values()))),
         "any_suffix": re.compile("|".join(f"(?:{p})" for p in cfg["qualifier_suffix"].values())),
         "suffix": {q: re.compile(p) for q, p in cfg["qualifier_suffix"].items()},
+        # the characters a suffix cue can start with (a cheap test before the regex)
+        "suffix_first": _first_chars(cfg["qualifier_suffix"].values()),
         "exclude_before": re.compile(f"(?:{cfg['exclude_before']})\\s*$"),
         "named": re.compile(cfg["named_concepts"]),
         "named_may_have_digits": bool(re.search(r"[0-9]|\\d", cfg["named_concepts"])),
@@ -88,6 +90,18 @@ def rules() -> dict[str, Any]:
         "adverb": re.compile(cfg["frame"]["adverb"]),
         "bare_nouns": frozenset(cfg["frame"]["bare_nouns"]),
     }
+
+
+def _first_chars(patterns: Any) -> frozenset[str]:
+    """The characters the qualifier suffix patterns can start with: each is ``^(a|b|…)`` of literal
+    alternatives (checked here, so that a pattern of another shape fails loudly instead of silently)."""
+    first: set[str] = set()
+    for p in patterns:
+        m = re.fullmatch(r"\^\(([^()\\.*+?\[\]{}^$]+)\)", p)
+        if m is None:
+            raise ValueError(f"qualifier suffix pattern {p!r} is not ^(literal|literal…)")
+        first.update(alt[0] for alt in m.group(1).split("|"))
+    return frozenset(first)
 
 
 _ARABIC = re.compile(r"\d+(?:\.\d+)?")
@@ -255,8 +269,11 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
             continue
         num = num.strip()
         info = words[unit]
-        # not a quantity: 2019年, 3月5日, 第3次, 〔2017〕3号, 十九大, 三项制度, 《…3项…》
-        if _is_year_or_date(text, start, end, num):
+        # not a quantity: 2019年, 3月5日, 第3次, 〔2017〕3号, 十九大, 三项制度, 《…3项…》 (the date test is
+        # called only when the number has four characters or a date character or space follows it)
+        following = text[start + len(num):start + len(num) + 1]
+        if (len(num) == 4 or following in _DATE_CHARS or following.isspace()) and \
+                _is_year_or_date(text, start, end, num):
             if keep_excluded:
                 found.append(_excluded(start, end, "date", num, unit))
             continue
@@ -379,7 +396,7 @@ def _qualifier(text: str, start: int, end: int, mid: str) -> str:
             if pattern.match(mid):
                 return q
     after = text[end:end + 3]
-    if r["any_suffix"].match(after):
+    if after[:1] in r["suffix_first"] and r["any_suffix"].match(after):
         for q, pattern in r["suffix"].items():
             if pattern.match(after):
                 return q

@@ -336,23 +336,26 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str], 
         end = lasts[i] + 1
         start = end - len(term)
         if end <= clause_start:
-            if _outside(before_titles, start, end):
+            if not before_titles or _outside(before_titles, start, end):
                 before.add(term)
         elif start < clause_start:
             continue
         elif end <= number_start:
-            if _outside(clause_titles, start, end):
+            if not clause_titles or _outside(clause_titles, start, end):
                 local.add(term)
                 if start >= tail_from:
                     tail.add(term)
-        elif start >= number_end and _outside(after_titles, start, end):
+        elif start >= number_end and (not after_titles or _outside(after_titles, start, end)):
             local.add(term)
             after.add(term)
     return local, before, tail, after, rest
 
 
 def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return not spans or all(end <= span_start or start >= span_end for span_start, span_end in spans)
+    for span_start, span_end in spans:  # noqa: SIM110 (a loop: all() over a generator costs more per call)
+        if end > span_start and start < span_end:
+            return False
+    return True
 
 
 def map_indicator(q: Quantity, ctx: Context,
@@ -441,7 +444,10 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
 def _occurs_in(terms: frozenset[str], s: str) -> bool:
     """Does one of ``terms`` occur in ``s``? (For the few groups looked up in the paragraph, a substring
     test per term is cheaper than finding every cue term of the paragraph with the automaton.)"""
-    return any(term in s for term in terms)
+    for term in terms:  # noqa: SIM110 (a loop: any() over a generator costs more per call)
+        if term in s:
+            return True
+    return False
 
 
 @cache

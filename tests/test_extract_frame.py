@@ -459,3 +459,11 @@ def test_g5_a_percentage_named_as_another_rate_is_not_the_indicators():
     assert _one(_records(text), "27.5%", text).indicator == "reconsideration_mediation_rate"
     text = "行政复议案件办理规范，备案审查及时率达100%。"
     assert _one(_records(text), "100%", text).indicator is None
+
+
+def test_g1_reconsideration_cases_are_received_or_closed_not_corrected():
+    text = "全年新收行政复议案件312件，审结298件，撤销、变更、确认违法41件。"
+    records = _records(text)
+    assert _one(records, "312件", text).indicator == "reconsideration_cases"
+    assert _one(records, "298件", text).indicator == "reconsideration_cases"
+    assert _one(records, "41件", text).indicator is None  # the correction rate's numerator (C17)

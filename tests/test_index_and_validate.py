@@ -96,8 +96,8 @@ def _scores_row(**over):
     row = {"unit_key": "u1", "unit_name": "某县人民政府", "admin_level": "county", "peer_group": "county", "year": 2017,
            "score": 60.0, "rank": 1,
            "rank_q05": 1.0, "rank_median": 1.0, "rank_q95": 2.0, "top_decile_probability": 0.5, "coverage": 0.5,
-           "completeness": 70.0, "n_indicators": 4,
-           "not_ranked": None, "method_version": "0.1.0", "weight_sum": 1.0}
+           "completeness": 70.0, "completeness_rank": 1, "n_indicators": 4,
+           "not_ranked": None, "method_version": "0.1.0", "goalposts_version": "2017.1", "weight_sum": 1.0}
     row.update({f"dim_{d}": 50.0 for d in ("functions", "rulemaking", "decisions", "enforcement", "emergency",
                                            "disputes", "oversight", "digital", "leadership")})
     row.update(over)
@@ -117,6 +117,7 @@ def test_index_output_checks_catch_bad_scores_ranks_and_weights():
         _scores_row(unit_key="u8", score=None, rank=None, rank_q05=None, rank_median=None, rank_q95=None,
                     weight_sum=None),  # no score and no reason why
         _scores_row(unit_key="u9", completeness=120.0),  # completeness is a 0-100 share
+        _scores_row(unit_key="u10", completeness_rank=0),  # disclosure ranks start at 1
     ])
     failed = {(o.rule, o.severity): o.failing_rows for o in run_suite(read_suite("scores"), scores) if not o.success}
     assert failed == {
@@ -127,6 +128,7 @@ def test_index_output_checks_catch_bad_scores_ranks_and_weights():
         ("scores.low_coverage", "warning"): [5],
         ("scores.reason_for_every_unranked_unit", "critical"): [7],
         ("scores.completeness_0_100", "critical"): [8],
+        ("scores.completeness_rank_from_1", "critical"): [9],
     }, failed
 
 

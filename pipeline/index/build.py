@@ -540,6 +540,8 @@ def uncertainty(panel: Any, units: Any, framework: Framework, cfg: dict[str, Any
     import pandas as pd
 
     outliers = outliers or {"treatment": "none"}
+    if ranked is not None and not units["unit_key"].isin(set(ranked)).any():
+        return pd.DataFrame(columns=INTERVAL_COLUMNS)  # nobody passes the screen: no rank to draw
     rng = np.random.default_rng(int(cfg["seed"]))
     noise = float(cfg["weight_noise"])
     min_share = float(cfg.get("dimension_min_share", 0.0))

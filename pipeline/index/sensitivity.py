@@ -135,3 +135,72 @@ def sobol_indices(panel: Any, units: Any, framework: Framework, cfg: dict[str, A
                          "ST": float(result["ST"][k]), "ST_conf": float(result["ST_conf"][k]),
                          "runs": len(sample), "n_units": n_units})
     return pd.DataFrame(rows, columns=SOBOL_COLUMNS)
+
+
+def markdown_table(table: Any) -> str:
+    """The Sobol table as a Markdown table, one row per (peer group, input), indices with their half-widths."""
+    lines = ["| peer group | input | options | S1 | ST | ranked units | runs |", "|---|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| {r.peer_group} | {r.input} | {r.options} | {r.S1:.2f} ± {r.S1_conf:.2f} | "
+                     f"{r.ST:.2f} ± {r.ST_conf:.2f} | {r.n_units} | {r.runs} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the Sobol table of a processed year (its accepted panel and documents under ``--out``) with the
+    configured method; ``--explore-screen`` adds an exploratory table with another nominal screen and one
+    alternative level (not the published method: to see what would move the ranks if the screen were lower)."""
+    import argparse
+    import time
+    from pathlib import Path
+
+    from pipeline import io
+    from pipeline.catalog import Catalog
+    from pipeline.config import load_config
+    from pipeline.index.stage import accepted_units, build_index, rank_sensitivity
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.index.sensitivity", description=main.__doc__)
+    parser.add_argument("--year", type=int, required=True)
+    parser.add_argument("--out", default="outputs", help="data root holding the processed year")
+    parser.add_argument("--draws", type=int, help="Monte Carlo draws (default: configs/index.yaml)")
+    parser.add_argument("--explore-screen", type=float, nargs=4, metavar=("SHARE", "DIMS", "ALT_SHARE", "ALT_DIMS"),
+                        help="exploratory nominal screen (dimension_share, min_dimensions_share) and one lower level")
+    args = parser.parse_args(argv)
+    catalog = Catalog(Path(args.out), args.year)
+    panel = io.read_parquet(catalog.accepted_panel)
+    units = accepted_units(io.read_parquet(catalog.documents))
+    cfg = load_config("index")
+    if args.draws:
+        cfg = {**cfg, "uncertainty": {**cfg["uncertainty"], "draws": args.draws}}
+    runs = [("configured method", cfg)]
+    if args.explore_screen:
+        share, dims, alt_share, alt_dims = args.explore_screen
+        runs.append((f"exploratory: screen {share:g} of each of {dims:g} of the dimensions, alternative {alt_share:g} "
+                     f"of {alt_dims:g}", {**cfg, "screen": {**cfg["screen"], "dimension_share": share,
+                                                              "min_dimensions_share": dims},
+                                         "uncertainty": {**cfg["uncertainty"], "screens": [
+                                             {"dimension_share": alt_share, "min_dimensions_share": alt_dims}]}}))
+    print(f"year {args.year}: {len(units)} units, {len(panel)} panel values ({args.out})")
+    for title, spec in runs:
+        t0 = time.perf_counter()
+        scores, _ = build_index(panel, units, spec, args.year)
+        t1 = time.perf_counter()
+        table = rank_sensitivity(panel, scores, spec, args.year)
+        t2 = time.perf_counter()
+        ranked = scores[scores["rank"].notna()]
+        print(f"\n## {title}\n\n{len(ranked)} of {len(scores)} units ranked in "
+              f"{ranked['peer_group'].nunique()} peer groups; build with Monte Carlo {t1 - t0:.1f} s, Sobol {t2 - t1:.1f} s")
+        if table.empty:
+            print("no Sobol table: fewer than two ranked units")
+            continue
+        groups = table[table["n_units"] >= 2]
+        varying = groups.groupby("peer_group")["ST"].apply(lambda s: bool((s.abs() > 0).any()))
+        print(f"{int(varying.sum())} of {len(varying)} peer groups with two or more ranked units have rank variance; "
+              "the pooled row (all) and the largest peer groups:\n")
+        largest = table.drop_duplicates("peer_group").nlargest(4, "n_units")["peer_group"]
+        print(markdown_table(table[table["peer_group"].isin(set(largest) | {"all"})]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

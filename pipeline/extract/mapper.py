@@ -74,11 +74,12 @@ class Sentence:
     lexicon's verbs and nouns found in the sentence (one automaton pass for all three) and the
     paragraph's text before it, each computed on first use."""
 
-    __slots__ = ("_lexicon", "_matches", "_paragraph", "_terms", "end", "has_titles", "start", "text")
+    __slots__ = ("_lexicon", "_matches", "_paragraph", "_terms", "end", "has_titles", "single", "start", "text")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text, self.start, self.end = text, start, end
         self.has_titles = text.find("《", start, end) >= 0
+        self.single = False  # set by TextIndex.context: no sentence break lies inside the sentence
         self._matches: tuple[list[int], list[str]] | None = None
         self._lexicon: tuple[list[int], list[str], list[int], list[str]] | None = None
         self._paragraph: str | None = None
@@ -180,10 +181,19 @@ class TextIndex:
         """The sentence, clause and short tail around a quantity. Quantities are asked for in text order."""
         text, sb, cb = self.text, self.sentence_breaks, self.clause_breaks
         start, end = q.start, q.end
-        i = bisect_left(sb, start)
-        s_start = sb[i - 1] + 1 if i > 0 else 0
-        j = bisect_left(sb, end, i)
-        s_end = sb[j] if j < len(sb) else len(text)
+        sentence = self._sentence
+        if sentence is not None and sentence.single and sentence.start <= start and end <= sentence.end:
+            # the same sentence as the quantity before (no break inside it, so the look-ups would agree)
+            s_start, s_end = sentence.start, sentence.end
+        else:
+            i = bisect_left(sb, start)
+            s_start = sb[i - 1] + 1 if i > 0 else 0
+            j = bisect_left(sb, end, i)
+            s_end = sb[j] if j < len(sb) else len(text)
+            if sentence is None or sentence.start != s_start or sentence.end != s_end:
+                sentence = self._sentence = Sentence(text, s_start, s_end)
+                # no sentence break strictly inside: every span within it has this sentence
+                sentence.single = i == j
         k = bisect_left(cb, start)
         c_start = max(s_start, cb[k - 1] + 1 if k > 0 else 0)
         m = bisect_left(cb, end, k)
@@ -199,9 +209,6 @@ class TextIndex:
             window = len(text) if start > 0 and (text[start - 1] in _DISPOSAL or fronted_object(text, start)) \
                 else POST_WINDOW
         after_end = max(min(clause_end, end + window), end)
-        sentence = self._sentence
-        if sentence is None or sentence.start != s_start or sentence.end != s_end:
-            sentence = self._sentence = Sentence(text, s_start, s_end)
         return Context(sentence, c_start, after_end, start, end, max(clause_end, after_end))
 
 

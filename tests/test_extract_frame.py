@@ -467,3 +467,12 @@ def test_g1_reconsideration_cases_are_received_or_closed_not_corrected():
     assert _one(records, "312件", text).indicator == "reconsideration_cases"
     assert _one(records, "298件", text).indicator == "reconsideration_cases"
     assert _one(records, "41件", text).indicator is None  # the correction rate's numerator (C17)
+
+
+def test_g2_with_no_verb_before_the_number_the_verb_after_its_noun_is_its_own():
+    text = "加强执法队伍建设，170人通过考试取得执法证。"
+    record = _one(_records(text), "170人", text)
+    assert record.verb == "考试" and record.indicator is None  # new certificates are a flow
+    text = "行政复议案件52件全部审结。"
+    record = _one(_records(text), "52件", text)
+    assert record.verb == "审结" and record.indicator == "reconsideration_cases"

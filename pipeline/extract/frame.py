@@ -171,6 +171,10 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
     while found is not None and any(text.startswith(p, found[1] - len(p)) for p in _noun_prefixes()):
         found = lex.last(True, ctx.clause_start, found[1] - 1)
     if found is None:
+        # 170人通过考试取得执法证: no verb before the number in its clause, the verb after its noun is its own
+        after = _verb_after_object(ctx, lex)
+        if after is not None:
+            return after, True
         earlier = lex.last(True, ctx.sentence_start, ctx.clause_start)
         return (earlier[0] if earlier else None), False
     verbs = [found[0]]

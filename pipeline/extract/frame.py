@@ -158,7 +158,9 @@ def _nouns() -> frozenset[str]:
 def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, bool]:
     """(the action verb of the quantity, whether it stands in its own clause): the last verb of the
     lexicon before the number in its clause, with the verbs coordinated before it (制定、修改 -> "制定、修改"),
-    else the last one earlier in the sentence."""
+    leaving out a verb right after 行政 (行政处罚决定); after 对, or with no verb before the number in its clause,
+    the first verb after its noun (对45件…草案进行合法性审查, 170人通过考试…); else the last one earlier in the
+    sentence (not its own)."""
     if not lex.verb_lasts:
         return None, False
     if fronted_object(text, ctx.start):

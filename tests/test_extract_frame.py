@@ -476,3 +476,12 @@ def test_g2_with_no_verb_before_the_number_the_verb_after_its_noun_is_its_own():
     text = "行政复议案件52件全部审结。"
     record = _one(_records(text), "52件", text)
     assert record.verb == "审结" and record.indicator == "reconsideration_cases"
+
+
+def test_g7_a_count_reached_after_a_change_verb_is_a_level_not_the_cut():
+    text = "深化简政放权，市级行政许可事项精简至250项。"
+    record = _one(_records(text), "250项", text)
+    assert (record.role, record.frame_rule) == ("after", "role.level_reached")
+    assert record.indicator == "licensing_items_listed"  # the list's size, not 250 items streamlined
+    text = "依法行政考核权重提高至15%。"
+    assert _one(_records(text), "15%", text).role == "flow"  # a rate reached stays the year's level

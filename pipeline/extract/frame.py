@@ -31,6 +31,7 @@ from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
 _COORDINATORS = frozenset("、和及与")  # verbs joined by these are one coordinated verb (制定、修改)
+_LEVEL_LINKS = frozenset("至到为")  # the last character of every level_reached cue (checked first: cheap)
 _PHRASE_STOP = re.compile(r"[\d，。；,;、:：()（）“”\"\n]")  # a noun phrase ends at these
 _PLUS_ONE = (1).__add__
 MAX_NOUN_CHARS = 12  # longer than any noun of the lexicon
@@ -248,6 +249,11 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
         return frame
     if previous_before is not None and r["pair_link"].fullmatch(text, previous_before, q.start):
         frame.role, frame.frame_rule = "after", "role.pair_after"
+        return frame
+    if q.kind == "count" and text[q.start - 1:q.start] in _LEVEL_LINKS and r["level_reached"].search(
+            text, max(ctx.clause_start, q.start - 6), q.start):
+        # 行政许可事项精简至250项: the level after a change (its before left unsaid), not the items cut
+        frame.role, frame.frame_rule = "after", "role.level_reached"
         return frame
     if (noun_after and noun in r["plan_nouns"]) or q.unit in r["plan_nouns"]:
         frame.role, frame.frame_rule = "plan_structure", "role.plan_structure_noun"

@@ -485,3 +485,13 @@ def test_g7_a_count_reached_after_a_change_verb_is_a_level_not_the_cut():
     assert record.indicator == "licensing_items_listed"  # the list's size, not 250 items streamlined
     text = "依法行政考核权重提高至15%。"
     assert _one(_records(text), "15%", text).role == "flow"  # a rate reached stays the year's level
+
+
+def test_g1_disclosure_requests_are_received_or_answered_and_bing_joins_verbs():
+    text = "收到政府信息公开申请26件，受理并公开政府信息公开申请19件，主动公开政府信息1200条。"
+    records = _records(text)
+    received = _one(records, "26件", text)
+    assert received.verb == "收到" and received.indicator == "disclosure_requests"  # 公开 of 信息公开 is a noun's
+    both = _one(records, "19件", text)
+    assert both.verb == "受理、公开" and both.indicator == "disclosure_requests"
+    assert _one(records, "1200条", text).indicator is None

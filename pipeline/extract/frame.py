@@ -30,7 +30,7 @@ from pipeline.extract.mapper import Context, Sentence, fronted_object
 from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
-_COORDINATORS = frozenset("、和及与")  # verbs joined by these are one coordinated verb (制定、修改)
+_COORDINATORS = frozenset("、和及与并")  # verbs joined by these are one coordinated verb (制定、修改; 受理并公开)
 _LEVEL_LINKS = frozenset("至到为")  # the last character of every level_reached cue (checked first: cheap)
 _PHRASE_STOP = re.compile(r"[\d，。；,;、:：()（）“”\"\n]")  # a noun phrase ends at these
 _PLUS_ONE = (1).__add__

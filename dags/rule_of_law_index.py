@@ -197,7 +197,9 @@ def rule_of_law_index() -> None:
     scans = ingest_scans.expand(batch=pick.override(task_id="scan_batches")(plan, "scans"))
     ocr.expand(item=pick.override(task_id="ocr_items")(plan, "ocr")) >> scans  # text is read meanwhile
     texts = ingest.expand(batch=pick.override(task_id="text_batches")(plan, "text"))
-    read = normalise.expand(batch=texts.concat(scans))
+    # the batch list comes from the plan, not from the ingest results: a side with no batch is skipped
+    read = normalise.expand(batch=pick.override(task_id="all_batches")(plan, "all"))
+    [texts, scans] >> read
     assembled = assemble_records(extract.expand(batch=deduplicate(read)))
     publish(index(validate(assembled)))
 

@@ -21,9 +21,9 @@ def test_dagbag_has_no_import_errors_and_expected_structure(airflow_db):
     dag = bag.get_dag("rule_of_law_index")
     assert dag is not None
     # reading: text batches are ingested while the scans are OCR'd (issue 21), then every batch is normalised
-    reading = {"plan_batches": {"text_batches", "scan_batches", "ocr_items"}, "text_batches": {"ingest"},
+    reading = {"plan_batches": {"text_batches", "scan_batches", "ocr_items", "all_batches"}, "text_batches": {"ingest"},
                "ocr_items": {"ocr"}, "ocr": {"ingest_scans"}, "scan_batches": {"ingest_scans"},
-               "ingest": {"normalise"}, "ingest_scans": {"normalise"}}
+               "ingest": {"normalise"}, "ingest_scans": {"normalise"}, "all_batches": {"normalise"}}
     for upstream, downstream in reading.items():
         assert dag.get_task(upstream).downstream_task_ids == downstream, upstream
     order = [t.task_id for t in dag.topological_sort() if t.task_id in STAGES]

@@ -11,6 +11,9 @@
     rolindex run --year 2017 --corrections FILE           # the run with an auditor's corrections (docs/review.md)
     rolindex review --year 2017 [--out DIR] [--top 20]    # the top of the year's review queue
     rolindex correct FILE --year 2017 [--out DIR]         # what each row of a corrections file will change
+    rolindex run --year 2017 --corrections FILE           # the run with an auditor's corrections (docs/review.md)
+    rolindex review --year 2017 [--out DIR] [--top 20]    # the top of the year's review queue
+    rolindex correct FILE --year 2017 [--out DIR]         # what each row of a corrections file will change
 
 Exit codes of ``rolindex run``: 0 published; 1 the run failed (nothing new published); 2 the inbox does
 not exist; 3 the run completed but no report was accepted (documents, quarantine and validation report
@@ -62,6 +65,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         os.environ["ROLINDEX_CORRECTIONS"] = (args.corrections if storage.is_url(args.corrections)
                                               else str(Path(args.corrections).resolve()))
+    if args.corrections:  # checked before the run; the DAG stages it (docs/review.md)
+        from pipeline.review.corrections import CorrectionsError, parse_corrections
+
+        try:
+            parse_corrections(storage.read_bytes(args.corrections), args.corrections, settings.year)
+        except (CorrectionsError, OSError) as exc:
+            say({"event": "error", "code": 1, "message": f"rolindex: error: {exc}"})
+            return 1
+        import os
+
+        os.environ["ROLINDEX_CORRECTIONS"] = (args.corrections if storage.is_url(args.corrections)
+                                              else str(Path(args.corrections).resolve()))
     if args.verbose:
         from pipeline.runner import run_year
 
@@ -83,6 +98,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
              "message": f"rolindex: {settings.year} failed{where}: {why}"
                         + (f" (log: {log_file})" if log_file else " (see the task logs above)")})
         return 1
+    if args.corrections:  # what became of the auditor's rows (issue 23)
+        from pipeline.review.cli import corrections_line
+
+        say({"event": "corrections", "message": corrections_line(catalog)})
     summary = _run_summary(catalog)
     if _accepted_reports(catalog) == 0:
         say({"event": "done", "code": EXIT_NO_ACCEPTED_REPORTS, "summary": summary,
@@ -203,6 +222,18 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     print(f"rolindex: rebuild from {log_path} is identical ({len(rebuilt['scores'])} units, "
           f"{len(rebuilt['indicators'])} indicator rows{', ' + corrections if corrections else ''})")
     return 0
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from pipeline.review.cli import print_review
+
+    return print_review(args.year, args.out, args.top, args.yaml)
+
+
+def _cmd_correct(args: argparse.Namespace) -> int:
+    from pipeline.review.cli import check_corrections
+
+    return check_corrections(args.file, args.year, args.out)
 
 
 def _cmd_review(args: argparse.Namespace) -> int:

@@ -25,8 +25,8 @@ def _row(rid: str, action: str, document: str, **fields) -> dict:
 
 @pytest.fixture(scope="module")
 def corrected_year(airflow_db, tmp_path_factory):
-    """(data root, corrections file, output of ``rolindex correct``, its exit code) after the uncorrected run
-    and the corrected run of the sample year 2017."""
+    """(data root, corrections file, output of ``rolindex correct``, its exit code, what ``rolindex run`` said)
+    after the uncorrected run and the corrected run of the sample year 2017."""
     from pipeline import io
     from pipeline.cli import main
     from pipeline.console import run_quietly
@@ -59,12 +59,13 @@ def corrected_year(airflow_db, tmp_path_factory):
         import contextlib
         import io as std_io
 
-        said = std_io.StringIO()
+        said, ran = std_io.StringIO(), std_io.StringIO()
         with contextlib.redirect_stdout(said):
             checked = main(["correct", str(file), "--year", "2017", "--out", str(out)])
-        assert main(["run", "--year", "2017", "--inbox", str(inbox), "--out", str(out),
-                     "--corrections", str(file)]) == 0
-    return out, file, said.getvalue(), checked
+        with contextlib.redirect_stderr(ran):
+            assert main(["run", "--year", "2017", "--inbox", str(inbox), "--out", str(out),
+                         "--corrections", str(file)]) == 0
+    return out, file, said.getvalue(), checked, ran.getvalue()
 
 
 def _published(out: Path, name: str) -> pd.DataFrame:
@@ -74,12 +75,14 @@ def _published(out: Path, name: str) -> pd.DataFrame:
 
 
 def test_correct_says_what_each_row_will_do_before_the_run(corrected_year):
-    _, _, said, checked = corrected_year
+    _, _, said, checked, _ = corrected_year
     assert checked == 1  # some rows will not apply
     assert "fix-cleanup: will apply" in said and "value 3 -> 30" in said
     assert "accept-plan: will apply" in said and "quarantined -> accepted" in said
     assert "gone-quote: will NOT apply" in said and "quote_not_found" in said
     assert "4 of 7 rows apply" in said
+    ran = corrected_year[4]  # and the run says what became of them
+    assert "corrections: 4 of 7 rows applied" in ran and "gone-quote: quote_not_found" in ran
 
 
 def test_documents_accepted_and_rejected_by_a_reviewer(corrected_year):

@@ -127,3 +127,18 @@ def rebuild_changes(log_path: Path, scores: Any, indicators: Any) -> str | None:
     except AssertionError as exc:
         return f"the changes table differs: {exc}"
     return f"with {entry['rows']} corrections (sha256 {entry['sha256'][:12]}), {len(changes)} changes identical"
+
+
+def corrections_line(catalog: Catalog) -> str:
+    """One line for the end of ``rolindex run --corrections``: rows applied, rows that did not apply and why,
+    and how many changes were published."""
+    from pipeline.review.changes import changes_path
+    from pipeline.review.corrections import read_report
+
+    report = read_report(catalog)
+    bad = report[report["status"] != "applied"]
+    path = changes_path(catalog)
+    moved = len(io.read_parquet(path)) if path.exists() else 0
+    why = "; ".join(f"{r.id}: {r.problem}" for r in bad.itertuples())
+    return (f"  corrections: {len(report) - len(bad)} of {len(report)} rows applied, {moved} changes published"
+            + (f"; not applied: {why}" if len(bad) else "") + " (corrections_report, changes)")

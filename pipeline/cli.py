@@ -11,9 +11,6 @@
     rolindex run --year 2017 --corrections FILE           # the run with an auditor's corrections (docs/review.md)
     rolindex review --year 2017 [--out DIR] [--top 20]    # the top of the year's review queue
     rolindex correct FILE --year 2017 [--out DIR]         # what each row of a corrections file will change
-    rolindex run --year 2017 --corrections FILE           # the run with an auditor's corrections (docs/review.md)
-    rolindex review --year 2017 [--out DIR] [--top 20]    # the top of the year's review queue
-    rolindex correct FILE --year 2017 [--out DIR]         # what each row of a corrections file will change
 
 Exit codes of ``rolindex run``: 0 published; 1 the run failed (nothing new published); 2 the inbox does
 not exist; 3 the run completed but no report was accepted (documents, quarantine and validation report
@@ -53,18 +50,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not storage.is_dir(settings.inbox):
         say({"event": "error", "code": 2, "message": f"rolindex: error: inbox {settings.inbox} does not exist"})
         return 2
-    if args.corrections:  # checked before the run; the DAG stages it (docs/review.md)
-        from pipeline.review.corrections import CorrectionsError, parse_corrections
-
-        try:
-            parse_corrections(storage.read_bytes(args.corrections), args.corrections, settings.year)
-        except (CorrectionsError, OSError) as exc:
-            say({"event": "error", "code": 1, "message": f"rolindex: error: {exc}"})
-            return 1
-        import os
-
-        os.environ["ROLINDEX_CORRECTIONS"] = (args.corrections if storage.is_url(args.corrections)
-                                              else str(Path(args.corrections).resolve()))
     if args.corrections:  # checked before the run; the DAG stages it (docs/review.md)
         from pipeline.review.corrections import CorrectionsError, parse_corrections
 
@@ -222,18 +207,6 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     print(f"rolindex: rebuild from {log_path} is identical ({len(rebuilt['scores'])} units, "
           f"{len(rebuilt['indicators'])} indicator rows{', ' + corrections if corrections else ''})")
     return 0
-
-
-def _cmd_review(args: argparse.Namespace) -> int:
-    from pipeline.review.cli import print_review
-
-    return print_review(args.year, args.out, args.top, args.yaml)
-
-
-def _cmd_correct(args: argparse.Namespace) -> int:
-    from pipeline.review.cli import check_corrections
-
-    return check_corrections(args.file, args.year, args.out)
 
 
 def _cmd_review(args: argparse.Namespace) -> int:

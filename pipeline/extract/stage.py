@@ -97,7 +97,6 @@ def assemble_records(settings: RunSettings, batches: list[int]) -> dict[str, Any
     panel = build_panel(mapped_records, io.read_parquet(catalog.documents), settings.year)
     io.write_parquet(catalog.panel, panel)
     corrections.finish(settings.year, build_panel)  # lineage, report, the panel without corrections
-    corrections.finish(settings.year, build_panel)  # lineage, report, the panel without corrections
     log.info("extract: %d records (%d mapped), panel %d values", n_records, n_mapped, len(panel))
     return {"records": str(catalog.records), "panel": str(catalog.panel), "n_records": n_records,
             "n_mapped": n_mapped, "n_panel": len(panel)}

@@ -495,3 +495,17 @@ def test_g1_disclosure_requests_are_received_or_answered_and_bing_joins_verbs():
     both = _one(records, "19件", text)
     assert both.verb == "受理、公开" and both.indicator == "disclosure_requests"
     assert _one(records, "1200条", text).indicator is None
+
+
+def test_g2_the_verb_before_a_list_governs_it_and_a_verb_before_de_only_modifies():
+    text = "审核规范性文件26件、合同17份。"
+    contracts = _one(_records(text), "17份", text)
+    assert contracts.verb == "审核" and contracts.indicator == "legality_review_count"
+    text = "州政府主要负责同志先后研究行政立法、行政执法监督等工作11次。"
+    meetings = _one(_records(text), "11次", text)
+    assert meetings.verb == "研究" and meetings.indicator is None  # meetings on the work, not corrections
+    text = "审查省政府拟签订的合同、协议59件。"
+    record = _one(_records(text), "59件", text)
+    assert record.verb == "审查" and record.indicator == "legality_review_count"
+    text = "现区级保留的政务服务事项515项。"
+    assert _one(_records(text), "515项", text).verb == "保留"  # no other verb: the modifier is the verb

@@ -31,6 +31,7 @@ from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
 _COORDINATORS = frozenset("、和及与并")  # verbs joined by these are one coordinated verb (制定、修改; 受理并公开)
+_LIST_BREAKS = "，,；;：:。！？!?\n"  # a 、 list runs between these
 _LEVEL_LINKS = frozenset("至到为")  # the last character of every level_reached cue (checked first: cheap)
 _PHRASE_STOP = re.compile(r"[\d，。；,;、:：()（）“”\"\n]")  # a noun phrase ends at these
 _PLUS_ONE = (1).__add__
@@ -160,24 +161,25 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
     """(the action verb of the quantity, whether it stands in its own clause): the last verb of the
     lexicon before the number in its clause, with the verbs coordinated before it (制定、修改 -> "制定、修改"),
     leaving out a verb right after 行政 (行政处罚决定); after 对, or with no verb before the number in its clause,
-    the first verb after its noun (对45件…草案进行合法性审查, 170人通过考试…); else the last one earlier in the
-    sentence (not its own)."""
+    the first verb after its noun (对45件…草案进行合法性审查, 170人通过考试…), else the verb before the 、 list
+    the number stands in (审核规范性文件26件、合同17份); else the last one earlier in the sentence (not its own).
+    A verb right before 的 only modifies a noun (拟签订的合同) and is taken only when no other verb is there."""
     if not lex.verb_lasts:
         return None, False
     if fronted_object(text, ctx.start):
         after = _verb_after_object(ctx, lex)
         if after is not None:
             return after, True
-    found = lex.last(True, ctx.clause_start, ctx.start)
-    # 公开行政处罚决定75件: a verb right after 行政 (frame.noun_prefixes) names the kind of a noun (行政处罚决定),
-    # the quantity's verb stands before it
-    while found is not None and any(text.startswith(p, found[1] - len(p)) for p in _noun_prefixes()):
-        found = lex.last(True, ctx.clause_start, found[1] - 1)
+    found = _last_verb(text, lex, ctx.clause_start, ctx.start)
     if found is None:
         # 170人通过考试取得执法证: no verb before the number in its clause, the verb after its noun is its own
         after = _verb_after_object(ctx, lex)
         if after is not None:
             return after, True
+        # 审核规范性文件26件、合同17份 / 研究行政立法、执法监督等工作11次: the verb before a 、 list governs it
+        list_start = max(text.rfind(c, ctx.sentence_start, ctx.clause_start) for c in _LIST_BREAKS) + 1
+        found = _last_verb(text, lex, max(ctx.sentence_start, list_start), ctx.clause_start)
+    if found is None:
         earlier = lex.last(True, ctx.sentence_start, ctx.clause_start)
         return (earlier[0] if earlier else None), False
     verbs = [found[0]]
@@ -189,6 +191,24 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
         verbs.insert(0, before[0])
         begin = before[1]
     return "、".join(verbs), True
+
+
+def _last_verb(text: str, lex: SentenceLexicon, lo: int, hi: int) -> tuple[str, int] | None:
+    """The last verb in [lo, hi), leaving out one right after 行政 (frame.noun_prefixes), which names the kind of
+    a noun (公开行政处罚决定75件: the verb is 公开, 行政处罚决定 its object), and one right before 的, which
+    modifies a noun (审查…拟签订的合同、协议59件: the verb is 审查) unless no other verb stands before it
+    (保留的政务服务事项515项: 保留)."""
+    found = lex.last(True, lo, hi)
+    modifier = None
+    while found is not None:
+        if any(text.startswith(p, found[1] - len(p)) for p in _noun_prefixes()):
+            pass
+        elif text.startswith("的", found[1] + len(found[0])):
+            modifier = modifier or found
+        else:
+            return found
+        found = lex.last(True, lo, found[1] - 1)
+    return modifier
 
 
 @cache

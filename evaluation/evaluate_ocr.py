@@ -334,6 +334,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 # (pdfium rendering at render_dpi, the engine, the layout), then compared with its source page.
 CALIBRATION = [(dpi, label, how) for dpi in (100, 150, 200) for label, how in (
     ("scan", {"angle": 0.8, "noise": 8.0, "quality": 70, "blur": 0.0}),
+    ("medium", {"angle": 1.5, "noise": 14.0, "quality": 50, "blur": 0.8}),
     ("heavy", {"angle": 2.0, "noise": 20.0, "quality": 35, "blur": 1.2}),
 )]
 _NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
@@ -355,7 +356,7 @@ def number_errors(source: str, ocr: str) -> int:
     return sum((Counter(_NUMBER.findall(_letters(source))) - Counter(_NUMBER.findall(_letters(ocr)))).values())
 
 
-def calibrate(reocr_dpi: int = 0) -> list[dict[str, Any]]:
+def calibrate(reocr_dpi: int = 0, defects: list[str] | None = None) -> list[dict[str, Any]]:
     """One row per scanned page of the calibration grid: condition, page confidence, lowest numeral
     score, CER and wrong numbers against the source page; with ``reocr_dpi``, also the numbers on which
     a second OCR of the page rendered at that resolution disagrees with the first."""
@@ -365,6 +366,8 @@ def calibrate(reocr_dpi: int = 0) -> list[dict[str, Any]]:
     engine = make_engine(settings)
     rows = []
     for dpi, label, how in CALIBRATION:
+        if defects and label not in defects:
+            continue
         for seed, (name, source) in enumerate(REPORTS.items()):
             pdf = scanned_pdf(source, dpi=dpi, angle=how["angle"], noise=how["noise"], quality=int(how["quality"]),
                               seed=seed, blur=how["blur"])
@@ -376,7 +379,7 @@ def calibrate(reocr_dpi: int = 0) -> list[dict[str, Any]]:
                        "cer": cer(expected[number - 1], page.text),
                        "number_errors": number_errors(expected[number - 1], page.text),
                        "numbers": len(_NUMBER.findall(_letters(expected[number - 1]))),
-                       "point_doubts": len(page.point_doubts)}
+                       "point_doubts": len(page.point_doubts), "point_gap_score": page.point_gap_score}
                 if reocr_dpi:
                     again_settings = OcrSettings(render_dpi=reocr_dpi)
                     again = ocr_page(engine, next(iter(pdf_page_images(pdf, again_settings, {number}))), again_settings)
@@ -421,6 +424,15 @@ def calibration_tables(rows: list[dict[str, Any]]) -> str:
                    f"{sum(r not in caught for r in bad)} |")
     passed = [r for r in rows if r["confidence"] >= settings_floor()]
     wrong = [r for r in passed if r["number_errors"]]
+    out += ["", "Pages over the page-confidence floor, by the point-doubt score (a page is flagged when a skipped "
+            "frame beside digits scores this for '.'):", "",
+            "| point-doubt score | pages flagged | of them with a wrong number | pages with a wrong number missed |",
+            "|---:|---:|---:|---:|"]
+    for score in (0.02, 0.05, 0.1, 0.2, 0.3):
+        flagged = [r for r in passed if r.get("point_gap_score", 0.0) >= score]
+        out.append(f"| {score:.2f} | {len(flagged)} | {sum(1 for r in flagged if r['number_errors'])} | "
+                   f"{sum(1 for r in wrong if r not in flagged)} |")
+    wrong = [r for r in passed if r["number_errors"]]
     out += ["", f"Pages over the configured floor ({settings_floor():.2f}): {len(passed)}; with a wrong number: "
             f"{len(wrong)}; of those with a point doubt: {sum(1 for r in wrong if r.get('point_doubts'))}; "
             f"pages without a wrong number but with a point doubt: "
@@ -435,9 +447,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the markdown table here")
     parser.add_argument("--calibrate", action="store_true", help="per-page confidence vs CER over CALIBRATION")
     parser.add_argument("--reocr-dpi", type=int, default=0, help="with --calibrate: re-OCR each page at this dpi")
+    parser.add_argument("--defects", nargs="+", help="with --calibrate: only these defects (scan, medium, heavy)")
     args = parser.parse_args(argv)
     if args.calibrate:
-        rows = calibrate(args.reocr_dpi)
+        rows = calibrate(args.reocr_dpi, args.defects)
         print(calibration_tables(rows))
         if args.out:
             args.out.write_text(calibration_tables(rows) + "\n", encoding="utf-8")

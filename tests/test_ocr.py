@@ -87,7 +87,7 @@ class _Decoder:
 
 def _frames(best: list[int], point: dict[int, float]) -> np.ndarray:
     """Frame scores: the best class of each frame at 0.7, the ``.`` class at ``point[t]`` where given."""
-    frames = np.full((len(best), 8), 0.01)
+    frames = np.full((len(best), 8), 0.001)
     for t, cls in enumerate(best):
         frames[t, cls] = 0.7
         if t in point:
@@ -102,9 +102,11 @@ def test_a_point_the_recogniser_hesitated_over_is_a_doubt():
     faint = _frames([1, 0, 2, 0, 3, 0, 0, 5, 0, 6], {5: 0.05})  # a trace of a point: not a doubt
     at_end = _frames([6, 0, 1, 2, 3, 0], {5: 0.4})  # 万418 and the line ends: the point may be at the break
     after_word = _frames([1, 6, 0, 7], {2: 0.5})  # 4万 . 件: not between digits
-    results = decoder(np.stack([lost, kept, faint]))
-    assert [r[0] for r in results] == ["4187万", "418.7万", "4187万"]  # the decoder's own results unchanged
-    assert decoder.doubts == {"4187万": (3,)}
+    results = decoder(np.stack([lost, kept]))
+    assert [r[0] for r in results] == ["4187万", "418.7万"]  # the decoder's own results unchanged
+    assert decoder.gaps == {"4187万": ((3, 0.33),)}
+    assert decoder.line_gaps(faint) == ((3, 0.05),)  # a gap, under the doubt score
+    assert decoder.line_doubts(lost) == (3,) and decoder.line_doubts(faint) == ()
     assert decoder.line_doubts(at_end) == (4,) and decoder.line_doubts(after_word) == ()
     offsets = np.arange(40)
     flags = ["ocr_pages:0", "ocr_point_doubts:13,30"]

@@ -35,7 +35,7 @@ class OcrSettings:
     """``configs/ocr.yaml`` as typed values."""
 
     render_dpi: int = 200
-    min_page_confidence: float = 0.80
+    min_page_confidence: float = 0.90
     min_box_score: float = 0.5
     max_pages: int = 60
     max_image_pixels: int = 60_000_000
@@ -44,7 +44,7 @@ class OcrSettings:
     threads: int = 1
     cell_gap_heights: float = 1.5
     wrap_right_share: float = 0.93
-    point_doubt_score: float = 0.2
+    point_doubt_score: float = 0.05
     page_timeout_seconds: float = 300.0
     pages_per_task: int = 8
     max_ocr_tasks: int = 512
@@ -98,18 +98,20 @@ class OcrPage:
     spans: tuple[Span, ...] = ()
     numeral_confidence: float = 1.0  # lowest score of a recognised numeral (digit, point, %) on the page
     point_doubts: tuple[int, ...] = ()  # page-text offsets where a decimal point may be missing
+    point_gap_score: float = 0.0  # highest "." score of a skipped frame beside digits (calibration)
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "confidence": self.confidence, "n_boxes": self.n_boxes,
                 "spans": [list(s) for s in self.spans], "numeral_confidence": self.numeral_confidence,
-                "point_doubts": list(self.point_doubts)}
+                "point_doubts": list(self.point_doubts), "point_gap_score": self.point_gap_score}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> OcrPage:
         spans = tuple((int(a), int(b), float(x0), float(y0), float(x1), float(y1))
                       for a, b, x0, y0, x1, y1 in obj["spans"])
         return cls(str(obj["text"]), float(obj["confidence"]), int(obj["n_boxes"]), spans,
-                   float(obj.get("numeral_confidence", 1.0)), tuple(int(d) for d in obj.get("point_doubts", ())))
+                   float(obj.get("numeral_confidence", 1.0)), tuple(int(d) for d in obj.get("point_doubts", ())),
+                   float(obj.get("point_gap_score", 0.0)))
 
 
 @cache
@@ -196,15 +198,16 @@ def page_confidence(boxes: Sequence[OcrBox]) -> float:
 class DoubtingDecoder:
     """Wraps the recogniser's CTC decoder (same results) and notes, per recognised line, where a decimal
     point may have been lost: a frame between two digits (or after the line's last digit) whose best
-    guess is no character but whose score for ``.`` reaches ``point_score``. A point the model hesitated
-    over is what a ten-fold wrong value looks like in the scores: the line's mean score stays high.
-    ``doubts[text]`` = insertion offsets in the line's text."""
+    guess is no character but which gives ``.`` some score. A point the model hesitated over is what a
+    ten-fold wrong value looks like in the scores: the line's mean score stays high. ``gaps[text]`` =
+    ``(insertion offset in the line's text, highest ``.`` score)`` of each such gap scoring 0.01 or more;
+    a gap scoring ``point_score`` or more is a doubt."""
 
     def __init__(self, decoder: Any, point_score: float) -> None:
         self.decoder = decoder
         self.point_score = point_score
         self.character = decoder.character
-        self.doubts: dict[str, tuple[int, ...]] = {}
+        self.gaps: dict[str, tuple[tuple[int, float], ...]] = {}
         self.point = self.character.index(".") if "." in self.character else -1
         self.digits = frozenset(i for i, c in enumerate(self.character) if c.isdigit())
 
@@ -212,31 +215,35 @@ class DoubtingDecoder:
         result = self.decoder(preds, return_word_box, **kwargs)
         if self.point >= 0:
             for frames, row in zip(preds, result, strict=False):
-                found = self.line_doubts(frames)
+                found = self.line_gaps(frames)
                 if found:
-                    self.doubts[str(row[0])] = found
+                    self.gaps[str(row[0])] = found
         return result
 
-    def line_doubts(self, frames: Any) -> tuple[int, ...]:
-        """Insertion offsets (in the decoded text) of the doubtful points of one line's frame scores."""
+    def line_gaps(self, frames: Any) -> tuple[tuple[int, float], ...]:
+        """(insertion offset in the decoded text, ``.`` score) of the gaps of one line's frame scores."""
         best = frames.argmax(axis=1)
         emitted: list[int] = []  # class of each emitted character, in order
-        doubts: list[int] = []
+        gaps: list[tuple[int, float]] = []
         previous = -1
-        pending = False  # a doubtful frame seen since the last emitted character
+        pending = 0.0  # highest "." score of a skipped frame since the last emitted character
         for t, cls in enumerate(best):
             cls = int(cls)
             if cls != 0 and cls != previous:
-                if pending and emitted and emitted[-1] in self.digits and cls in self.digits:
-                    doubts.append(len(emitted))
-                pending = False
+                if pending >= 0.01 and emitted and emitted[-1] in self.digits and cls in self.digits:
+                    gaps.append((len(emitted), round(pending, 4)))
+                pending = 0.0
                 emitted.append(cls)
-            elif cls != self.point and float(frames[t, self.point]) >= self.point_score:
-                pending = True
+            elif cls != self.point:
+                pending = max(pending, float(frames[t, self.point]))
             previous = cls
-        if pending and emitted and emitted[-1] in self.digits:
-            doubts.append(len(emitted))  # at the end of the line: the number may go on on the next one
-        return tuple(doubts)
+        if pending >= 0.01 and emitted and emitted[-1] in self.digits:
+            gaps.append((len(emitted), round(pending, 4)))  # at the end of a line: the number may go on
+        return tuple(gaps)
+
+    def line_doubts(self, frames: Any) -> tuple[int, ...]:
+        """Insertion offsets of the gaps of one line that score ``point_score`` or more."""
+        return tuple(k for k, score in self.line_gaps(frames) if score >= self.point_score)
 
 
 def make_engine(settings: OcrSettings) -> Any:
@@ -253,17 +260,19 @@ def ocr_page(engine: Any, image: Any, settings: OcrSettings = OcrSettings(), sca
     """OCR one page image (RGB numpy array) -> its text, confidence, box count and spans; box corners are
     image pixels times ``scale`` (72 / dpi for a rendered PDF page: PDF points from the top-left corner)."""
     decoder = getattr(getattr(engine, "text_rec", None), "postprocess_op", None)
-    doubts_of: dict[str, tuple[int, ...]] = decoder.doubts if isinstance(decoder, DoubtingDecoder) else {}
-    doubts_of.clear()
+    gaps_of: dict[str, tuple[tuple[int, float], ...]] = decoder.gaps if isinstance(decoder, DoubtingDecoder) else {}
+    gaps_of.clear()
     result, _elapsed = engine(image, text_score=settings.min_box_score, return_word_box=True)
     boxes = [b for b in boxes_from_engine(result) if b.text.strip()]
     text, spans = page_layout(boxes, settings)
     numerals = [c for b in boxes for c in b.numeral_scores]
-    doubts = tuple(sorted(a + k for a, _b, box in spans for k in doubts_of.get(box.text, ())))
+    gaps = [(a + k, score) for a, _b, box in spans for k, score in gaps_of.get(box.text, ())]
     return OcrPage(text, page_confidence(boxes), len(boxes),
                    tuple((a, b, round(box.left * scale, 1), round(box.top * scale, 1), round(box.right * scale, 1),
                           round(box.bottom * scale, 1)) for a, b, box in spans),
-                   round(min(numerals), 4) if numerals else 1.0, doubts)
+                   round(min(numerals), 4) if numerals else 1.0,
+                   tuple(sorted(k for k, score in gaps if score >= settings.point_doubt_score)),
+                   max((score for _k, score in gaps), default=0.0))
 
 
 def pdf_page_images(data: bytes, settings: OcrSettings, pages: Collection[int] | None = None) -> Iterator[Any]:

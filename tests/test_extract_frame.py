@@ -509,3 +509,10 @@ def test_g2_the_verb_before_a_list_governs_it_and_a_verb_before_de_only_modifies
     assert record.verb == "审查" and record.indicator == "legality_review_count"
     text = "现区级保留的政务服务事项515项。"
     assert _one(_records(text), "515项", text).verb == "保留"  # no other verb: the modifier is the verb
+
+
+def test_g8_several_governments_study_sessions_together_are_not_this_ones():
+    text = "推行常务会议会前学法制度，市县两级政府常务会议共学法64次。"
+    assert _one(_records(text), "64次", text).indicator is None
+    text = "推行常务会议会前学法制度，市政府常务会议学法11次。"
+    assert _one(_records(text), "11次", text).indicator == "leadership_law_study_sessions"

@@ -516,3 +516,34 @@ def test_g8_several_governments_study_sessions_together_are_not_this_ones():
     assert _one(_records(text), "64次", text).indicator is None
     text = "推行常务会议会前学法制度，市政府常务会议学法11次。"
     assert _one(_records(text), "11次", text).indicator == "leadership_law_study_sessions"
+
+
+def test_g1_declared_verbs_cover_the_indicators_own_phrasings():
+    """A verb list that defines an indicator must not refuse the catalogue's own phrasings of it (a verb the
+    frame refuses on purpose, 废止 for the cleanup headline, is no gap of the list)."""
+    from pipeline.config import load_config
+    from pipeline.extract.catalogue import light_verbs
+
+    phrasings = {r["code"]: r["phrasings"] for r in load_config("indicators")["indicators"]}
+    gaps = []
+    for ind in load_catalogue().indicators:
+        if not ind.verbs:
+            continue
+        for phrasing in phrasings[ind.code]:
+            if "X" not in phrasing:
+                continue
+            text = phrasing.replace("X", "17", 1).replace("X", "9") + "。"
+            for record in _records(text):
+                if not text[record.start:record.end].startswith("17") or not record.verb \
+                        or record.unit not in ind.allowed_units:  # 提出修改意见X条: a measure word it never takes
+                    continue
+                actions = [v for v in record.verb.split("、") if v not in light_verbs() and v not in ind.refuse_verbs]
+                if actions and not set(actions) & ind.verbs:
+                    gaps.append((ind.code, phrasing, record.verb))
+    assert not gaps, gaps
+
+
+def test_g1_a_verb_inside_a_noun_is_no_verb_of_the_quantity():
+    for text in ("全年受理依申请公开32件。", "共办理依申请公开政府信息32件。", "收到政府信息公开申请32件。"):
+        record = _one(_records(text), "32件", text)
+        assert record.verb != "公开" and record.indicator == "disclosure_requests", record

@@ -438,3 +438,21 @@ def test_published_values_carry_page_box_and_point_doubt(tmp_path: Path):
     located = [[None if pd.isna(v) else v for v in row] for row in published[["page", "box", "box_unit"]].values]
     assert located == [["1", "[72, 72, 500, 86]", "pt"], ["1", "[72, 72, 500, 86]", "pt"],
                        [None, None, None]]  # a text report: no page, no box
+
+
+@pytest.mark.e2e
+def test_a_year_of_scans_only_runs_through_the_dag(airflow_db, tmp_path: Path):
+    """No text file at all: the text side's ingest is skipped (nothing to map), and the scan still goes
+    through ocr, ingest_scans, normalise ... publish."""
+    from pipeline import io as pio
+    from pipeline.runner import load_dag
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "qingchuan-photo.jpg").write_bytes(photo(PAGE_1 + "\n" + PAGE_2, dpi=200))
+    run = load_dag().test(run_conf={"year": 2023, "inbox": str(inbox), "out": str(tmp_path / "out")})
+    states = {(ti.task_id, ti.map_index): str(ti.state) for ti in run.get_task_instances()}
+    assert str(run.state) == "success" and states[("ingest", -1)] == "skipped", states
+    assert states[("ocr", 0)] == states[("ingest_scans", 0)] == states[("publish", -1)] == "success", states
+    indicators = pio.read_parquet(tmp_path / "out" / "publish" / "year=2023" / "indicators.parquet")
+    assert (indicators["box_unit"] == "px").all() and len(indicators) > 0

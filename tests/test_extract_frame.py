@@ -547,3 +547,14 @@ def test_g1_a_verb_inside_a_noun_is_no_verb_of_the_quantity():
     for text in ("全年受理依申请公开32件。", "共办理依申请公开政府信息32件。", "收到政府信息公开申请32件。"):
         record = _one(_records(text), "32件", text)
         assert record.verb != "公开" and record.indicator == "disclosure_requests", record
+
+
+def test_g2_a_verb_right_before_a_noun_may_only_modify_it():
+    text = "取消调整行政审批事项23项，承接上级下放事项15项。"
+    records = _records(text)
+    taken_over = _one(records, "15项", text)
+    assert taken_over.verb == "承接" and taken_over.indicator is None  # 下放事项: items delegated from above
+    for text, verb in (("审查规范性文件26件。", "审查"), ("受理并审查规范性文件26件。", "受理、审查"),
+                       ("组织审核规范性文件26件。", "审核")):
+        record = _one(_records(text), "26件", text)
+        assert record.verb == verb and record.indicator == "normative_doc_legality_reviews", record

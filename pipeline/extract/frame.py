@@ -195,19 +195,25 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
 
 def _last_verb(text: str, lex: SentenceLexicon, lo: int, hi: int) -> tuple[str, int] | None:
     """The last verb in [lo, hi), leaving out one right after 行政 (frame.noun_prefixes), which names the kind of
-    a noun (公开行政处罚决定75件: the verb is 公开, 行政处罚决定 its object), and one right before 的, which
-    modifies a noun (审查…拟签订的合同、协议59件: the verb is 审查) unless no other verb stands before it
-    (保留的政务服务事项515项: 保留)."""
+    a noun (公开行政处罚决定75件: the verb is 公开, 行政处罚决定 its object). A verb right before 的 or a noun
+    may only modify that noun (审查…拟签订的合同、协议59件; 承接上级下放事项15项): an earlier verb that is no light
+    verb is taken before it, else it is the verb (审查规范性文件26件; 保留的政务服务事项515项). A verb joined to
+    another by 并/、 (受理并审查) is a verb of its own."""
     found = lex.last(True, lo, hi)
     modifier = None
     while found is not None:
-        if any(text.startswith(p, found[1] - len(p)) for p in _noun_prefixes()):
-            pass
-        elif text.startswith("的", found[1] + len(found[0])):
-            modifier = modifier or found
+        word, start = found
+        end = start + len(word)
+        if any(text.startswith(p, start - len(p)) for p in _noun_prefixes()):
+            pass  # 行政处罚决定: part of a noun
+        elif modifier is None and text[start - 1:start] not in _COORDINATORS and (
+                text.startswith("的", end) or lex._noun_starts_at(end)):
+            modifier = found
+        elif modifier is not None and word in light_verbs():
+            return modifier  # 组织审核规范性文件: a light verb does not displace it
         else:
             return found
-        found = lex.last(True, lo, found[1] - 1)
+        found = lex.last(True, lo, start)
     return modifier
 
 

@@ -106,6 +106,11 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
         anchor = f"ev-{i}"
         value = f"{_num(r.get('raw_value'), 2).rstrip('0').rstrip('.')} {r.get('unit') or ''}"
         role = "" if is_missing(r.get("role")) else str(r.get("role"))
+        origin = "" if is_missing(r.get("origin")) or r.get("origin") == "extracted" else str(r["origin"])
+        if origin == "corrected" and not is_missing(r.get("original_value")):
+            origin += f" (extracted {_num(r['original_value'], 2).rstrip('0').rstrip('.')})"
+        if origin:
+            value += f" · {origin}"
         parts.append(f"<tr><td>{escape(indicator_names.get(r['indicator'], r['indicator']))}</td><td>{escape(value)}"
                      f"</td><td>{escape(role)}</td><td>{_num(r.get('normalised'))}</td><td>{escape(str(r.get('quote') or ''))}</td>"
                      f"<td><a href='#{anchor}'>{escape(str(r.get('doc') or ''))}</a></td></tr>")

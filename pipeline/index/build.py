@@ -166,36 +166,56 @@ def aggregate(normalised: Any, method: str = "arithmetic", weights: dict[str, fl
               dimension_min_share: float = 0.0) -> tuple[Any, Any]:
     """Returns (unit scores with dim_<code> columns, effective weight per unit and indicator).
 
-    With ``dim_sizes`` ((admin level, dimension) -> number of applicable indicators), a dimension is
-    scored only when the unit reports at least ``dimension_min_share`` of them (COINr's threshold).
+    Per unit: each dimension is the weighted mean of its indicators (``method``: arithmetic, or geometric on
+    values shifted to 1-100), the composite the weighted mean of the dimensions. With ``dim_sizes``
+    ((admin level, dimension) -> number of applicable indicators), a dimension is scored only when the unit
+    reports at least ``dimension_min_share`` of them (COINr's threshold). Grouped sums, no loop per unit.
     """
     import pandas as pd
 
-    rows, eff = [], []
-    for unit_key, group in normalised.groupby("unit_key", sort=True):
-        dims: dict[str, float] = {}
-        dim_members: dict[str, tuple[list[str], np.ndarray]] = {}
-        level = str(group["admin_level"].iloc[0]) if "admin_level" in group else ""
-        for dim, members in group.groupby("dimension", sort=True):
-            if dim_sizes and dimension_min_share > 0:
-                size = dim_sizes.get((level, dim), 0)
-                if not size or len(members) / size < dimension_min_share:
-                    continue
-            w = np.array([weights.get(i, 1.0) if weights else 1.0 for i in members["indicator"]])
-            dims[dim] = _mean(members["normalised"].to_numpy(float), w, method)
-            dim_members[dim] = (list(members["indicator"]), w / w.sum())
-        if not dims:
-            continue  # no dimension passed the threshold: the unit is not scored
-        dw = np.array([dim_weights.get(d, 1.0) if dim_weights else 1.0 for d in dims])
-        score = _mean(np.array(list(dims.values())), dw, method)
-        dw = dw / dw.sum() if len(dw) else dw
-        for (codes, w), d_w in zip(dim_members.values(), dw, strict=True):
-            for code, iw in zip(codes, w, strict=True):
-                eff.append({"unit_key": unit_key, "indicator": code, "weight": float(d_w * iw)})
-        rows.append({"unit_key": unit_key, "score": score, **{f"dim_{d}": v for d, v in dims.items()}})
-    scores = pd.DataFrame(rows) if rows else pd.DataFrame({"unit_key": pd.Series(dtype=object),
-                                                            "score": pd.Series(dtype=float)})
-    return scores, pd.DataFrame(eff, columns=["unit_key", "indicator", "weight"]).astype({"weight": float})
+    if method not in ("arithmetic", "geometric"):
+        raise ValueError(f"unknown aggregation {method!r}")
+    empty = (pd.DataFrame({"unit_key": pd.Series(dtype=object), "score": pd.Series(dtype=float)}),
+             pd.DataFrame(columns=["unit_key", "indicator", "weight"]).astype({"weight": float}))
+    if normalised.empty:
+        return empty
+    frame = normalised.reset_index(drop=True)
+    x = frame["normalised"].to_numpy(dtype=float)
+    frame = pd.DataFrame({"unit_key": frame["unit_key"].astype(object), "dimension": frame["dimension"].astype(object),
+                          "indicator": frame["indicator"].astype(object),
+                          "level": (frame["admin_level"].astype(object) if "admin_level" in frame else ""),
+                          "x": x if method == "arithmetic" else np.log(1 + 0.99 * x),
+                          "w": [weights.get(i, 1.0) if weights else 1.0 for i in frame["indicator"]]})
+    frame["wx"] = frame["w"] * frame["x"]
+    dims = frame.groupby(["unit_key", "dimension"], sort=True).agg(
+        w=("w", "sum"), wx=("wx", "sum"), n=("x", "size"), level=("level", "first"))
+    if dim_sizes and dimension_min_share > 0:
+        size = np.array([dim_sizes.get((str(lv), str(d)), 0) for (_u, d), lv in zip(dims.index, dims["level"],
+                                                                                     strict=True)], dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dims = dims[(size > 0) & (dims["n"].to_numpy() / np.where(size > 0, size, 1) >= dimension_min_share)]
+    if dims.empty:
+        return empty
+    dims = dims.assign(value=dims["wx"] / dims["w"])
+    if method == "geometric":  # dimension: exp of the weighted mean of the logs, back on 0-100
+        dims["value"] = (np.exp(dims["value"]) - 1) / 0.99
+    dims["dw"] = [dim_weights.get(d, 1.0) if dim_weights else 1.0 for d in dims.index.get_level_values(1)]
+    agg_value = dims["value"] if method == "arithmetic" else np.log(1 + 0.99 * dims["value"])
+    unit_w = dims["dw"].groupby(level=0).sum()
+    score = (dims["dw"] * agg_value).groupby(level=0).sum() / unit_w
+    if method == "geometric":
+        score = (np.exp(score) - 1) / 0.99
+    wide = dims["value"].unstack("dimension")
+    wide.columns = [f"dim_{d}" for d in wide.columns]
+    scores = pd.DataFrame({"unit_key": score.index.astype(object), "score": score.to_numpy(dtype=float)}).merge(
+        wide.reset_index(), on="unit_key", how="left")
+    # effective weight of each indicator: its share of its dimension's weight x the dimension's share
+    kept = frame.merge(dims[["w", "dw"]].rename(columns={"w": "dim_w"}).reset_index(), on=["unit_key", "dimension"])
+    kept = kept.merge(unit_w.rename("unit_w").reset_index(), on="unit_key")
+    kept = kept.sort_values(["unit_key", "dimension"], kind="stable")
+    eff = pd.DataFrame({"unit_key": kept["unit_key"], "indicator": kept["indicator"],
+                        "weight": (kept["dw"] / kept["unit_w"] * kept["w"] / kept["dim_w"]).astype(float)})
+    return scores, eff.reset_index(drop=True)
 
 
 def rank_within_level(scores: Any) -> Any:
@@ -365,29 +385,35 @@ def screen_units(normalised: Any, units: Any, framework: Framework, cfg: dict[st
                                                           w=("weight", "sum"), rw=("reported_weight", "sum"))
     share = float(cfg["dimension_share"])
     min_dims = float(cfg["min_dimensions_share"])
+    by_dim = by_dim.assign(ok=(by_dim["k"] / by_dim["n"]) >= share - 1e-12,
+                           dw=[framework.dimension_weights.get(d, 1.0) for d in by_dim.index.get_level_values(1)])
+    by_dim["part"] = by_dim["dw"] * by_dim["rw"] / by_dim["w"]
+    per_unit: dict[str, list] = {}
+    for (unit_key, dim), r in zip(by_dim.index, by_dim[["n", "k", "ok", "dw", "part"]].itertuples(index=False),
+                                  strict=True):
+        per_unit.setdefault(unit_key, []).append((dim, r))
     rows = []
-    per_unit = {key: part.droplevel(0) for key, part in by_dim.groupby(level=0, sort=False)}
     for unit_key in units["unit_key"]:
         dims = per_unit.get(unit_key)
-        if dims is None or dims.empty:
+        if not dims:
             rows.append({"unit_key": unit_key, "n_indicators": 0, "coverage": 0.0, "completeness": 0.0,
                          "covered": [], "passes": False, "not_ranked": "no_applicable_indicators"})
             continue
-        dw = np.array([framework.dimension_weights.get(d, 1.0) for d in dims.index], dtype=float)
-        completeness = float(np.dot(dw, (dims["rw"] / dims["w"]).to_numpy(float)) / dw.sum() * 100)
-        ok = (dims["k"] / dims["n"]) >= share - 1e-12
-        n_reported = int(dims["k"].sum())
-        passes = bool(n_reported > 0 and ok.mean() >= min_dims - 1e-12)
+        completeness = float(sum(r.part for _d, r in dims) / sum(r.dw for _d, r in dims) * 100)
+        n_reported = int(sum(r.k for _d, r in dims))
+        ok_share = sum(bool(r.ok) for _d, r in dims) / len(dims)
+        passes = bool(n_reported > 0 and ok_share >= min_dims - 1e-12)
         if n_reported == 0:
             reason = "no_scored_values"
         elif not passes:
-            short = ", ".join(f"{d} {int(r.k)}/{int(r.n)}" for d, r in dims[~ok].iterrows())
+            short = ", ".join(f"{d} {int(r.k)}/{int(r.n)}" for d, r in dims if not r.ok)
             reason = f"below_screen ({share:.2g} of each dimension's indicators): {short}"
         else:
             reason = None
-        rows.append({"unit_key": unit_key, "n_indicators": n_reported, "coverage": n_reported / float(dims["n"].sum()),
-                     "completeness": round(completeness, 10), "covered": sorted(dims.index[ok]), "passes": passes,
-                     "not_ranked": reason})
+        rows.append({"unit_key": unit_key, "n_indicators": n_reported,
+                     "coverage": n_reported / float(sum(r.n for _d, r in dims)),
+                     "completeness": round(completeness, 10), "covered": sorted(d for d, r in dims if r.ok),
+                     "passes": passes, "not_ranked": reason})
     return pd.DataFrame(rows, columns=["unit_key", "n_indicators", "coverage", "completeness", "covered", "passes",
                                        "not_ranked"])
 

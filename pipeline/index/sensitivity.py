@@ -73,7 +73,7 @@ def sobol_indices(panel: Any, units: Any, framework: Framework, cfg: dict[str, A
     extraction = list((cfg.get("extraction") or {}).get("options", ["as_extracted"]))
     masks = ([prep.reported & (rng.random(prep.reported.shape) >= prep.confidence) for _ in range(WEIGHT_POOL)]
              if "drop_by_confidence" in extraction else [])
-    screens = prep.screens or [None]
+    screens: list[Any] = list(prep.screens) or [None]
 
     def run(choice: dict[str, str], w: Any, dw: Any, level: Any, mask: Any) -> Any:
         m = prep.prepared[(choice["outlier_treatment"], choice["normalisation"], choice["imputation"])]

@@ -558,3 +558,36 @@ def test_g2_a_verb_right_before_a_noun_may_only_modify_it():
                        ("组织审核规范性文件26件。", "审核")):
         record = _one(_records(text), "26件", text)
         assert record.verb == verb and record.indicator == "normative_doc_legality_reviews", record
+
+
+def test_h1_a_part_cue_in_brackets_governs_only_inside_them():
+    text = "提请审议的法规草案12件（其中新制定5件，修改7件），提请发布的规章8件（其中新制定2件，修改6件）。"
+    records = _records(text)
+    assert [_one(records, s, text).role for s in ("5件", "7件", "2件", "6件")] == ["part_of"] * 4
+    drafts, rules = _one(records, "12件", text), _one(records, "8件", text)
+    assert rules.role == "flow" and rules.indicator == "rules_enacted"  # a new total after the bracket closed
+    assert drafts.indicator is None  # drafts of the congress's laws are not the government's rules
+
+
+def test_h3_a_rate_before_its_noun_finds_its_online_term_later_in_its_clause():
+    text = "全县87%的县级依申请政务服务事项实现全程网办。全县93%的政务服务事项进驻政务服务大厅。"
+    records = _records(text)
+    assert _one(records, "87%", text).indicator == "online_service_rate"
+    assert _one(records, "93%", text).indicator is None  # entering the hall, no online term in the clause
+
+
+def test_h4_documents_declared_invalid_or_repealed_in_a_cleanup_are_its_results():
+    text = ("组织开展规范性文件集中清理，宣布失效规范性文件7件，废止3件，继续有效21件。"
+            "年内废止规范性文件4件。")
+    records = _records(text)
+    assert _one(records, "7件", text).indicator == "normative_doc_cleanup"
+    assert _one(records, "3件", text).indicator == "normative_doc_cleanup"
+    assert _one(records, "21件", text).indicator is None  # kept, not cleaned up
+    assert _one(records, "4件", text).indicator is None  # outside a cleanup 废止 stays a repeal
+
+
+def test_h4_when_the_cleanup_is_counted_its_results_are_a_breakdown():
+    text = "开展规范性文件专项清理，共清理规范性文件150件，宣布失效9件，废止5件。"
+    records = _records(text)
+    assert _one(records, "150件", text).indicator == "normative_doc_cleanup"
+    assert _one(records, "9件", text).indicator is None and _one(records, "5件", text).indicator is None

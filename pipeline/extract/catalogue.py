@@ -41,19 +41,26 @@ class Indicator:
     other_bodies: tuple[str, ...] = ()
     # a rate's names (可办率, 网办率): a percentage whose clause names another rate (即办率) is not this one
     rate_words: tuple[str, ...] = ()
+    # verbs that are the indicator's own results inside a campaign named earlier in the sentence (废止, 宣布失效
+    # in a 清理), even when refused elsewhere (frame.result_verbs, frame.result_of)
+    result_verbs: frozenset[str] = frozenset()
+    result_of: tuple[str, ...] = ()
 
-    def accepts(self, verb: str | None, noun: str | None, role: str) -> bool:
+    def accepts(self, verb: str | None, noun: str | None, role: str, in_campaign: bool = False) -> bool:
         """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
         is not held against it; a refused one is. Coordinated verbs, 制定、修改, fit when one of them does.
         Light verbs (开展, 组织, 完成 …; ``light_verbs`` in configs/extraction.yaml) are neutral: they say
         nothing of the action. When the indicator declares the ``verbs`` that define it, any other action
-        verb refuses it: 受理行政许可申请823件 is no item streamlined.)"""
+        verb refuses it: 受理行政许可申请823件 is no item streamlined. ``in_campaign``: one of ``result_of`` (清理)
+        stands earlier in the sentence, so the ``result_verbs`` (废止, 宣布失效) are the indicator's own.)"""
         if role not in self.roles:
             return False
         if verb is None and noun is None:
             return True
         if verb is not None:
             actions = [v for v in verb.split("、") if v not in light_verbs()]
+            if in_campaign and any(v in self.result_verbs for v in actions):
+                actions = []  # 开展规范性文件清理，宣布失效规范性文件5件: a result of the cleanup
             if actions and not any(v not in self.refuse_verbs and (not self.verbs or v in self.verbs)
                                    for v in actions):
                 return False
@@ -94,7 +101,8 @@ def load_catalogue() -> Catalogue:
             raise ConfigError(f"configs/indicators.yaml: {raw['code']} names unknown dimension {raw['dimension']!r}")
         cues = raw.get("cues") or {}
         frame = raw.get("frame") or {}
-        for key, known in (("verbs", "verbs"), ("refuse_verbs", "verbs"), ("nouns", "nouns"), ("refuse_nouns", "nouns")):
+        for key, known in (("verbs", "verbs"), ("refuse_verbs", "verbs"), ("nouns", "nouns"), ("refuse_nouns", "nouns"),
+                           ("result_verbs", "verbs")):
             unknown = set(frame.get(key) or ()) - set(lexicon[known])
             if unknown:
                 raise ConfigError(f"configs/indicators.yaml: {raw['code']} frame.{key} names {sorted(unknown)}, not in "
@@ -117,5 +125,6 @@ def load_catalogue() -> Catalogue:
             in_sentence=tuple(cues.get("in_sentence") or ()),
             other_bodies=tuple(cues.get("other_bodies") or ()),
             rate_words=tuple(cues.get("rate_words") or ()),
+            result_verbs=frozenset(frame.get("result_verbs") or ()), result_of=tuple(frame.get("result_of") or ()),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

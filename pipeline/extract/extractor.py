@@ -16,6 +16,7 @@ from pipeline.extract.frame import (
     SentenceLexicon,
     frame_of,
     frame_rules,
+    part_cue_governs,
     stated_zeros,
     tier_levels,
     year_runs,
@@ -100,7 +101,8 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
             sentence_start, same_sentence = sentence.start, []
         # 其中 after a total (办理复议案件210件，其中…68件); a rate after 其中 (纠错率) is no part
         after_part = bool(same_sentence) and q.kind not in ("rate", "change") and \
-            text.find(part_cue, same_sentence[0].end, q.start) >= 0
+            text.find(part_cue, same_sentence[0].end, q.start) >= 0 and \
+            part_cue_governs(text, same_sentence[0].end, q.start)  # not after the bracket around 其中 closed
         previous_before = same_sentence[-1].end if same_sentence and same_sentence[-1].role == "before" else None
         if lexicon is None or lexicon.start != sentence.start:
             lexicon = SentenceLexicon(sentence)

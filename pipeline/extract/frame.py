@@ -302,6 +302,27 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
     return frame
 
 
+def part_cue_governs(text: str, total_end: int, start: int) -> bool:
+    """Does a part cue (其中) between a total read earlier in the sentence (ending at ``total_end``) and a
+    quantity at ``start`` make it a part of that total? Not when the cue stands inside brackets that close
+    before the quantity (法规草案15件（其中新制定3件，修改12件），提请发布的规章11件: 11件 is a new total)."""
+    cue = frame_rules()["part_cue"]
+    pos = text.rfind(cue, total_end, start)
+    if pos < 0:
+        return False
+    for pair in _part_scope_brackets():
+        opening, closing = pair[0], pair[1]
+        between = text[pos:start]
+        if between.count(closing) > between.count(opening):
+            return False  # the bracket around the cue closed before the quantity
+    return True
+
+
+@cache
+def _part_scope_brackets() -> tuple[str, ...]:
+    return tuple(load_config("extraction")["frame"]["part_scope_brackets"])
+
+
 @cache
 def _list_nouns() -> frozenset[str]:
     """Nouns of a list (清单): a count of them counted after the measure word is the list's size."""

@@ -243,9 +243,14 @@ class _Rule:
         self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
         self.specificity = 0.1 * len(indicator.all_of)  # more specific rules (more groups) win ties
 
-    def fits(self, verb: str | None, noun: str | None, role: str, phrase: str) -> bool:
-        """Does a quantity of this frame fit the indicator (and no none_of term stand in its noun phrase)?"""
-        return self.indicator.accepts(verb, noun, role) and not (
+    def fits(self, verb: str | None, noun: str | None, role: str, phrase: str,
+             earlier: Callable[[], str] | None = None) -> bool:
+        """Does a quantity of this frame fit the indicator (and no none_of term stand in its noun phrase)?
+        ``earlier``: the sentence before the number, looked at only for a result verb of a campaign (废止 after 清理)."""
+        ind = self.indicator
+        in_campaign = bool(ind.result_of) and verb is not None and earlier is not None and any(
+            v in ind.result_verbs for v in verb.split("、")) and _campaign_named(ind.result_of, earlier())
+        return ind.accepts(verb, noun, role, in_campaign) and not (
             phrase and self.none_re is not None and self.none_re.search(phrase))
 
 
@@ -390,7 +395,7 @@ def map_indicator(q: Quantity, ctx: Context,
     paragraph: Callable[[], str] = ctx.sentence.paragraph
     rate_name: str | None = "" if q.kind == "rate" else None  # "": not yet looked up
     for rule in candidates:
-        if frame is not None and not rule.fits(*frame):
+        if frame is not None and not rule.fits(*frame, ctx.sentence_to_number):
             continue
         if rule.rate_words and rate_name is not None:
             if rate_name == "":
@@ -401,7 +406,7 @@ def map_indicator(q: Quantity, ctx: Context,
             continue  # 召开12次中心组集体学习会,学习贯彻…精神: the sentence never says the study was on law
         if rest and not rest.isdisjoint(rule.none_of):
             continue  # 25名同志通过了行政执法资格考试: a veto later in the quantity's own clause
-        score = _score(rule, local, before, tail, after, paragraph)
+        score = _score(rule, local, before, tail, after, rest, paragraph)
         # ties go to the indicator listed first in the catalogue
         if score is not None and (best is None or (score, -rule.number) > best[:2]):
             best = (score, -rule.number, rule.code)
@@ -418,7 +423,7 @@ def _rate_name(clause: str) -> str | None:
     return clause[max(0, end - 12):end + 1].translate(_RATE_NAME_DROP) if end >= 0 else None
 
 
-def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after: set[str],
+def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after: set[str], rest: set[str],
            paragraph: Callable[[], str]) -> float | None:
     """The rule's match score, or None. (Every candidate has a term of some group in ``local``, so
     the quantity's own clause always names part of the indicator.)"""
@@ -430,7 +435,11 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
         if not local.isdisjoint(group):
             score += 2.0
         elif i == 0 and rule.topic_in_clause:
-            return None  # 联合检查21次 after 执法检查计划: the indicator's topic must be named in the clause
+            # 联合检查21次 after 执法检查计划: the indicator's topic must be named in the clause, anywhere in it
+            # (85%的区级政务服务事项实现全程网办: a rate before its noun names its topic after the tail)
+            if rest.isdisjoint(group):
+                return None
+            score += 1.5
         elif not before.isdisjoint(group):
             score += 1.0
             borrowed = True
@@ -446,6 +455,24 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
     elif not after.isdisjoint(rule.near):
         score += 1.5
     return score + rule.specificity
+
+
+_CAMPAIGN_CLAUSE_END = re.compile(r"[,，:：;；。、]")
+_DIGITS = re.compile(r"\d")
+
+
+def _campaign_named(terms: tuple[str, ...], earlier: str) -> bool:
+    """Is a campaign (清理) named, and not counted, in ``earlier`` (the sentence before a number)? Named: one of
+    ``terms`` stands there; not counted: no number follows it in its clause (开展规范性文件清理，宣布失效5件: the
+    results are the campaign's figures; 共清理208件，宣布失效35件: the campaign's own count is given, and the
+    results are its breakdown)."""
+    for term in terms:
+        pos = earlier.rfind(term)
+        if pos >= 0:
+            end = _CAMPAIGN_CLAUSE_END.search(earlier, pos + len(term))
+            if not _DIGITS.search(earlier, pos + len(term), end.start() if end else len(earlier)):
+                return True
+    return False
 
 
 def _occurs_in(terms: frozenset[str], s: str) -> bool:

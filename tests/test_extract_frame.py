@@ -591,3 +591,12 @@ def test_h4_when_the_cleanup_is_counted_its_results_are_a_breakdown():
     records = _records(text)
     assert _one(records, "150件", text).indicator == "normative_doc_cleanup"
     assert _one(records, "9件", text).indicator is None and _one(records, "5件", text).indicator is None
+
+
+def test_h5_the_governments_meetings_in_a_departments_report_are_context():
+    text = "局主要负责人参加县政府常务会议学法7场次，局党组会议会前学法11次。"
+    records = _records(text, admin_level="department")
+    assert _one(records, "7场次", text).indicator is None  # the government's study, not the department's
+    assert _one(records, "11次", text).indicator == "leadership_law_study_sessions"
+    own = _records("县政府常务会议会前学法7场次。", admin_level="county")
+    assert [r.indicator for r in own] == ["leadership_law_study_sessions"]  # the government's own report

@@ -41,6 +41,8 @@ class Indicator:
     other_bodies: tuple[str, ...] = ()
     # a rate's names (可办率, 网办率): a percentage whose clause names another rate (即办率) is not this one
     rate_words: tuple[str, ...] = ()
+    # in a department's report, bodies whose sessions are not the department's own (政府常务会)
+    department_other_bodies: tuple[str, ...] = ()
     # verbs that are the indicator's own results inside a campaign named earlier in the sentence (废止, 宣布失效
     # in a 清理), even when refused elsewhere (frame.result_verbs, frame.result_of)
     result_verbs: frozenset[str] = frozenset()
@@ -125,6 +127,7 @@ def load_catalogue() -> Catalogue:
             in_sentence=tuple(cues.get("in_sentence") or ()),
             other_bodies=tuple(cues.get("other_bodies") or ()),
             rate_words=tuple(cues.get("rate_words") or ()),
+            department_other_bodies=tuple(cues.get("department_other_bodies") or ()),
             result_verbs=frozenset(frame.get("result_verbs") or ()), result_of=tuple(frame.get("result_of") or ()),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

@@ -115,7 +115,7 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
             frame.role, frame.frame_rule = "stock", "role.years_in_a_row"
         # a verb borrowed from an earlier clause is kept in the frame but does not refuse indicators
         indicator, score = map_indicator(q, ctx, (frame.verb if frame.verb_local else None, frame.noun, frame.role,
-                                                  frame.phrase))
+                                                  frame.phrase), admin_level == "department")
         scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan, report_year)
         if frame.frame_rule == "role.years_in_a_row" and scope == "actual":
             scope, scope_rule = "cumulative", "scope.years_in_a_row"

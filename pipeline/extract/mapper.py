@@ -226,7 +226,7 @@ def index_text(text: str) -> TextIndex:
 class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
-    __slots__ = ("all_of", "code", "in_sentence", "indicator", "near", "none_before", "none_of", "none_re", "number",
+    __slots__ = ("all_of", "code", "department_vetoes", "in_sentence", "indicator", "near", "none_before", "none_of", "none_re", "number",
                  "paragraph_topic", "rate_words", "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
@@ -238,6 +238,7 @@ class _Rule:
         # vetoes from an earlier clause the topic is borrowed from: other bodies only veto in the own clause
         self.none_before = self.none_of - frozenset(indicator.other_bodies)
         self.in_sentence = frozenset(indicator.in_sentence)
+        self.department_vetoes = frozenset(indicator.department_other_bodies)
         self.rate_words = indicator.rate_words  # the names of the rate (可办率, 网办率 …), matched as endings
         # the none_of terms, searched in the noun phrase after the measure word
         self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
@@ -268,7 +269,8 @@ def _cue_index() -> _CueIndex:
     all_terms: set[str] = set()
     by_unit_and_term: dict[str, dict[str, list[_Rule]]] = {}
     for ind in load_catalogue().indicators:
-        terms = {t for g in ind.all_of for t in g} | set(ind.none_of) | set(ind.near) | set(ind.in_sentence)
+        terms = {t for g in ind.all_of for t in g} | set(ind.none_of) | set(ind.near) | set(ind.in_sentence) \
+            | set(ind.department_other_bodies)
         if any(_TITLE_BLANK in t for t in terms):
             raise ConfigError(f"configs/indicators.yaml: a cue term of {ind.code} contains {_TITLE_BLANK!r}, "
                               "the character that blanks book titles")
@@ -370,10 +372,11 @@ def _outside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return True
 
 
-def map_indicator(q: Quantity, ctx: Context,
-                  frame: tuple[str | None, str | None, str, str] | None = None) -> tuple[str | None, float]:
+def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None, str, str] | None = None,
+                  department: bool = False) -> tuple[str | None, float]:
     """Return (indicator code or None, match score). ``frame``: the quantity's (verb, noun, role, noun phrase
-    after the measure word); indicators whose frame declaration refuses it are not candidates."""
+    after the measure word); indicators whose frame declaration refuses it are not candidates. ``department``:
+    the text is a department's report (another body's sessions named in the own clause veto: 区政府常务会议学法)."""
     if q.kind not in ("count", "rate", "money", "duration"):
         return None, 0.0
     by_term = _cue_index().rules_by_unit_and_term.get(q.unit)
@@ -404,6 +407,8 @@ def map_indicator(q: Quantity, ctx: Context,
                 continue  # 即办率达到85%: the percentage is named as another rate
         if rule.in_sentence and rule.in_sentence.isdisjoint(ctx.sentence.terms()):
             continue  # 召开12次中心组集体学习会,学习贯彻…精神: the sentence never says the study was on law
+        if department and rule.department_vetoes and not local.isdisjoint(rule.department_vetoes):
+            continue  # a department's report: 区政府常务会议学法6场次 is the government's study, not its own
         if rest and not rest.isdisjoint(rule.none_of):
             continue  # 25名同志通过了行政执法资格考试: a veto later in the quantity's own clause
         score = _score(rule, local, before, tail, after, rest, paragraph)

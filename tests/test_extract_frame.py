@@ -600,3 +600,16 @@ def test_h5_the_governments_meetings_in_a_departments_report_are_context():
     assert _one(records, "11次", text).indicator == "leadership_law_study_sessions"
     own = _records("县政府常务会议会前学法7场次。", admin_level="county")
     assert [r.indicator for r in own] == ["leadership_law_study_sessions"]  # the government's own report
+
+
+def test_h2_a_list_of_noun_and_number_items_shares_the_verb():
+    text = "审核房屋征收补偿决定36份、搬迁安置决定14份。全年审查行政协议22份、重大行政决策9件、规范性文件17件。"
+    records = _records(text)
+    assert [_one(records, s, text).indicator for s in ("36份", "14份", "22份", "9件")] == ["legality_review_count"] * 4
+    # a sibling item's noun (协议, 决策) is no other topic vetoing this item: its own noun is a normative document
+    assert _one(records, "17件", text).indicator == "normative_doc_legality_reviews"
+    # what is said before the first item's noun is said of every item (filing review, no legality review)
+    filed = "审查报送备案的区政府规章6件、规范性文件31件。"
+    assert _one(_records(filed), "31件", filed).indicator is None
+    # a decision taken after a review is no reviewed decision
+    assert [r.indicator for r in _records("经审查决定不予受理8件。")] == [None]

@@ -391,6 +391,10 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
     local, before, tail, after, rest = _cues_around(ctx)
     if not local:
         return None, 0.0  # the own clause must name part of an indicator
+    # 审查行政合同40份、重大行政决策12件、规范性文件5件: an item of a 、 list that names its own noun borrows the
+    # list's verb, but its siblings' nouns (合同, 决策) are no other topic that would veto it: only the text
+    # before the list may
+    vetoes_before = before if q.kind != "count" else _before_list(ctx, before)
     candidates: set[_Rule] = set()
     for term in local:
         candidates.update(by_term.get(term, ()))
@@ -411,11 +415,43 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
             continue  # a department's report: 区政府常务会议学法6场次 is the government's study, not its own
         if rest and not rest.isdisjoint(rule.none_of):
             continue  # 25名同志通过了行政执法资格考试: a veto later in the quantity's own clause
-        score = _score(rule, local, before, tail, after, rest, paragraph)
+        score = _score(rule, local, before, tail, after, rest, paragraph, vetoes_before)
         # ties go to the indicator listed first in the catalogue
         if score is not None and (best is None or (score, -rule.number) > best[:2]):
             best = (score, -rule.number, rule.code)
     return (best[2], best[0]) if best else (None, 0.0)
+
+
+_LIST_BREAK_CHARS = "，,；;：:。！？!?\n"  # a 、 list runs between these
+
+
+def _before_list(ctx: Context, before: set[str]) -> set[str]:
+    """The cue terms of the sentence before the 、 list a quantity's clause is an item of (``before`` when the
+    clause is no list item after the first)."""
+    sentence, clause_start = ctx.sentence, ctx.clause_start
+    text = sentence.text
+    if clause_start <= sentence.start or text[clause_start - 1] != "、":
+        return before
+    list_start = max(sentence.start, max(text.rfind(c, sentence.start, clause_start) for c in _LIST_BREAK_CHARS) + 1)
+    # the list's shared head runs to the first item's noun (审查|行政合同40份; 审查报送备案的|规章42件、…: 备案 is said
+    # of every item and still vetoes)
+    first_number = _DIGITS.search(text, list_start, clause_start)
+    if first_number is None:
+        return before
+    noun_lasts, noun_words = sentence.lexicon_matches()[2:]
+    head_end = first_number.start()
+    for k in range(bisect_left(noun_lasts, list_start), bisect_left(noun_lasts, first_number.start())):
+        noun_start = noun_lasts[k] + 1 - len(noun_words[k])
+        if noun_start >= list_start and noun_lasts[k] == first_number.start() - 1:
+            head_end = min(head_end, noun_start)  # the longest noun right before the number
+    lasts, terms = sentence.cue_matches()
+    blanked = _blank_titles(text[sentence.start:head_end]) if sentence.has_titles else None
+    found = set()
+    for i in range(bisect_left(lasts, head_end)):
+        term = terms[i]
+        if blanked is None or term in blanked:
+            found.add(term)
+    return found
 
 
 _RATE_NAME_DROP = str.maketrans("", "", "“”\"'‘’「」『』")
@@ -429,7 +465,7 @@ def _rate_name(clause: str) -> str | None:
 
 
 def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after: set[str], rest: set[str],
-           paragraph: Callable[[], str]) -> float | None:
+           paragraph: Callable[[], str], vetoes_before: set[str] | None = None) -> float | None:
     """The rule's match score, or None. (Every candidate has a term of some group in ``local``, so
     the quantity's own clause always names part of the indicator.)"""
     if not local.isdisjoint(rule.none_of):
@@ -453,7 +489,7 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
             borrowed = True
         else:
             return None
-    if borrowed and not before.isdisjoint(rule.none_before):
+    if borrowed and not (before if vetoes_before is None else vetoes_before).isdisjoint(rule.none_before):
         return None  # the sentence's earlier clauses name another topic (受理人民调解案件X件,调解成功率Y%)
     if not tail.isdisjoint(rule.near):
         score += 3.0

@@ -567,6 +567,10 @@ def test_h1_a_part_cue_in_brackets_governs_only_inside_them():
     drafts, rules = _one(records, "12件", text), _one(records, "8件", text)
     assert rules.role == "flow" and rules.indicator == "rules_enacted"  # a new total after the bracket closed
     assert drafts.indicator is None  # drafts of the congress's laws are not the government's rules
+    mixed = "全年提请审议地方性法规草案和政府规章草案共10件，制定政府规章3份。"
+    records = _records(mixed)
+    assert _one(records, "10件", mixed).indicator is None  # a total mixing them is not the rules'
+    assert _one(records, "3份", mixed).indicator == "rules_enacted"  # rules are documents: 份 is their measure word
 
 
 def test_h3_a_rate_before_its_noun_finds_its_online_term_later_in_its_clause():

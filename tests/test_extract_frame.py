@@ -615,5 +615,11 @@ def test_h2_a_list_of_noun_and_number_items_shares_the_verb():
     # what is said before the first item's noun is said of every item (filing review, no legality review)
     filed = "审查报送备案的区政府规章6件、规范性文件31件。"
     assert _one(_records(filed), "31件", filed).indicator is None
+    # a list fronted by 对: the verb after the whole list is every item's
+    fronted = "对土地征收决定27份、搬迁补偿决定13份进行合法性审查。"
+    assert [_one(_records(fronted), s, fronted).indicator for s in ("27份", "13份")] == ["legality_review_count"] * 2
+    # a rule repealed in a cleanup of rules and documents is no normative document cleaned up
+    rules = "开展规章和规范性文件清理，废止规章2件、规范性文件6件。"
+    assert [_one(_records(rules), s, rules).indicator for s in ("2件", "6件")] == [None, "normative_doc_cleanup"]
     # a decision taken after a review is no reviewed decision
     assert [r.indicator for r in _records("经审查决定不予受理8件。")] == [None]

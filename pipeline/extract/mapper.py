@@ -200,8 +200,10 @@ class TextIndex:
         clause_end = min(cb[m] if m < len(cb) else len(text), s_end)
         # 将2项行政许可…调整为区级: in a 将/把 construction the verb comes after the counted noun, so the
         # whole rest of the clause is read with the quantity
-        if start > 1 and text[start - 2:start] in _LIGHT_VERBS:
-            # 完成287件重大行政决策事项、规范性文件和协议的合法性审查: the object runs over 、 to the clause's end
+        if (start > 1 and text[start - 2:start] in _LIGHT_VERBS) or fronted_object(text, start) or (
+                text[c_start] == "对" and text[clause_end:clause_end + 1] == "、"):
+            # 完成287件重大行政决策事项、规范性文件和协议的合法性审查: the object runs over 、 to the clause's end;
+            # so does a list fronted by 对 (对征收决定40份、安置决定12份进行合法性审查: the verb follows the list)
             stop = _PHRASE_END.search(text, end, s_end)
             clause_end = stop.start() if stop else s_end
             window = len(text)

@@ -623,3 +623,13 @@ def test_h2_a_list_of_noun_and_number_items_shares_the_verb():
     assert [_one(_records(rules), s, rules).indicator for s in ("2件", "6件")] == [None, "normative_doc_cleanup"]
     # a decision taken after a review is no reviewed decision
     assert [r.indicator for r in _records("经审查决定不予受理8件。")] == [None]
+
+
+def test_h4_a_cleanup_named_earlier_in_the_paragraph_and_the_kept_documents_beside_its_results():
+    text = ("配合司法局开展规范性文件清理工作，对不适应实际的规范性文件予以废止或修订。"
+            "对本局牵头起草的规范性文件，建议保留5份，建议宣布失效2份。")
+    records = _records(text, admin_level="department")
+    assert _one(records, "5份", text).indicator is None  # kept
+    assert _one(records, "2份", text).indicator == "normative_doc_cleanup"  # a result of the cleanup named before
+    other = "对本局牵头起草的规范性文件，建议保留5份，建议宣布失效2份。"
+    assert _one(_records(other), "2份", other).indicator is None  # no cleanup named: the kept ones still veto

@@ -47,6 +47,7 @@ class Indicator:
     # in a 清理), even when refused elsewhere (frame.result_verbs, frame.result_of)
     result_verbs: frozenset[str] = frozenset()
     result_of: tuple[str, ...] = ()
+    result_kept: frozenset[str] = frozenset()  # the campaign's other results (保留): no veto from an earlier clause
 
     def accepts(self, verb: str | None, noun: str | None, role: str, in_campaign: bool = False) -> bool:
         """Does a quantity with this verb, noun and role fit the indicator? (A missing verb or noun
@@ -129,5 +130,6 @@ def load_catalogue() -> Catalogue:
             rate_words=tuple(cues.get("rate_words") or ()),
             department_other_bodies=tuple(cues.get("department_other_bodies") or ()),
             result_verbs=frozenset(frame.get("result_verbs") or ()), result_of=tuple(frame.get("result_of") or ()),
+            result_kept=frozenset(frame.get("result_kept") or ()),
         ))
     return Catalogue(doc["catalogue_version"], dims, tuple(indicators))

@@ -249,12 +249,17 @@ class _Rule:
     def fits(self, verb: str | None, noun: str | None, role: str, phrase: str,
              earlier: Callable[[], str] | None = None) -> bool:
         """Does a quantity of this frame fit the indicator (and no none_of term stand in its noun phrase)?
-        ``earlier``: the sentence before the number, looked at only for a result verb of a campaign (废止 after 清理)."""
+        ``earlier``: the paragraph's text before the number, looked at only for a result verb of a campaign (废止 after
+        清理)."""
         ind = self.indicator
-        in_campaign = bool(ind.result_of) and verb is not None and earlier is not None and any(
-            v in ind.result_verbs for v in verb.split("、")) and _campaign_named(ind.result_of, earlier())
-        return ind.accepts(verb, noun, role, in_campaign) and not (
+        return ind.accepts(verb, noun, role, self.in_campaign(verb, earlier)) and not (
             phrase and self.none_re is not None and self.none_re.search(phrase))
+
+    def in_campaign(self, verb: str | None, earlier: Callable[[], str] | None) -> bool:
+        """Is the verb a result verb of a campaign named (and not counted) earlier in the paragraph?"""
+        ind = self.indicator
+        return bool(ind.result_of) and verb is not None and earlier is not None and any(
+            v in ind.result_verbs for v in verb.split("、")) and _campaign_named(ind.result_of, earlier())
 
 
 @dataclass(frozen=True)
@@ -402,9 +407,12 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
         candidates.update(by_term.get(term, ()))
     best: tuple[float, int, str] | None = None
     paragraph: Callable[[], str] = ctx.sentence.paragraph
+
+    def earlier() -> str:  # the paragraph's clause chain before the number (a campaign named there: 清理)
+        return paragraph() + _SENTENCE_MARK + ctx.sentence_to_number()
     rate_name: str | None = "" if q.kind == "rate" else None  # "": not yet looked up
     for rule in candidates:
-        if frame is not None and not rule.fits(*frame, ctx.sentence_to_number):
+        if frame is not None and not rule.fits(*frame, earlier):
             continue
         if rule.rate_words and rate_name is not None:
             if rate_name == "":
@@ -417,7 +425,11 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
             continue  # a department's report: 区政府常务会议学法6场次 is the government's study, not its own
         if rest and not rest.isdisjoint(rule.none_of):
             continue  # 25名同志通过了行政执法资格考试: a veto later in the quantity's own clause
-        score = _score(rule, local, before, tail, after, rest, paragraph, vetoes_before)
+        rule_vetoes = vetoes_before
+        if rule.indicator.result_kept and frame is not None and rule.in_campaign(frame[0], earlier):
+            # 建议保留3份，建议宣布失效3份 in a cleanup: the documents kept earlier are another result, no other topic
+            rule_vetoes = (before if vetoes_before is None else vetoes_before) - rule.indicator.result_kept
+        score = _score(rule, local, before, tail, after, rest, paragraph, rule_vetoes)
         # ties go to the indicator listed first in the catalogue
         if score is not None and (best is None or (score, -rule.number) > best[:2]):
             best = (score, -rule.number, rule.code)
@@ -500,21 +512,27 @@ def _score(rule: _Rule, local: set[str], before: set[str], tail: set[str], after
     return score + rule.specificity
 
 
-_CAMPAIGN_CLAUSE_END = re.compile(r"[,，:：;；。、]")
+_SENTENCE_MARK = "\x00"  # between the paragraph and the sentence in the text given to _campaign_named
+_CAMPAIGN_CLAUSE_END = re.compile("[,，:：;；。、\x00]")
 _DIGITS = re.compile(r"\d")
 
 
 def _campaign_named(terms: tuple[str, ...], earlier: str) -> bool:
-    """Is a campaign (清理) named, and not counted, in ``earlier`` (the sentence before a number)? Named: one of
-    ``terms`` stands there; not counted: no number follows it in its clause (开展规范性文件清理，宣布失效5件: the
-    results are the campaign's figures; 共清理208件，宣布失效35件: the campaign's own count is given, and the
-    results are its breakdown)."""
+    """Is a campaign (清理) named, and not counted, in ``earlier`` (the paragraph before a number's sentence,
+    _SENTENCE_MARK, its sentence before the number)? Named: one of ``terms`` stands in the sentence, or in the
+    paragraph before it with no number after it there (its results not given yet); not counted: no number follows
+    it in its clause (开展规范性文件清理，宣布失效5件: the results are the campaign's figures; 共清理208件，宣布失效35件:
+    the campaign's own count is given, and the results are its breakdown)."""
+    mark = earlier.rfind(_SENTENCE_MARK)
     for term in terms:
         pos = earlier.rfind(term)
-        if pos >= 0:
-            end = _CAMPAIGN_CLAUSE_END.search(earlier, pos + len(term))
-            if not _DIGITS.search(earlier, pos + len(term), end.start() if end else len(earlier)):
-                return True
+        if pos < 0:
+            continue
+        end = _CAMPAIGN_CLAUSE_END.search(earlier, pos + len(term))
+        if _DIGITS.search(earlier, pos + len(term), end.start() if end else len(earlier)):
+            continue  # counted
+        if pos > mark or not _DIGITS.search(earlier, pos, mark):
+            return True
     return False
 
 

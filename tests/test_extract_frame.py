@@ -571,6 +571,8 @@ def test_h1_a_part_cue_in_brackets_governs_only_inside_them():
     records = _records(mixed)
     assert _one(records, "10件", mixed).indicator is None  # a total mixing them is not the rules'
     assert _one(records, "3份", mixed).indicator == "rules_enacted"  # rules are documents: 份 is their measure word
+    requests = "全年收到政府信息公开申请64份。"
+    assert [r.indicator for r in _records(requests)] == ["disclosure_requests"]  # so are applications
 
 
 def test_h3_a_rate_before_its_noun_finds_its_online_term_later_in_its_clause():
@@ -602,6 +604,8 @@ def test_h5_the_governments_meetings_in_a_departments_report_are_context():
     records = _records(text, admin_level="department")
     assert _one(records, "7场次", text).indicator is None  # the government's study, not the department's
     assert _one(records, "11次", text).indicator == "leadership_law_study_sessions"
+    mayor = "列席市长办公会学法3次。"
+    assert [r.indicator for r in _records(mayor, admin_level="department")] == [None]
     own = _records("县政府常务会议会前学法7场次。", admin_level="county")
     assert [r.indicator for r in own] == ["leadership_law_study_sessions"]  # the government's own report
 

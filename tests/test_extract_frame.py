@@ -637,3 +637,43 @@ def test_h4_a_cleanup_named_earlier_in_the_paragraph_and_the_kept_documents_besi
     assert _one(records, "2份", text).indicator == "normative_doc_cleanup"  # a result of the cleanup named before
     other = "对本局牵头起草的规范性文件，建议保留5份，建议宣布失效2份。"
     assert _one(_records(other), "2份", other).indicator is None  # no cleanup named: the kept ones still veto
+
+
+def test_i19_recall_measure_words_the_finder_did_not_know():
+    # compound and object measure words (台次, 艘, 套), departments counted after a list (等N部门), a
+    # numeral + 人 before 社会 (人社 is the labour bureau's abbreviation only before 局/部/厅)
+    text = ("抽查营运车辆315台次，清退渔船76艘，编印学习手册6套。"
+            "服务站获民政部等3部门联合通报表扬。组建15人社会监督队伍。")
+    records = _records(text)
+    got = {text[r.start:r.end]: (r.value, r.unit) for r in records}
+    assert got["315台次"] == (315, "台次") and got["76艘"] == (76, "艘") and got["6套"] == (6, "套")
+    assert got["3部门"] == (3, "部门") and got["15人"] == (15, "人")
+    # a measure word followed by a noun that jieba would glue to it (个 + 子项 is no 个子)
+    sub = "公布行政许可事项12个(31个子项)的办事指南。"
+    assert [(r.value, r.unit) for r in _records(sub)] == [(12, "个"), (31, "个")]
+
+
+def test_i19_a_number_cut_off_at_the_end_of_the_text_keeps_its_value_without_unit():
+    text = "全年开展宣传活动64次,发放宣传资料18500"
+    records = _records(text)
+    cut = _one(records, "18500", text)
+    assert (cut.value, cut.unit, cut.scope) == (18500, None, "actual")
+    # a year at the end is no cut quantity, nor a number inside a finished sentence
+    assert [r.value for r in _records("相关工作持续推进至2026")] == []
+    done = "发放宣传资料18500份。"
+    assert [done[r.start:r.end] for r in _records(done)] == ["18500份"]
+
+
+def test_i19_tiers_counted_before_a_tiered_structure_without_their_list():
+    text = "推动平台向三级体系延伸，完善“村—镇—县—市”四级相互衔接的网络。启动二级应急响应。"
+    records = _records(text)
+    tiers = [(text[r.start:r.end], r.value, r.role) for r in records]
+    assert tiers == [("三级", 3, "stock"), ("四级", 4, "stock")]  # a response grade (二级响应) is no tier count
+
+
+def test_i19_up_to_a_day_of_the_report_year_or_its_end_is_the_year_not_a_span():
+    text = "截至10月31日，提请审议的法规草案14件。截至年底，持证执法人员共有820名。截至2022年底，累计建成站点35个。"
+    records = _records(text)
+    assert _one(records, "14件", text).scope == "actual"
+    assert _one(records, "820名", text).scope == "actual"
+    assert _one(records, "35个", text).scope == "cumulative"  # a year named: a span

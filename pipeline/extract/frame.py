@@ -74,6 +74,7 @@ def frame_rules() -> dict[str, Any]:
         "stated_zero_units": [(e["noun_ending"], e["unit"]) for e in cfg["stated_zero_units"]],
         "system_body": re.compile(cfg["system_body"]),
         "tier_levels": re.compile(cfg["tier_levels"]),
+        "tier_system": re.compile(f"(?:{cfg['tier_system']})"),
         "year_runs": re.compile(cfg["year_runs"]),
         "rate_change": re.compile(cfg["rate_change"]),
         "level_reached": re.compile(cfg["level_reached"]),
@@ -344,11 +345,13 @@ TIER_LIST_CHARS = 24  # how far back a list of tiers may start
 
 
 def tier_levels(text: str) -> list[tuple[int, int, float]]:
-    """Tiers of government counted after a list of them (省、市、县三级 -> 3; 市、区两级 -> 2): (start, end,
-    value) of the numeral + 级. (Each 级 is found with str.find and its numeral checked first; the list
-    is looked for before it only then.)"""
+    """Tiers of government counted after a list of them (省、市、县三级 -> 3; 市、区两级 -> 2), or before a
+    tiered structure (向三级体系延伸, 四级相互衔接: ``tier_system``): (start, end, value) of the numeral +
+    级. (Each 级 is found with str.find and its numeral checked first; the list is looked for before
+    it only then.)"""
     found = []
-    pattern = frame_rules()["tier_levels"]
+    rules = frame_rules()
+    pattern, system = rules["tier_levels"], rules["tier_system"]
     pos = text.find("级", 1)
     while pos >= 0:
         if text[pos - 1] in _TIER_NUMERALS:
@@ -360,6 +363,8 @@ def tier_levels(text: str) -> list[tuple[int, int, float]]:
                 value = parse_number(m.group("num"))
                 if value is not None:
                     found.append((m.start("num"), end, value))
+            elif system.match(text, end) and (pos < 2 or text[pos - 2] not in _TIER_NUMERALS):
+                found.append((pos - 1, end, parse_number(text[pos - 1]) or 0.0))
         pos = text.find("级", pos + 1)
     return found
 

@@ -325,7 +325,29 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
         found.append(Quantity(start, end, value, value_max, info["canonical"], info["kind"], qualifier, m.group(0)))
     if "|" in text:
         found = sorted(found + _table_cell_quantities(text), key=lambda q: q.start)
+    cut = _cut_at_end(text)
+    if cut is not None and (not found or found[-1].end <= cut.start):
+        found.append(cut)
     return found
+
+
+# an Arabic number ending the text, right after a Chinese character: the text was cut before its unit
+_CUT_NUMBER = re.compile(r"(?<=[\u4e00-\u9fff])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*\Z")
+
+
+def _cut_at_end(text: str) -> Quantity | None:
+    """A number the text ends with, its measure word cut off (a page or excerpt cut mid-phrase:
+    发放宣传资料25000 | end), as a quantity of unknown unit (``unit`` None, kind count); None when the
+    text does not end so, or the number looks like a year."""
+    m = _CUT_NUMBER.search(text, max(0, len(text) - 40))
+    if m is None or _YEAR_NUMBER.fullmatch(m.group("num")):
+        return None
+    value = parse_number(m.group("num"))
+    if value is None:
+        return None
+    start, end = m.span("num")
+    return Quantity(start, end, value, None, None, "count", _qualifier(text, start, end, ""),  # type: ignore[arg-type]
+                    m.group("num"))
 
 
 _TABLE_LINE = re.compile(r"^[^\n]*\|[^\n]*$", re.M)

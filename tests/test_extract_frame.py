@@ -658,6 +658,9 @@ def test_i19_a_number_cut_off_at_the_end_of_the_text_keeps_its_value_without_uni
     records = _records(text)
     cut = _one(records, "18500", text)
     assert (cut.value, cut.unit, cut.scope) == (18500, None, "actual")
+    # a number without its measure word is no indicator's value, even where its noun would name one
+    reviews = "全年共审查规范性文件17件,出具合法性审查意见书23"
+    assert _one(_records(reviews), "23", reviews).indicator is None
     # a year at the end is no cut quantity, nor a number inside a finished sentence
     assert [r.value for r in _records("相关工作持续推进至2026")] == []
     done = "发放宣传资料18500份。"

@@ -116,13 +116,15 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
         # a verb borrowed from an earlier clause is kept in the frame but does not refuse indicators
         indicator, score = map_indicator(q, ctx, (frame.verb if frame.verb_local else None, frame.noun, frame.role,
                                                   frame.phrase), admin_level == "department")
+        if q.unit is None:  # a number cut off before its measure word (text ends): no indicator's value
+            indicator, score = None, 0.0
         scope, scope_rule = scope_of(q, ctx, sections, doc_is_plan, report_year)
         if frame.frame_rule == "role.years_in_a_row" and scope == "actual":
             scope, scope_rule = "cumulative", "scope.years_in_a_row"
         if scope == "delta" and frame.role in ("before", "after"):
             scope, scope_rule = "actual", "scope.level_of_pair"  # 从63项减少为40项: two levels, the change derived
         map_rule = "map." + indicator if indicator else "map.none"
-        if indicator is None and scope == "delta" and same_sentence and frame.role == "flow":
+        if indicator is None and scope == "delta" and same_sentence and frame.role == "flow" and q.unit is not None:
             # 受理79件，同比增长21.5% / 纠错率19.2%，较上年提高4.8个百分点: the change is about the
             # measure just named in the same sentence; a percentage after a rate is its change only when
             # compared (同比, 较上年): 网上可办率100%,承诺时限压缩94% is another measure

@@ -680,3 +680,18 @@ def test_i19_up_to_a_day_of_the_report_year_or_its_end_is_the_year_not_a_span():
     assert _one(records, "14件", text).scope == "actual"
     assert _one(records, "820名", text).scope == "actual"
     assert _one(records, "35个", text).scope == "cumulative"  # a year named: a span
+
+
+def test_i19_scope_a_nearer_part_of_the_year_a_reduced_object_and_new_additions():
+    # a half year named after a span cue, nearer the number, decides (the span keeps what it governs)
+    text = "自2019年5月以来,共清理积案7起,2021年上半年,全市共办结案件31起。"
+    records = _records(text)
+    assert (_one(records, "7起", text).scope, _one(records, "31起", text).scope) == ("cumulative", "actual")
+    # a reducing verb, then what it reduces, then the percentage: a change
+    cut = "为企业精简申报材料35%以上,缩短审批时限55%。网上可办率为98%。"
+    records = _records(cut)
+    assert [_one(records, s, cut).scope for s in ("35%", "55%", "98%")] == ["delta", "delta", "actual"]
+    # 新增加 is the year's additions, a count; 增加 after the measured noun is still a change
+    added = "全年新增加执法人员6名。受理案件增加9件。"
+    records = _records(added)
+    assert (_one(records, "6名", added).scope, _one(records, "9件", added).scope) == ("actual", "delta")

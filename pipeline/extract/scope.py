@@ -32,6 +32,7 @@ def _rules() -> dict[str, Any]:
     return {
         # searched over every quantity's sentence / every text: see regex_filter for why and how
         "cumulative": with_start_filter(re.compile(scope["cumulative"])),
+        "year_anchor": re.compile(scope["year_anchor"]),
         "delta": re.compile(f"(?:{scope['delta']})[^,，。;；]{{0,{int(scope['delta_window'])}}}$"),
         "planned": re.compile(scope["planned"]),
         "planned_window": int(scope["planned_window"]),
@@ -156,5 +157,8 @@ def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool 
         if since is not None and int(since.group(1)) == report_year and \
                 rules["cumulative"].search(before, cue.end()) is None:
             return "actual", "scope.since_report_year"
+        anchor = rules["year_anchor"].search(before, cue.end())
+        if anchor is not None and rules["cumulative"].search(before, anchor.end()) is None:
+            return "actual", "scope.year_anchor"  # 自2020年以来…，2021年上半年…23起: the nearer time decides
         return "cumulative", "scope.cumulative_cue"
     return "actual", "scope.default_actual"

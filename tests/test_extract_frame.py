@@ -695,3 +695,9 @@ def test_i19_scope_a_nearer_part_of_the_year_a_reduced_object_and_new_additions(
     added = "全年新增加执法人员6名。受理案件增加9件。"
     records = _records(added)
     assert (_one(records, "6名", added).scope, _one(records, "9件", added).scope) == ("actual", "delta")
+
+
+def test_i19_a_plan_named_as_a_noun_or_done_as_required_is_no_planned_cue():
+    text = "专题研究年度立法工作计划等事项8次。按要求完成25个事项上线。计划开展培训4次。"
+    records = _records(text)
+    assert [_one(records, s, text).scope for s in ("8次", "25个", "4次")] == ["actual", "actual", "planned"]

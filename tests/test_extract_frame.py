@@ -648,6 +648,8 @@ def test_i19_recall_measure_words_the_finder_did_not_know():
     got = {text[r.start:r.end]: (r.value, r.unit) for r in records}
     assert got["315台次"] == (315, "台次") and got["76艘"] == (76, "艘") and got["6套"] == (6, "套")
     assert got["3部门"] == (3, "部门") and got["15人"] == (15, "人")
+    tasks = "全年有9项工作获得市级督查表扬。"
+    assert [(r.value, r.unit) for r in _records(tasks)] == [(9, "项")]  # N项工作 is a count of tasks
     # a measure word followed by a noun that jieba would glue to it (个 + 子项 is no 个子)
     sub = "公布行政许可事项12个(31个子项)的办事指南。"
     assert [(r.value, r.unit) for r in _records(sub)] == [(12, "个"), (31, "个")]

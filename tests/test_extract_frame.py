@@ -674,6 +674,8 @@ def test_i19_tiers_counted_before_a_tiered_structure_without_their_list():
     records = _records(text)
     tiers = [(text[r.start:r.end], r.value, r.role) for r in records]
     assert tiers == [("三级", 3, "stock"), ("四级", 4, "stock")]  # a response grade (二级响应) is no tier count
+    governments = "经验推广至县区,两级政府常务会学法12次。"
+    assert [(r.value, r.unit) for r in _records(governments)] == [(2, "级"), (12, "次")]
 
 
 def test_i19_up_to_a_day_of_the_report_year_or_its_end_is_the_year_not_a_span():

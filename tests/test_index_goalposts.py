@@ -61,22 +61,22 @@ def test_later_years_are_scored_against_the_frozen_file(tmp_path):
     cfg = {**_cfg(10), "goalposts": {**_cfg(10)["goalposts"], "file": str(path)}}
     scores, indicators = build_index(later, units, cfg, 2023)
     assert set(scores["goalposts_version"]) == {"2022.t"}
-    lo, hi = doc["groups"]["county"]["legality_review_count"]["lo"], doc["groups"]["county"]["legality_review_count"]["hi"]
-    rows = indicators[indicators["indicator"] == "legality_review_count"]
+    lo, hi = doc["groups"]["county"]["normative_doc_cleanup"]["lo"], doc["groups"]["county"]["normative_doc_cleanup"]["hi"]
+    rows = indicators[indicators["indicator"] == "normative_doc_cleanup"]
     expected = ((rows["raw_value"] - lo) / (hi - lo)).clip(0, 1) * 100
     assert np.allclose(rows["normalised"], expected, atol=1e-6)
-    # the framework's default goalposts for county legality reviews are not what was used
-    assert (lo, hi) != (20.0, 300.0)
+    # the framework's default goalposts for county cleanups are not what was used
+    assert (lo, hi) != (5.0, 200.0)
     # a recalibrated file with other goalposts and a new version: other scores, other version
     doc2 = {**doc, "version": "2023.t"}
     doc2["groups"] = {**doc["groups"], "county": {**doc["groups"]["county"],
-                                                  "legality_review_count": {"lo": 0.0, "hi": 10000.0, "n": 0,
+                                                  "normative_doc_cleanup": {"lo": 0.0, "hi": 10000.0, "n": 0,
                                                                             "source": "framework_default"}}}
     other = tmp_path / "other.yaml"
     other.write_text(yaml.safe_dump(doc2, allow_unicode=True), encoding="utf-8")
     scores2, indicators2 = build_index(later, units, cfg, 2023, goalposts=load_goalposts(other))
     assert set(scores2["goalposts_version"]) == {"2023.t"}
-    rows2 = indicators2[indicators2["indicator"] == "legality_review_count"]
+    rows2 = indicators2[indicators2["indicator"] == "normative_doc_cleanup"]
     assert np.allclose(rows2["normalised"], (rows2["raw_value"] / 10000).clip(0, 1) * 100, atol=1e-6)
 
 

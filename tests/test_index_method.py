@@ -103,9 +103,13 @@ def test_screen_ranks_only_units_that_cover_two_thirds_of_every_dimension():
     panel, units = generated_year(40, seed=3, report_share=0.8)
     scores, _ = build_index(panel, units, _cfg(20), 2022)
     reported = panel.groupby("unit_key")["indicator"].apply(set)
+    from pipeline.config import load_config
     from pipeline.index.framework import load_framework
 
+    # the shipped denominator table is empty: size-dependent counts count neither for nor against the screen
+    sized = {i["code"] for i in load_config("framework")["indicators"] if i["denominator"] != "none"}
     posts = load_framework(2022).indicators
+    posts = posts[~posts["indicator"].isin(sized)]
     dims = posts[posts["admin_level"] == "county"].groupby("dimension")["indicator"].apply(set)
     for row in scores.itertuples():
         covers = all(len(reported.get(row.unit_key, set()) & members) / len(members) >= 0.6667
@@ -145,6 +149,47 @@ def test_withholding_a_value_never_raises_the_published_rank():
             assert after["rank"] >= base.loc[unit_key, "rank"], (unit_key, code)
             assert after["rank_median"] >= base.loc[unit_key, "rank_median"], (unit_key, code)
     assert checked >= 16
+
+
+def test_no_raw_size_dependent_count_has_weight_in_the_composite(monkeypatch):
+    """Issue 20 item 3, on a generated year: every count with weight in the composite is either an effort
+    count (``denominator: none``) or divided by a real denominator (flag ``size_per_...``); a size-dependent
+    count without a denominator row is published with its value, weight 0, flag ``not_size_normalised``, and
+    withholding it changes nothing."""
+    import copy
+
+    from pipeline.config import load_config
+    from pipeline.index import stage
+
+    panel, units = generated_year(30, seed=13, report_share=0.9)
+    doc = copy.deepcopy(load_config("framework"))
+    for entry in doc["indicators"]:
+        if entry["code"] == "lenient_enforcement_cases":  # invented per-10k goalposts for the test
+            entry["goalposts_per_denominator"] = {"county": [0, 20]}
+    with_table = set(units["unit_key"].iloc[::2])  # half the units have an (invented) population row
+    table = {(u, 2022): {"residents_10k": 40.0, "agencies": None} for u in with_table}
+    monkeypatch.setattr(stage, "load_denominators", lambda: table)
+    scores, indicators = stage.build_index(panel, units, _cfg(20), 2022, doc)
+    kind = {i["code"]: i["denominator"] for i in doc["indicators"]}
+    weighted = indicators[indicators["weight"] > 0]
+    for row in weighted.itertuples():
+        flags = list(row.flags)
+        assert kind[row.indicator] == "none" or f"size_{kind[row.indicator]}" in flags, (row.unit_key, row.indicator)
+        assert "not_size_normalised" not in flags
+    per_10k = weighted[weighted["indicator"] == "lenient_enforcement_cases"]
+    assert len(per_10k) > 0 and set(per_10k["unit_key"]) <= with_table
+    assert np.allclose(per_10k["value_used"], per_10k["raw_value"] / 40.0)
+    raw = indicators[[("not_size_normalised" in list(f)) for f in indicators["flags"]]]
+    assert {kind[c] for c in raw["indicator"]} == {"per_agency", "per_10k_residents", "per_case"}
+    assert (raw["weight"] == 0).all() and raw["normalised"].isna().all() and raw["raw_value"].notna().all()
+    assert raw["dimension"].notna().all()
+    # withholding a raw count neither helps nor hurts: same score, same completeness
+    unit_key, code = raw.iloc[0]["unit_key"], raw.iloc[0]["indicator"]
+    cut = panel[~((panel["unit_key"] == unit_key) & (panel["indicator"] == code))]
+    after = stage.build_index(cut, units, _cfg(20), 2022, doc)[0].set_index("unit_key").loc[unit_key]
+    before = scores.set_index("unit_key").loc[unit_key]
+    assert after["completeness"] == pytest.approx(before["completeness"])
+    assert (pd.isna(after["score"]) and pd.isna(before["score"])) or after["score"] == pytest.approx(before["score"])
 
 
 def test_available_case_means_would_reward_silence():
@@ -389,18 +434,24 @@ def test_population_table_from_the_census_panel():
 
 
 def test_unit_profile_lists_every_framework_indicator_with_how_it_was_scored():
-    from pipeline.index.framework import load_framework
+    from pipeline.config import load_config
     from pipeline.index.missing import missing_data_status, unit_profiles
-    from pipeline.index.stage import build_index
+    from pipeline.index.stage import build_index, scoring_framework
 
     panel, units = generated_year(8, seed=6, report_share=0.7)
     scores, indicators = build_index(panel, units, _cfg(10), 2022)
-    framework = load_framework(2022)
+    framework = scoring_framework(units, 2022, load_config("framework"))
     missing = missing_data_status(units, framework, panel, invalid_pairs=set())
-    profiles = unit_profiles(scores, indicators, missing)
+    profiles = unit_profiles(scores, indicators, missing, unsized=framework.unsized)
     assert len(profiles) == len(units) * framework.indicators["indicator"].nunique()
     reported = profiles[profiles["scored_as"] == "reported"]
-    assert len(reported) == len(panel) and reported["quote"].notna().all() and reported["normalised"].notna().all()
+    # raw size-dependent counts (no denominator table row) are published with their value, not scored
+    unsized = profiles[profiles["scored_as"] == "not_size_normalised"]
+    sized_codes = {i["code"] for i in load_config("framework")["indicators"] if i["denominator"] != "none"}
+    assert set(unsized["indicator"]) == sized_codes and unsized["normalised"].isna().all()
+    assert unsized["raw_value"].notna().any() and unsized["why"].str.contains("not scored").all()
+    assert len(reported) + unsized["raw_value"].notna().sum() == len(panel)
+    assert reported["quote"].notna().all() and reported["normalised"].notna().all()
     floor = profiles[profiles["scored_as"] == "lower_goalpost"]
     assert len(floor) > 0 and (floor["normalised"] == 0).all() and floor["raw_value"].isna().all()
     structural = profiles[profiles["scored_as"] == "not_applicable"]

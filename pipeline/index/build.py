@@ -301,15 +301,18 @@ def _matrix_scores(m: _Matrix, weights: Any, dim_weights: Any, method: str, min_
 
 
 def applicable(units: Any, framework: Framework) -> Any:
-    """Every (unit, framework indicator) that applies to the unit: its admin level has goalposts for it and
+    """Every (unit, framework indicator) that applies to the unit: its admin level has goalposts for it,
     the body fits the indicator's ``applies_to`` (unit kind, tier, department type; e.g. ``rules_enacted``
-    only for provincial and prefecture governments). Columns: unit_key, admin_level, peer_group (when the
+    only for provincial and prefecture governments) and the pair is not in ``framework.unsized``. Columns: unit_key, admin_level, peer_group (when the
     units have one), indicator, dimension."""
     from pipeline.index.framework import fits
     from pipeline.index.peers import _kind_and_tier
 
     keep = [c for c in ("unit_key", "admin_level", "peer_group") if c in units]
     pairs = units[keep].merge(framework.indicators[["indicator", "dimension", "admin_level"]], on="admin_level")
+    if framework.unsized:  # size-dependent counts without a denominator: not scored, not counted (issue 20.3)
+        sized = [(u, i) not in framework.unsized for u, i in zip(pairs["unit_key"], pairs["indicator"], strict=True)]
+        pairs = pairs[np.array(sized, dtype=bool)].reset_index(drop=True)
     restricted = pairs["indicator"].isin(list(framework.applies)).to_numpy()
     if not restricted.any():
         return pairs

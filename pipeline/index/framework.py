@@ -34,6 +34,9 @@ class Framework:
     dimension_weights: dict[str, float] = field(default_factory=dict)
     version: str = ""
     applies: dict[str, dict[str, Any]] = field(default_factory=dict)  # indicator -> applies_to (kinds, tiers ...)
+    # (unit_key, indicator) pairs not scored this year: size-dependent counts with no denominator for the unit
+    # (pipeline.index.size.unsized_pairs); set by the index stage, empty as loaded
+    unsized: frozenset[tuple[str, str]] = frozenset()
 
 
 def check_framework(doc: dict[str, Any], known_indicators: set[str]) -> None:

@@ -103,7 +103,9 @@ def apply_goalposts(sized: Any, goalposts: Goalposts | None) -> Any:
     hi = sized["hi_override"].astype(float).to_numpy(copy=True)
     for i, (group, code, flag) in enumerate(zip(sized["peer_group"], sized["indicator"], sized["size_flag"],
                                                 strict=True)):
-        if flag not in RAW_SCALE or not np.isnan(lo[i]):
+        # a missing flag (an effort count or a rate) may read back as NaN, not None, from a string column
+        raw_scale = flag in RAW_SCALE or (isinstance(flag, float) and np.isnan(flag))
+        if not raw_scale or not np.isnan(lo[i]):
             continue
         found = goalposts_for(goalposts, str(group), str(code))
         if found is not None:

@@ -3,8 +3,9 @@
 - ``reported``: a value entered the index.
 - ``NA_structural``: the indicator does not apply to the body (no goalposts for its level in
   ``configs/framework.yaml``, or the body is not among the indicator's ``applies_to``: government rules
-  only for provincial and prefecture governments, which have rule-making power); a value the body
-  reported anyway is not scored.
+  only for provincial and prefecture governments, which have rule-making power), or it is a size-dependent
+  count with no denominator for the body and year (``Framework.unsized``); a value the body reported anyway
+  is not scored.
 - ``NA_invalid``: a value was found but quarantined by validation.
 - ``NA_unreported``: the report gave no value for it.
 
@@ -59,16 +60,20 @@ PROFILE_COLUMNS = ["unit_key", "unit_name", "peer_group", "indicator", "dimensio
 WHY = {"NA_unreported": "not reported: scored at the lower goalpost",
        "NA_invalid": "value quarantined by validation: scored at the lower goalpost",
        "NA_structural": "does not apply to this body (no goalposts at its level)"}
+UNSIZED_WHY = ("size-dependent count with no denominator for this body and year: published, not scored "
+               "(weight 0; a raw count would reward size)")
 
 
-def unit_profiles(scores: Any, indicators: Any, missing: Any, structural_why: dict[str, str] | None = None) -> Any:
+def unit_profiles(scores: Any, indicators: Any, missing: Any, structural_why: dict[str, str] | None = None,
+                  unsized: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset()) -> Any:
     """Per unit, every framework indicator (issue 20, item 9): its status and how it was scored
     (``reported``; ``lower_goalpost`` when applicable but unreported or quarantined, normalised 0;
     ``not_applicable``), the value with its evidence (doc, quote, offsets) and flags, the unit's score of
     that dimension, and the unit's composite, rank, interval, top-decile probability, completeness and
     ``not_ranked`` reason; ``why`` says why a value is missing or not scored (``structural_why``: indicator ->
-    why it does not apply, from the framework's ``applies_to``). In: the index's scores and indicators tables
-    and the missing-data table."""
+    why it does not apply, from the framework's ``applies_to``; ``unsized``: the (unit, indicator) pairs of
+    size-dependent counts with no denominator, scored as ``not_size_normalised``). In: the index's scores and
+    indicators tables and the missing-data table."""
     values = indicators[indicators["dimension"].notna()][
         ["unit_key", "indicator", "raw_value", "value_used", "normalised", "flags", "doc", "quote", "start", "end"]]
     frame = missing[["unit_key", "unit_name", "indicator", "dimension", "status"]].merge(
@@ -76,11 +81,13 @@ def unit_profiles(scores: Any, indicators: Any, missing: Any, structural_why: di
     frame["scored_as"] = frame["status"].map({"reported": "reported", "NA_unreported": "lower_goalpost",
                                               "NA_invalid": "lower_goalpost", "NA_structural": "not_applicable"})
     frame.loc[frame["scored_as"] == "lower_goalpost", "normalised"] = 0.0
+    is_unsized = [(u, i) in unsized for u, i in zip(frame["unit_key"], frame["indicator"], strict=True)]
+    frame.loc[is_unsized, "scored_as"] = "not_size_normalised"
     structural_why = structural_why or {}
-    frame["why"] = [None if st == "reported" else
+    frame["why"] = [UNSIZED_WHY if off else None if st == "reported" else
                     (f"does not apply to this body: {structural_why[code]}" if st == "NA_structural"
                      and code in structural_why else WHY.get(st))
-                    for st, code in zip(frame["status"], frame["indicator"], strict=True)]
+                    for st, code, off in zip(frame["status"], frame["indicator"], is_unsized, strict=True)]
     unit_cols = ["unit_key", "peer_group", "score", "rank", "rank_q05", "rank_q95", "top_decile_probability",
                  "completeness", "not_ranked"]
     frame = frame.merge(scores[[c for c in unit_cols if c in scores]], on="unit_key", how="left")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import platform
 from importlib import metadata
@@ -27,7 +28,7 @@ from pipeline.index.build import (
 from pipeline.index.goalposts import Goalposts, apply_goalposts, goalposts_from_doc, load_goalposts
 from pipeline.index.missing import missing_data_status, unit_profiles
 from pipeline.index.peers import peer_groups, rank_within_group
-from pipeline.index.size import load_denominators, size_normalise
+from pipeline.index.size import load_denominators, size_normalise, unsized_pairs
 from pipeline.index.yoy import compare_years
 from pipeline.ingest.bodies import BODY_COLUMNS, with_unit_keys
 from pipeline.publish.schemas import write_typed
@@ -51,15 +52,35 @@ def frozen_goalposts(cfg: dict[str, Any]) -> Goalposts | None:
 def prepare_panel(panel: Any, units: Any, cfg: dict[str, Any], year: int, framework_doc: dict[str, Any],
                   goalposts: Goalposts | None) -> tuple[Any, Any, Any]:
     """Pure: (validated panel, units, method spec, year, framework document, frozen goalposts) ->
-    (the panel to score: applicable rows only, size-normalised, with ``peer_group`` and the frozen goalposts
-    as ``lo_override`` / ``hi_override``; the units with their body columns and ``peer_group``; the framework)."""
+    (the panel: applicable rows, size-normalised, with ``peer_group`` and the frozen goalposts as
+    ``lo_override`` / ``hi_override``, the ``not_size_normalised`` rows included (goalpost calibration reads
+    them; ``scored_rows`` drops them before scoring); the units with their body columns and ``peer_group``;
+    the framework, with ``unsized`` set: the size-dependent counts not scored for each unit this year)."""
     framework = load_framework(year, doc=framework_doc)
     units = units.reindex(columns=["unit_key", "unit_name", "admin_level", *BODY_COLUMNS])
     units = units.assign(peer_group=peer_groups(units, cfg["peer_groups"]))
     group_of = dict(zip(units["unit_key"], units["peer_group"], strict=True))
-    sized = size_normalise(applicable_only(panel, units, framework), framework_doc, load_denominators(), year)
+    denominators = load_denominators()
+    sized = size_normalise(applicable_only(panel, units, framework), framework_doc, denominators, year)
     sized = apply_goalposts(sized.assign(peer_group=sized["unit_key"].map(group_of)), goalposts)
+    framework = dataclasses.replace(framework, unsized=unsized_pairs(units, framework_doc, denominators, year))
     return sized, units, framework
+
+
+def scoring_framework(units: Any, year: int, framework_doc: dict[str, Any]) -> Any:
+    """The framework of ``year`` with ``unsized`` set for these units (unit_key, admin_level): what
+    ``applicable`` and the missing-data table see, a size-dependent count without a denominator not applying."""
+    return dataclasses.replace(load_framework(year, doc=framework_doc),
+                               unsized=unsized_pairs(units, framework_doc, load_denominators(), year))
+
+
+def scored_rows(sized: Any, framework: Any) -> Any:
+    """The rows of a prepared panel that enter the composite: all but the pairs in ``framework.unsized``
+    (a raw size-dependent count is published with weight 0, never scored: issue 20 item 3)."""
+    if not framework.unsized or sized.empty:
+        return sized
+    keep = [(u, i) not in framework.unsized for u, i in zip(sized["unit_key"], sized["indicator"], strict=True)]
+    return sized[np.array(keep, dtype=bool)].reset_index(drop=True)
 
 
 def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
@@ -74,7 +95,8 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     log.info("index: framework %s, %d scored indicators valid in %d; goalposts %s", framework.version,
              framework.indicators["indicator"].nunique(), year, goalposts.version if goalposts else "framework")
     log.info("index: size normalisation %s", sized["size_flag"].value_counts().to_dict())
-    treated, treatments = treat_outliers(sized, cfg["outliers"])
+    scored = scored_rows(sized, framework)
+    treated, treatments = treat_outliers(scored, cfg["outliers"])
     log.info("index: outlier treatment (%s) %s", cfg["outliers"]["treatment"],
              treatments["action"].value_counts().to_dict() or "nothing to treat")
     normalised = normalise(treated, framework, cfg["normalisation"])
@@ -95,7 +117,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     log.info("index: normalisation %s, aggregation %s; %d units, %d pass the screen (%s of each dimension) and "
              "are ranked", cfg["normalisation"], cfg["aggregation"], len(scores), len(ranked),
              cfg["screen"]["dimension_share"])
-    intervals = uncertainty(sized, units, framework, cfg["uncertainty"], cfg["outliers"], ranked["unit_key"])
+    intervals = uncertainty(scored, units, framework, cfg["uncertainty"], cfg["outliers"], ranked["unit_key"])
     # the published rank is the median simulated rank (COINr's RankStats Median), so it lies in its own
     # 5-95 % interval by construction; the nominal rank (this build's method alone) is its fallback
     ranked = ranked.merge(intervals[["unit_key", "rank_median"]], on="unit_key", how="left")
@@ -121,6 +143,10 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
         weights, on=["unit_key", "indicator"], how="left")
     not_sized = {(u, i) for u, i, f in zip(sized["unit_key"], sized["indicator"], sized["size_flag"], strict=True)
                  if f == "not_size_normalised"}
+    # an unscored raw count keeps its value and dimension in the published table (weight 0, flagged)
+    dimension_of = dict(zip(framework.indicators["indicator"], framework.indicators["dimension"], strict=False))
+    indicators["dimension"] = [dimension_of.get(i) if (u, i) in not_sized else d for u, i, d in
+                               zip(indicators["unit_key"], indicators["indicator"], indicators["dimension"], strict=True)]
     # every treated value is flagged, with the side of the skew it was treated for
     treatment_flags: dict[tuple[str, str], list[str]] = {}
     for t in treatments.itertuples():
@@ -132,7 +158,11 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
             treatment_flags.setdefault((u, t.indicator), []).append(flag)
     scored_pairs = set(zip(sized["unit_key"], sized["indicator"], strict=True))
     framework_codes = set(framework.indicators["indicator"])
+    # a count divided by its denominator says which one (size_per_10k_residents, size_per_agency)
+    per_size = {(u, i): f"size_{f}" for u, i, f in zip(sized["unit_key"], sized["indicator"], sized["size_flag"],
+                                                        strict=True) if isinstance(f, str) and f != "not_size_normalised"}
     flags = [list(f) + treatment_flags.get((u, i), []) + (["not_size_normalised"] if (u, i) in not_sized else [])
+             + ([per_size[(u, i)]] if (u, i) in per_size else [])
              + (["not_applicable"] if i in framework_codes and (u, i) not in scored_pairs else [])
              for f, u, i in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
                                 indicators["unit_key"], indicators["indicator"], strict=True)]
@@ -165,7 +195,7 @@ def rank_sensitivity(panel: Any, scores: Any, cfg: dict[str, Any], year: int,
     nominal = {"treatment": cfg["outliers"]["treatment"], "normalisation": cfg["normalisation"],
                "imputation": cfg["screen"]["unreported"], "aggregation": cfg["aggregation"]}
     ranked = scores.loc[scores["rank"].notna(), "unit_key"]
-    return sobol_indices(sized, units, framework, cfg["uncertainty"], cfg["outliers"], nominal, ranked, n_base,
+    return sobol_indices(scored_rows(sized, framework), units, framework, cfg["uncertainty"], cfg["outliers"], nominal, ranked, n_base,
                          screen=cfg["screen"])
 
 
@@ -247,8 +277,9 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     doc_unit = dict(zip(units_docs["doc"], units_docs["unit_key"], strict=True))
     invalid = {(str(doc_unit[r.doc]), str(r.indicator)) for r in quarantine.itertuples()
                if r.dataset == "panel" and r.doc in doc_unit}
-    write_typed(catalog.missing, missing_data_status(units, load_framework(settings.year, doc=framework_doc),
-                                                     panel, invalid), "missing")
+    # a size-dependent count without a denominator is not applicable to that unit this year (NA_structural)
+    scoring = scoring_framework(units, settings.year, framework_doc)
+    write_typed(catalog.missing, missing_data_status(units, scoring, panel, invalid), "missing")
     previous_dir = Catalog(settings.out, settings.year - 1).publish_dir
     previous = io.read_parquet(previous_dir / "scores.parquet") if (previous_dir / "scores.parquet").exists() else None
     previous_indicators = (io.read_parquet(previous_dir / "indicators.parquet")
@@ -260,7 +291,8 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     missing = io.read_parquet(catalog.missing)
     why = {i["code"]: i["applies_to"]["why"] for i in framework_doc["indicators"]
            if (i.get("applies_to") or {}).get("why")}
-    io.write_parquet(catalog.zone("index") / "profiles.parquet", unit_profiles(scores, indicators, missing, why))
+    io.write_parquet(catalog.zone("index") / "profiles.parquet", unit_profiles(scores, indicators, missing, why,
+                                                                                scoring.unsized))
     sensitivity = rank_sensitivity(panel, scores, cfg, settings.year, framework_doc)
     io.write_parquet(catalog.zone("index") / "sensitivity.parquet", sensitivity)
     if len(sensitivity):

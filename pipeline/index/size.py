@@ -49,7 +49,9 @@ def load_denominators(path: Path = REFERENCE) -> dict[tuple[str, int], dict[str,
 def _sized(entry: dict[str, Any] | None, unit_key: str, level: str, denominators: dict[tuple[str, int], Any],
            year: int) -> tuple[float, list[float]] | None:
     """(denominator, goalposts) when a size-dependent count can be divided for this unit and year, else None."""
-    column = DENOMINATOR_COLUMN.get(entry["denominator"]) if entry else None
+    if not entry:
+        return None
+    column = DENOMINATOR_COLUMN.get(entry["denominator"])
     if column is None:
         return None
     denominator = (denominators.get((str(unit_key), year)) or {}).get(column)
@@ -59,7 +61,7 @@ def _sized(entry: dict[str, Any] | None, unit_key: str, level: str, denominators
 
 def size_dependent(entry: dict[str, Any] | None) -> bool:
     """Whether a framework entry is a count whose value grows with the body's size (declared denominator)."""
-    return bool(entry) and entry.get("denominator", "none") != "none"
+    return entry is not None and entry.get("denominator", "none") != "none"
 
 
 def unsized_pairs(units: Any, framework_doc: dict[str, Any], denominators: dict[tuple[str, int], Any],

@@ -39,6 +39,11 @@ def _num(value: Any, digits: int = 1) -> str:
     return "—" if is_missing(value) else f"{float(value):.{digits}f}"
 
 
+def _plain(value: Any) -> str:
+    """A reported value as written: up to two decimals, trailing zeros dropped (12.50 -> 12.5, 46.00 -> 46)."""
+    return _num(value, 2).rstrip("0").rstrip(".")
+
+
 def _dimension_chart(unit_dims: dict[str, float | None], medians: dict[str, float | None],
                      names: dict[str, str]) -> str:
     """A small inline SVG: the unit's dimension scores (bars) against its group's median (ticks)."""
@@ -104,11 +109,11 @@ def render_unit_page(unit: Any, group: Any, indicators: Any, missing: Any, yoy: 
     evidence_blocks = []
     for i, r in enumerate(indicators.sort_values("indicator").to_dict("records")):
         anchor = f"ev-{i}"
-        value = f"{_num(r.get('raw_value'), 2).rstrip('0').rstrip('.')} {r.get('unit') or ''}"
+        value = f"{_plain(r.get('raw_value'))} {r.get('unit') or ''}"
         role = "" if is_missing(r.get("role")) else str(r.get("role"))
         origin = "" if is_missing(r.get("origin")) or r.get("origin") == "extracted" else str(r["origin"])
         if origin == "corrected" and not is_missing(r.get("original_value")):
-            origin += f" (extracted {_num(r['original_value'], 2).rstrip('0').rstrip('.')})"
+            origin += f" (extracted {_plain(r['original_value'])})"
         if origin:
             value += f" · {origin}"
         parts.append(f"<tr><td>{escape(indicator_names.get(r['indicator'], r['indicator']))}</td><td>{escape(value)}"

@@ -275,16 +275,22 @@ def ocr_page(engine: Any, image: Any, settings: OcrSettings = OcrSettings(), sca
                    max((score for _k, score in gaps), default=0.0))
 
 
-def pdf_page_images(data: bytes, settings: OcrSettings, pages: Collection[int] | None = None) -> Iterator[Any]:
-    """Each page of a PDF (or only the 1-based ``pages``) rendered at ``render_dpi`` as an RGB numpy
-    array. Raises UnreadableFile."""
+def open_pdf(data: bytes) -> Any:
+    """A PDF's bytes opened by pdfium (a ``PdfDocument``); raises UnreadableFile (encrypted_pdf /
+    corrupt_pdf) when pdfium cannot open it."""
     import pypdfium2 as pdfium
 
     try:
-        pdf = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         reason = "encrypted_pdf" if "password" in str(exc).lower() else "corrupt_pdf"
         raise UnreadableFile(reason, f"pdfium could not open it: {exc}") from exc
+
+
+def pdf_page_images(data: bytes, settings: OcrSettings, pages: Collection[int] | None = None) -> Iterator[Any]:
+    """Each page of a PDF (or only the 1-based ``pages``) rendered at ``render_dpi`` as an RGB numpy
+    array. Raises UnreadableFile."""
+    pdf = open_pdf(data)
     n_pages = len(pdf)
     if n_pages > settings.max_pages:
         raise UnreadableFile("ocr_too_many_pages", f"{n_pages} scanned pages; at most {settings.max_pages} are OCR'd")

@@ -41,6 +41,7 @@ from pipeline.ingest.ocr import (
     load_ocr_settings,
     make_engine,
     ocr_page,
+    open_pdf,
     pdf_page_images,
 )
 from pipeline.ingest.readers import OCR_FALLBACK_REASONS, DecodedFile, read_document, read_pdf
@@ -81,15 +82,10 @@ def _unit(ext: str) -> str:
     return "pt" if ext == ".pdf" else "px"
 
 
-def _count_pages_unguarded(data: bytes, ext: str, settings: OcrSettings) -> int:
+def _count_pages_unguarded(data: bytes, ext: str, settings: OcrSettings, pdf: Any = None) -> int:
+    """Pages of a scan (``pdf``: the document when the caller has it open already); raises UnreadableFile."""
     if ext == ".pdf":
-        import pypdfium2 as pdfium
-
-        try:
-            pdf = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            reason = "encrypted_pdf" if "password" in str(exc).lower() else "corrupt_pdf"
-            raise UnreadableFile(reason, f"pdfium could not open it: {exc}") from exc
+        pdf = pdf if pdf is not None else open_pdf(data)
         n = len(pdf)
         pdf.close()
     else:
@@ -111,14 +107,13 @@ def _count_pages_unguarded(data: bytes, ext: str, settings: OcrSettings) -> int:
 
 def _probe_unguarded(data: bytes, ext: str, settings: OcrSettings) -> int:
     """Pages to OCR: 0 for a PDF whose text layer has Chinese text (read as text), else its page count."""
+    pdf = None
     if ext == ".pdf":
         import re
 
-        import pypdfium2 as pdfium
-
         try:
-            pdf = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError:
+            pdf = open_pdf(data)
+        except UnreadableFile:
             return 0  # the reader quarantines it
         cjk = 0
         for index in range(len(pdf)):
@@ -127,7 +122,7 @@ def _probe_unguarded(data: bytes, ext: str, settings: OcrSettings) -> int:
             if cjk >= MIN_TEXT_LAYER_CHARS:
                 return 0
     try:
-        return _count_pages_unguarded(data, ext, settings)
+        return _count_pages_unguarded(data, ext, settings, pdf)
     except UnreadableFile:
         return 0  # refused at ingest with its reason; nothing to OCR
 

@@ -46,7 +46,11 @@ def _quote(text: str, sentence_start: int, sentence_end: int, start: int, end: i
 def _record(doc: str, text: str, q: Quantity, sentence_start: int, sentence_end: int, indicator: str | None,
             scope: str, rule_id: str, score: float, version: str, frame: Frame | None,
             exclude_reason: str | None = None) -> ExtractionRecord:
-    quote = _quote(text, sentence_start, sentence_end, q.start, q.end)
+    s, e = sentence_start, sentence_end  # the quote: _quote, inlined
+    if e - s > QUOTE_MAX_CHARS:
+        half = (QUOTE_MAX_CHARS - (q.end - q.start)) // 2
+        s, e = max(s, q.start - half), min(e, q.end + half)
+    quote = text[s:e].strip()
     if frame is None:  # an excluded number
         return ExtractionRecord(doc, None, q.value, None, q.unit, q.kind, q.qualifier, scope, q.start, q.end, quote,
                                 rule_id, 0.0, version, None, None, None, "excluded", exclude_reason,

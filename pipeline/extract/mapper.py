@@ -160,6 +160,7 @@ class Context:
     start: int  # the quantity's span
     end: int
     clause_end: int = -1  # -1: the end of the short tail
+    _clause: str | None = None  # clause(), once computed
 
     @property
     def sentence_start(self) -> int:
@@ -171,8 +172,14 @@ class Context:
 
     def clause(self) -> str:
         """The clause text before the number (titles blanked)."""
-        clause = self.sentence.text[self.clause_start:self.start]
-        return _blank_titles(clause) if self.sentence.has_titles else clause
+        clause = self._clause
+        if clause is None:
+            sentence = self.sentence
+            clause = sentence.text[self.clause_start:self.start]
+            if sentence.has_titles:
+                clause = _blank_titles(clause)
+            self._clause = clause
+        return clause
 
     def sentence_to_number(self) -> str:
         """The sentence text before the number: the earlier clauses, then the own clause, each with
@@ -222,7 +229,8 @@ class TextIndex:
         clause_end = min(cb[m] if m < len(cb) else len(text), s_end)
         # 将2项行政许可…调整为区级: in a 将/把 construction the verb comes after the counted noun, so the
         # whole rest of the clause is read with the quantity
-        if (start > 1 and text[start - 2:start] in _LIGHT_VERBS) or fronted_object(text, start) or (
+        fronted = fronted_object(text, start)
+        if (start > 1 and text[start - 2:start] in _LIGHT_VERBS) or fronted or (
                 text[c_start] == "对" and text[clause_end:clause_end + 1] == "、"):
             # 完成287件重大行政决策事项、规范性文件和协议的合法性审查: the object runs over 、 to the clause's end;
             # so does a list fronted by 对 (对征收决定40份、安置决定12份进行合法性审查: the verb follows the list)
@@ -230,8 +238,7 @@ class TextIndex:
             clause_end = stop.start() if stop else s_end
             window = len(text)
         else:
-            window = len(text) if start > 0 and (text[start - 1] in _DISPOSAL or fronted_object(text, start)) \
-                else POST_WINDOW
+            window = len(text) if start > 0 and text[start - 1] in _DISPOSAL else POST_WINDOW  # (not fronted here)
         after_end = max(min(clause_end, end + window), end)
         return Context(sentence, c_start, after_end, start, end, max(clause_end, after_end))
 
@@ -250,8 +257,8 @@ def index_text(text: str) -> TextIndex:
 class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
-    __slots__ = ("all_of", "code", "department_vetoes", "in_sentence", "indicator", "near", "none_before", "none_of", "none_re", "number",
-                 "paragraph_topic", "rate_words", "specificity", "topic_in_clause")
+    __slots__ = ("all_of", "code", "department_vetoes", "has_campaign", "in_sentence", "indicator", "near", "none_before",
+                 "none_of", "none_re", "number", "paragraph_topic", "rate_words", "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
         self.indicator = indicator  # its frame declaration: ``accepts(verb, noun, role)``
@@ -267,14 +274,14 @@ class _Rule:
         # the none_of terms, searched in the noun phrase after the measure word
         self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
         self.specificity = 0.1 * len(indicator.all_of)  # more specific rules (more groups) win ties
+        self.has_campaign = bool(indicator.result_of)  # (in_campaign is False without one)
 
     def fits(self, verb: str | None, noun: str | None, role: str, phrase: str,
              earlier: Callable[[], str] | None = None) -> bool:
         """Does a quantity of this frame fit the indicator (and no none_of term stand in its noun phrase)?
         ``earlier``: the paragraph's text before the number, looked at only for a result verb of a campaign (废止 after
         清理)."""
-        ind = self.indicator
-        return ind.accepts(verb, noun, role, self.in_campaign(verb, earlier)) and not (
+        return self.indicator.accepts(verb, noun, role, self.has_campaign and self.in_campaign(verb, earlier)) and not (
             phrase and self.none_re is not None and self.none_re.search(phrase))
 
     def in_campaign(self, verb: str | None, earlier: Callable[[], str] | None) -> bool:

@@ -73,8 +73,8 @@ class Sentence:
     lexicon's verbs and nouns found in the sentence (one automaton pass for all three) and the
     paragraph's text before it, each computed on first use."""
 
-    __slots__ = ("_lexicon", "_matches", "_paragraph", "_starts", "_terms", "end", "has_titles", "single", "start",
-                 "text")
+    __slots__ = ("_cue_starts", "_lexicon", "_matches", "_paragraph", "_starts", "_terms", "end", "has_titles", "single",
+                 "start", "text")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text, self.start, self.end = text, start, end
@@ -83,6 +83,7 @@ class Sentence:
         self._matches: tuple[list[int], list[str]] | None = None
         self._lexicon: tuple[list[int], list[str], list[int], list[str]] | None = None
         self._starts: tuple[list[int], list[int]] | None = None
+        self._cue_starts: list[int] | None = None
         self._paragraph: str | None = None
         self._terms: frozenset[str] | None = None
 
@@ -93,6 +94,7 @@ class Sentence:
         calls). Each word's value carries its length - 1, so where a verb or noun starts comes in the same loop."""
         cue_lasts: list[int] = []
         cue_words: list[str] = []
+        cue_starts: list[int] = []
         verb_lasts: list[int] = []
         verb_words: list[str] = []
         verb_starts: list[int] = []
@@ -103,6 +105,7 @@ class Sentence:
             if is_cue:
                 cue_lasts.append(last)
                 cue_words.append(word)
+                cue_starts.append(last - extra)
             if is_verb:
                 verb_lasts.append(last)
                 verb_words.append(word)
@@ -112,6 +115,7 @@ class Sentence:
                 noun_words.append(word)
                 noun_starts.append(last - extra)
         self._matches = (cue_lasts, cue_words)
+        self._cue_starts = cue_starts
         self._lexicon = (verb_lasts, verb_words, noun_lasts, noun_words)
         self._starts = (verb_starts, noun_starts)
 
@@ -121,6 +125,12 @@ class Sentence:
         if self._matches is None:
             self._scan()
         return self._matches  # type: ignore[return-value]
+
+    def cue_starts(self) -> list[int]:
+        """Where each cue-term occurrence of ``cue_matches`` starts."""
+        if self._cue_starts is None:
+            self._scan()
+        return self._cue_starts  # type: ignore[return-value]
 
     def lexicon_matches(self) -> tuple[list[int], list[str], list[int], list[str]]:
         """The frame lexicon's verbs and nouns (two characters or more) in the sentence, in the same
@@ -347,6 +357,7 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str], 
     rest: the rest of its clause after the tail)."""
     sentence = ctx.sentence
     lasts, terms = sentence.cue_matches()
+    starts = sentence.cue_starts()
     clause_start, number_start, number_end, after_end = ctx.clause_start, ctx.start, ctx.end, ctx.after_end
     tail_from = number_start - NEAR_WINDOW
     local: set[str] = set()
@@ -356,17 +367,16 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str], 
     before_end = bisect_left(lasts, clause_start)  # occurrences [:before_end] end before the clause
     context_end = bisect_left(lasts, after_end, before_end)  # the later ones end after the context
     for i in range(context_end, bisect_left(lasts, ctx.clause_end, context_end)):
-        if lasts[i] + 1 - len(terms[i]) >= number_end:
+        if starts[i] >= number_end:
             rest.add(terms[i])
     if not sentence.has_titles:
         before = set(terms[:before_end])
         for i in range(before_end, context_end):
-            term = terms[i]
-            last = lasts[i]
-            start = last + 1 - len(term)
+            start = starts[i]
             if start < clause_start:
                 continue  # across the clause break
-            if last < number_start:
+            term = terms[i]
+            if lasts[i] < number_start:
                 local.add(term)
                 if start >= tail_from:
                     tail.add(term)

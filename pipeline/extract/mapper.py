@@ -218,13 +218,14 @@ class TextIndex:
 
     def context(self, q: Quantity) -> Context:
         """The sentence, clause and short tail around a quantity. Quantities are asked for in text order."""
-        text, sb, cb = self.text, self.sentence_breaks, self.clause_breaks
+        text = self.text
         start, end = q.start, q.end
         sentence = self._sentence
         if sentence is not None and sentence.single and sentence.start <= start and end <= sentence.end:
             # the same sentence as the quantity before (no break inside it, so the look-ups would agree)
             s_start, s_end = sentence.start, sentence.end
         else:
+            sb = self.sentence_breaks
             i = bisect_left(sb, start)
             s_start = sb[i - 1] + 1 if i > 0 else 0
             j = bisect_left(sb, end, i)
@@ -233,10 +234,15 @@ class TextIndex:
                 sentence = self._sentence = Sentence(text, s_start, s_end)
                 # no sentence break strictly inside: every span within it has this sentence
                 sentence.single = i == j
+        cb = self.clause_breaks
         k = bisect_left(cb, start)
-        c_start = max(s_start, cb[k - 1] + 1 if k > 0 else 0)
+        c_start = cb[k - 1] + 1 if k > 0 else 0
+        if c_start < s_start:
+            c_start = s_start
         m = bisect_left(cb, end, k)
-        clause_end = min(cb[m] if m < len(cb) else len(text), s_end)
+        clause_end = cb[m] if m < len(cb) else len(text)
+        if clause_end > s_end:
+            clause_end = s_end
         # 将2项行政许可…调整为区级: in a 将/把 construction the verb comes after the counted noun, so the
         # whole rest of the clause is read with the quantity
         fronted = fronted_object(text, start)
@@ -249,8 +255,12 @@ class TextIndex:
             window = len(text)
         else:
             window = len(text) if start > 0 and text[start - 1] in _DISPOSAL else POST_WINDOW  # (not fronted here)
-        after_end = max(min(clause_end, end + window), end)
-        return Context(sentence, c_start, after_end, start, end, max(clause_end, after_end))
+        after_end = end + window  # max(min(clause_end, end + window), end), without the calls
+        if after_end > clause_end:
+            after_end = clause_end
+        if after_end < end:
+            after_end = end
+        return Context(sentence, c_start, after_end, start, end, clause_end if clause_end > after_end else after_end)
 
 
 def fronted_object(text: str, start: int) -> bool:

@@ -154,7 +154,8 @@ class Sentence:
     def paragraph(self) -> str:
         """The same paragraph's text before the sentence (at most PARAGRAPH_WINDOW chars, titles blanked)."""
         if self._paragraph is None:
-            line_start = self.text.rfind("\n", 0, self.start) + 1
+            # (a line break further back than the window would not matter: look no further)
+            line_start = self.text.rfind("\n", max(0, self.start - PARAGRAPH_WINDOW), self.start) + 1
             self._paragraph = _blank_titles(self.text[max(line_start, self.start - PARAGRAPH_WINDOW):self.start])
         return self._paragraph
 

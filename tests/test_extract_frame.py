@@ -705,3 +705,101 @@ def test_i19_a_plan_named_as_a_noun_or_done_as_required_is_no_planned_cue():
     text = "专题研究年度立法工作计划等事项8次。按要求完成25个事项上线。计划开展培训4次。"
     records = _records(text)
     assert [_one(records, s, text).scope for s in ("8次", "25个", "4次")] == ["actual", "actual", "planned"]
+
+
+# Session 7: rules written from the error kinds of real dev set 3 (evaluation/extract/real_dev3), each tested
+# on invented text.
+
+def test_j1_a_party_branchs_study_and_a_party_lecture_are_no_leadership_law_study():
+    text = "局党组中心组开展习近平法治思想专题学习6次，各支部集中学习研讨9次，班子成员讲授3次法治专题党课。"
+    records = _records(text, admin_level="department")
+    assert _one(records, "6次", text).indicator == "leadership_law_study_sessions"
+    assert _one(records, "9次", text).indicator is None and _one(records, "3次", text).indicator is None
+    # a lecture named in an earlier clause does not veto the government's own session after it
+    later = "县政府党组中心组开展法治专题学习4次，讲法治专题党课2场次，政府全体会议专题学法3次。"
+    assert _one(_records(later), "3次", later).indicator == "leadership_law_study_sessions"
+
+
+def test_j1_a_light_verbs_list_item_with_its_own_number_is_a_count_of_its_own():
+    text = "通过开展5次中心组法治专题学习、2期读书班、4次支部集中学习研讨，提升法治素养。"
+    records = _records(text, admin_level="department")
+    assert _one(records, "5次", text).indicator == "leadership_law_study_sessions"  # 支部 is another item's
+    assert _one(records, "2期", text).indicator is None
+
+
+def test_j2_a_justice_bureau_reporting_its_governments_court_figures_keeps_them_as_context():
+    text = ("区政府负责人出庭应诉率100%，镇街负责人出庭应诉率97.5%。区政府作为被告的行政诉讼案件败诉率4.2%。"
+            "县政府行政应诉案件23件。")
+    records = _records(text, admin_level="department")
+    assert [_one(records, s, text).indicator for s in ("100%", "97.5%", "4.2%", "23件")] == [None] * 4
+    own = _records(text, admin_level="county")  # the government's own report: its own figures
+    assert [_one(own, s, text).indicator for s in ("100%", "4.2%", "23件")] == \
+        ["head_appearance_rate", "litigation_loss_rate", "litigation_cases"]
+
+
+def test_j3_opinions_given_on_decisions_are_no_decisions():
+    text = "法律顾问为县政府重大决策提供法律意见40余件。"
+    assert [r.indicator for r in _records(text)] == [None]
+    assert [r.indicator for r in _records("纳入目录的重大行政决策事项12项。")] == ["major_decisions_count"]
+
+
+def test_j4_a_legal_check_up_for_enterprises_is_no_government_legality_review():
+    text = "开展民营企业“法治体检”活动，律师为180家企业解答咨询300次，审查合同950份。"
+    records = _records(text)
+    assert _one(records, "950份", text).indicator is None
+    own = "司法局审查区政府合同协议64份。"
+    assert [r.indicator for r in _records(own)] == ["legality_review_count"]
+
+
+def test_j5_the_power_list_is_no_approval_list_and_the_items_cut_must_be_named_in_the_sentence():
+    text = "清理规范行政审批中介服务事项25项。对市级权责清单进行动态调整，取消44项，增加9项。"
+    records = _records(text)
+    assert _one(records, "44项", text).indicator is None  # the power list's items (the approval topic is a sentence away)
+    items = "落实行政许可事项清单要求，将原其他权力事项6项，调整为各4项。"
+    assert _one(_records(items), "4项", items).indicator is None
+    own = "调整部门权力清单，取消行政许可事项7项，下放12项。"
+    assert [_one(_records(own), s, own).indicator for s in ("7项", "12项")] == ["approval_items_streamlined"] * 2
+
+
+def test_j6_replying_to_another_bodys_consultation_is_no_public_consultation():
+    text = "回复上级征求意见文件65件。"
+    assert [r.indicator for r in _records(text)] == [None]
+    own = "通过政府网站公开征求意见草案14件。"
+    assert [r.indicator for r in _records(own)] == ["public_consultation_drafts"]
+
+
+def test_j7_accountability_counts_only_after_an_audit_named_in_the_paragraph():
+    text = "全面完成督察反馈问题整改，追责问责27人。全年向纪检监察机关移送问题线索60余个。"
+    assert [r.indicator for r in _records(text)] == [None, None]
+    audit = "全年完成审计项目31个；向纪检监察机关移送问题线索8件，已有5人受到处分。"
+    assert [_one(_records(audit), s, audit).indicator for s in ("31个", "8件", "5人")] == ["audit_accountability"] * 3
+
+
+def test_j8_documents_in_force_are_a_stock_not_a_cleanup_result():
+    text = "清理规范性文件3次、90余件，废止6件，现行有效行政规范性文件71件。"
+    records = _records(text)
+    in_force = _one(records, "71件", text)
+    assert (in_force.role, in_force.verb, in_force.indicator) == ("stock", "现行有效", None)
+
+
+def test_j9_a_bare_number_in_a_list_counts_the_lists_object():
+    text = "清理规范性文件3次、90余件，废止6件。"
+    assert _one(_records(text), "90余件", text).indicator == "normative_doc_cleanup"
+    # an item cut off at the end of the text may have lost its own noun: no indicator
+    cut = "完成行政规范性文件合法性审核15件、7件"
+    assert _one(_records(cut), "7件", cut).indicator is None
+
+
+def test_j9_rate_names_in_a_list_share_the_value_after_the_last():
+    text = "向县人大常委会备案规范性文件8件，报备率、及时率、规范率均达100%。"
+    assert _one(_records(text), "100%", text).indicator == "normative_doc_filing_rate"
+    # a list whose earlier item has its own value: each rate is read alone (31% is not the correction rate)
+    own = "行政复议纠错率12.5%、调解率31%。"
+    assert [r.indicator for r in _records(own)] == ["reconsideration_correction_rate", None]
+
+
+def test_j10_a_year_span_in_brackets_names_a_documents_term_not_a_span():
+    text = "制定贯彻落实改革纲要（2024—2028年）任务分工方案，推动完成任务160项。"
+    assert _one(_records(text), "160项", text).scope == "actual"
+    span = "2019—2023年累计取消行政许可事项54项。"
+    assert _one(_records(span), "54项", span).scope == "cumulative"

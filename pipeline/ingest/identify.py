@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.config import load_config
 from pipeline.ingest import bodies
@@ -516,29 +516,33 @@ def _first_self_reference(opening: str) -> str | None:
     return min(found_any)[1] if found_any else None
 
 
-def _self_reference_counts(text: str) -> dict[str, Any]:
-    """How often the body speaks as each level (我市, 全县, 我局 ...), and under ``first_person`` how often in
-    first-person forms only (我市, 本县)."""
+class SelfReferences(NamedTuple):
+    """How often a text speaks as each level: in any form (我市, 全县, 县政府, 我局 ...) and in first-person
+    forms only (我市, 本县, 我局)."""
+
+    any_form: dict[str, int]
+    first_person: dict[str, int]
+
+
+def _self_reference_counts(text: str) -> SelfReferences:
+    """The text's self-references per level (``SelfReferences``)."""
     window = text[:30000]
-    counts: dict[str, Any] = {}
+    any_form: dict[str, int] = {}
     first_person: dict[str, int] = {}
     for level, pattern in _rules()["self_ref_re"].items():
         found = [m.group(0) for m in pattern.finditer(window)]
-        counts[level] = len(found)
+        any_form[level] = len(found)
         first_person[level] = sum(1 for f in found if f[0] in "我本")
-    counts["first_person"] = first_person
-    return counts
+    return SelfReferences(any_form, first_person)
 
 
-def _body_level(counts: dict[str, int], governments_only: bool = False) -> str | None:
+def _body_level(counts: SelfReferences, governments_only: bool = False) -> str | None:
     """The level the body speaks as most often (from ``_self_reference_counts``); governments only:
     never department. First-person forms (我市, 本县) decide when there are any: 全省唯一 in a city's report
     compares the city with its province, it does not speak as the province."""
-    first_person = counts.get("first_person") or {}
-    said = {level: n for level, n in first_person.items() if not (governments_only and level == "department")}
+    said = {level: n for level, n in counts.first_person.items() if not (governments_only and level == "department")}
     if not any(said.values()):
-        said = {level: n for level, n in counts.items()
-                if level != "first_person" and not (governments_only and level == "department")}
+        said = {level: n for level, n in counts.any_form.items() if not (governments_only and level == "department")}
     best = max(said, key=lambda k: said[k])
     return best if said[best] else None
 
@@ -825,7 +829,7 @@ def identify(text: str, publish_date: str | None = None) -> Identification:
     if kind == "annual_report":
         if unit.get("unit_name") and _rules()["non_government_author_re"].search(unit["unit_name"]):
             kind, kind_source = "other", "non_government_author"  # a court's or a congress's report
-        elif unit.get("unit_name") is None and not any(n for level, n in _self_reference_counts(text).items() if level != "first_person"):
+        elif unit.get("unit_name") is None and not any(_self_reference_counts(text).any_form.values()):
             kind, kind_source = "other", "no_reporting_body"  # nobody reports: commentary, a study
     reason = None
     if kind != "annual_report":

@@ -803,3 +803,11 @@ def test_j10_a_year_span_in_brackets_names_a_documents_term_not_a_span():
     assert _one(_records(text), "160项", text).scope == "actual"
     span = "2019—2023年累计取消行政许可事项54项。"
     assert _one(_records(span), "54项", span).scope == "cumulative"
+
+
+def test_j11_a_plans_parts_named_before_their_number_by_a_plan_making_verb():
+    text = "出台优化营商环境措施18条，制定配套举措21个，推出47项具体措施，形成政策措施9项，推动完成任务130项。"
+    records = _records(text)
+    roles = [_one(records, s, text).role for s in ("18条", "21个", "47项", "9项", "130项")]
+    assert roles == ["plan_structure", "plan_structure", "plan_structure", "flow", "flow"]
+    assert _one(records, "18条", text).frame_rule == "role.plan_noun_before"

@@ -59,6 +59,8 @@ def frame_rules() -> dict[str, Any]:
         "verbs": frozenset(cfg["verbs"]),
         "nouns": frozenset(cfg["nouns"]),
         "plan_nouns": frozenset(cfg["plan_structure_nouns"]),
+        "plan_before_units": frozenset(cfg["plan_before_units"]),
+        "plan_make_verbs": frozenset(cfg["plan_make_verbs"]),
         "stock_cue": re.compile(cfg["stock_cue"]),
         "stock_verbs": frozenset(cfg["stock_verbs"]),
         "stock_units": frozenset(cfg["stock_units"]),
@@ -284,6 +286,12 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
         return frame
     if (noun_after and noun in r["plan_nouns"]) or q.unit in r["plan_nouns"]:
         frame.role, frame.frame_rule = "plan_structure", "role.plan_structure_noun"
+        return frame
+    if not noun_after and noun in r["plan_nouns"] and q.unit in r["plan_before_units"] \
+            and text.startswith(noun, q.start - len(noun)) \
+            and verb is not None and verb_local and any(v in r["plan_make_verbs"] for v in verb.split("、")):
+        # 出台推进措施23条 / 制定配套举措24个: the plan's parts named right before their number (形成政策措施16项: results)
+        frame.role, frame.frame_rule = "plan_structure", "role.plan_noun_before"
         return frame
     if admin_level == "department":
         body = r["system_body"].search(text, ctx.clause_start, q.start)  # 全国各级行政复议机关共收到申请25万件

@@ -165,11 +165,11 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
         return "other", "scholarly_markers"  # 关键词：…, 本文将…, 内容简介 本书…: a study of reports
     if rules["news_markers_re"].search(text[:800]):
         return "other", "news_markers"  # 本报讯, （记者 某某）: a newspaper article about the report
-    if rules["news_lead_re"].search(_opening(text)[:20]):
-        return "other", "news_lead"  # 4月26日，…会议听取了…报告: a news lead; a report never opens on a day
     lines = [ln.strip() for ln in text[:3000].split("\n") if ln.strip()][:INTERPRETATION_LINES]
     if any(rules["interpretation_headings_re"].search(line) for line in lines):
         return "other", "interpretation_heading"  # 二、深度解读 / 背景链接: a page interpreting a report
+    if rules["news_lead_re"].search(_opening(text)[:20]):
+        return "other", "news_lead"  # 4月26日，…会议听取了…报告: a news lead; a report never opens on a day
     if rules["masked_place_re"].search(text[:1500]):
         return "other", "masked_place"  # **区, XX县: a model text with its place masked, nobody's report
     if len(rules["yearbook_headers_re"].findall(text[:2000])) >= 2:

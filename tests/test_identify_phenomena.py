@@ -267,3 +267,11 @@ def test_a_government_s_rule_of_law_white_paper_is_its_yearly_report_of_the_edit
     court = _id("舟山市中级人民法院2021年度行政审判白皮书\n2021年，全市法院" + BODY)
     assert (paper.doc_kind, paper.report_year) == ("annual_report", 2021)
     assert court.doc_kind == "other"
+
+
+def test_an_excerpt_opening_on_its_first_section_is_a_report_when_the_body_speaks_for_itself():
+    report = _id("一、基本情况\n（一）学习贯彻习近平法治思想情况。\n一是我委把习近平法治思想纳入理论学习中心组学习内容，"
+                 "全年集中学习5次。二是组织干部职工参加学法考试。")
+    essay = _id("习近平法治思想是全面依法治国的根本遵循。学习习近平法治思想，要把握其核心要义。")
+    assert report.doc_kind == "annual_report"
+    assert essay.doc_kind == "other"

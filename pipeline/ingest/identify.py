@@ -96,6 +96,7 @@ def _rules() -> dict[str, Any]:
         "interpretation_headings_re": re.compile(cfg["interpretation_headings"]),
         "masked_place_re": re.compile(cfg["masked_place"]),
         "news_lead_re": re.compile(cfg["news_lead"]),
+        "weak_subject_re": re.compile(cfg["weak_subject"]),
         "joint_party_government_re": re.compile(cfg["joint_party_government"]),
         "party_group_suffix_re": re.compile(cfg["party_group_suffix"]),
     }
@@ -205,6 +206,10 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
         return "work_plan", "body"
     if body_hits["annual_report"] or _rules()["title_subject_re"].search(text[:3000]):
         return "annual_report", "body"
+    if rules["weak_subject_re"].search(text[:3000]) and any(_self_reference_counts(text).first_person.values()):
+        # an excerpt that opens on its first section (学习贯彻习近平法治思想情况。我委…) with no subject word yet:
+        # a body's own account of it
+        return "annual_report", "weak_subject"
     return "other", "body"
 
 

@@ -811,3 +811,12 @@ def test_j11_a_plans_parts_named_before_their_number_by_a_plan_making_verb():
     roles = [_one(records, s, text).role for s in ("18条", "21个", "47项", "9项", "130项")]
     assert roles == ["plan_structure", "plan_structure", "plan_structure", "flow", "flow"]
     assert _one(records, "18条", text).frame_rule == "role.plan_noun_before"
+
+
+def test_j12_a_heading_naming_the_report_years_own_programme_is_no_plan():
+    text = "一、2023年重点工作及主要工作举措\n全年召开局党组会38次，成立调解组织12个。\n二、2024年工作打算\n力争新建调解组织5个。"
+    records = _records(text, report_year=2023)
+    assert _one(records, "38次", text).scope == "actual" and _one(records, "12个", text).scope == "actual"
+    assert _one(records, "5个", text).scope == "planned"  # the next year's plan stays planned
+    # without the report year the heading still opens a planned section (unchanged behaviour)
+    assert _one(_records(text), "38次", text).scope == "planned"

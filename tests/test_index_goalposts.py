@@ -31,11 +31,30 @@ def test_goalposts_are_calibrated_per_peer_group_on_the_base_year(tmp_path):
     panel, _units, doc, path = _calibrated(tmp_path)
     county = doc["groups"]["county"]
     # a count with enough values: the 5th and 95th percentiles of the base year's values
-    values = panel.loc[panel["indicator"] == "legality_review_count", "value"].to_numpy(float)
-    entry = county["legality_review_count"]
+    values = panel.loc[panel["indicator"] == "normative_doc_cleanup", "value"].to_numpy(float)
+    entry = county["normative_doc_cleanup"]
     assert entry["source"] == "p5-p95" and entry["n"] == len(values) >= 10
     assert entry["lo"] == pytest.approx(np.percentile(values, 5), abs=1e-6)
     assert entry["hi"] == pytest.approx(np.percentile(values, 95), abs=1e-6)
+    # a within-report share: the same percentiles of the shares derived from both parts of one report (not of
+    # the raw counts); with too few shares (or shares: natural) its natural bounds 0-100
+    from pipeline.config import load_config
+    from pipeline.index.goalposts import calibrate
+    from pipeline.index.size import derive_ratios
+
+    derived, _notes = derive_ratios(panel, load_config("framework"))
+    shares = derived.loc[(derived["indicator"] == "lenient_enforcement_cases") & derived["ratio_of"].notna(), "value"]
+    entry = county["lenient_enforcement_cases"]
+    assert entry["source"] == "p5-p95" and entry["n"] == len(shares) >= 10
+    assert entry["lo"] == pytest.approx(np.percentile(shares, 5), abs=1e-6) and entry["hi"] <= 100
+    assert len(shares) < (panel["indicator"] == "lenient_enforcement_cases").sum()  # raw counts alone left out
+    from pipeline.index.stage import prepare_panel
+
+    sized, _u, framework = prepare_panel(panel, _units, _cfg(10), 2022, load_config("framework"), goalposts=None)
+    natural = calibrate(sized, framework, load_config("framework"),
+                        {**_cfg(10)["goalposts"]["calibration"], "shares": "natural"}, "n", 2022)
+    assert natural["groups"]["county"]["lenient_enforcement_cases"] == {"lo": 0.0, "hi": 100.0, "n": len(shares),
+                                                                        "source": "natural_bounds"}
     # a rate keeps its policy goalposts, whatever the base year reached
     assert county["legal_counsel_coverage"] == {"lo": 90.0, "hi": 100.0, "n": county["legal_counsel_coverage"]["n"],
                                                 "source": "policy"}
@@ -44,7 +63,9 @@ def test_goalposts_are_calibrated_per_peer_group_on_the_base_year(tmp_path):
     # the written file reads back identically (schema-checked)
     frozen = load_goalposts(path)
     assert frozen.version == "2022.t" and frozen.base_year == 2022
-    assert frozen.table[("county", "legality_review_count")] == (entry["lo"], entry["hi"])
+    cleanup = county["normative_doc_cleanup"]
+    assert frozen.table[("county", "normative_doc_cleanup")] == (cleanup["lo"], cleanup["hi"])
+    assert frozen.table[("county", "lenient_enforcement_cases")] == (entry["lo"], entry["hi"])
 
 
 def test_later_years_are_scored_against_the_frozen_file(tmp_path):

@@ -11,9 +11,11 @@ base year's distribution per peer group and frozen in ``configs/goalposts.yaml``
   percentiles of the base year's values (default the 5th and 95th: COINr's and the JRC's practice of
   goalposts inside the observed range, so that a single outlier does not compress everybody else); a rate
   keeps the framework's policy goalposts (``rates: policy``: 90-100 % filing is the policy target, not
-  whatever the base year happened to reach); a group with too few values, or whose percentiles coincide,
-  keeps the framework's default. Every entry records its ``source`` and ``n``, so the file says what
-  was calibrated and what was only frozen.
+  whatever the base year happened to reach); a within-report share (``unit_type: share``, method 0.6.0) gets
+  the same percentiles of the base year's derived shares when the group has ``min_values`` of them
+  (``shares: percentiles``), else its natural bounds 0-100 (``natural_bounds``: COIN's theoretical min/max of
+  a proportion); a group with too few values, or whose percentiles coincide, keeps the framework's default.
+  Every entry records its ``source`` and ``n``, so the file says what was calibrated and what was only frozen.
 - ``load_goalposts`` reads and checks the file; ``goalposts_for`` gives (lo, hi) for a (peer group,
   indicator), falling back from a department type's group to its tier's departments; ``apply_goalposts``
   sets each panel row's ``lo_override`` / ``hi_override`` from the frozen file (rows already carrying
@@ -41,6 +43,7 @@ from pipeline.settings import CONFIG_DIR
 GOALPOSTS = CONFIG_DIR / "goalposts.yaml"
 SCHEMA = CONFIG_DIR / "goalposts.schema.json"
 RAW_SCALE = (None, "not_size_normalised")  # size flags of rows whose value is on the framework's raw scale
+SHARE = "within_report_ratio"  # size flag of a derived within-report share (pipeline/index/size.py)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def apply_goalposts(sized: Any, goalposts: Goalposts | None) -> Any:
     for i, (group, code, flag) in enumerate(zip(sized["peer_group"], sized["indicator"], sized["size_flag"],
                                                 strict=True)):
         # a missing flag (an effort count or a rate) may read back as NaN, not None, from a string column
-        raw_scale = flag in RAW_SCALE or (isinstance(flag, float) and np.isnan(flag))
+        raw_scale = flag in (*RAW_SCALE, SHARE) or (isinstance(flag, float) and np.isnan(flag))
         if not raw_scale or not np.isnan(lo[i]):
             continue
         found = goalposts_for(goalposts, str(group), str(code))
@@ -124,26 +127,32 @@ def calibrate(sized: Any, framework: Any, framework_doc: dict[str, Any], rule: d
     min_values = int(rule["min_values"])
     unit_type = {i["code"]: i["unit_type"] for i in framework_doc["indicators"]}
     defaults = {(r.indicator, r.admin_level): (r.lo, r.hi) for r in framework.indicators.itertuples()}
+    shares = rule.get("shares", "percentiles")
     raw = sized[sized["size_flag"].isin(RAW_SCALE) | sized["size_flag"].isna()]
+    derived = sized[sized["size_flag"] == SHARE]
     groups: dict[str, dict[str, dict[str, Any]]] = {}
     levels = sized.groupby("peer_group")["admin_level"].agg(lambda s: s.mode().iloc[0])
     for group, level in sorted(levels.items()):
         values = raw[raw["peer_group"] == group]
+        share_values = derived[derived["peer_group"] == group]
         entries: dict[str, dict[str, Any]] = {}
         for code in sorted(framework.indicators.loc[framework.indicators["admin_level"] == level, "indicator"]):
             lo, hi = defaults[(code, level)]
-            observed = values.loc[values["indicator"] == code, "value"].astype(float).to_numpy()
-            source = "framework_default"
+            share = unit_type.get(code) == "share"
+            pool = share_values if share else values
+            observed = pool.loc[pool["indicator"] == code, "value"].astype(float).to_numpy()
+            source = "natural_bounds" if share else "framework_default"
             if unit_type.get(code) in ("rate", "date") and rule["rates"] == "policy":
                 source = "policy"
-            elif len(observed) >= min_values:
+            elif len(observed) >= min_values and not (share and shares == "natural"):
                 p_lo, p_hi = np.percentile(observed, [low_pct, high_pct])
                 if p_lo < p_hi:
                     lo, hi, source = float(round(p_lo, 6)), float(round(p_hi, 6)), f"p{low_pct:g}-p{high_pct:g}"
             entries[code] = {"lo": float(lo), "hi": float(hi), "n": len(observed), "source": source}
         groups[str(group)] = entries
     return {"version": version, "base_year": int(base_year), "framework_version": framework.version,
-            "rule": {"counts": [low_pct, high_pct], "min_values": min_values, "rates": rule["rates"]},
+            "rule": {"counts": [low_pct, high_pct], "min_values": min_values, "rates": rule["rates"],
+                     "shares": shares},
             "groups": groups}
 
 
@@ -159,13 +168,18 @@ def calibrate_year(out: str | Path, base_year: int, version: str) -> dict[str, A
     catalog = Catalog(Path(out), base_year)
     panel = io.read_parquet(catalog.accepted_panel)
     units = accepted_units(io.read_parquet(catalog.documents))
+    from pipeline.index.timeliness import with_timeliness
+
+    panel = with_timeliness(panel, units, base_year, cfg.get("timeliness"))
     sized, units, framework = prepare_panel(panel, units, cfg, base_year, framework_doc, goalposts=None)
     doc = calibrate(sized, framework, framework_doc, cfg["goalposts"]["calibration"], version, base_year)
     # a peer group of the base year with no value at all still gets its (default) goalposts frozen
+    unit_type = {i["code"]: i["unit_type"] for i in framework_doc["indicators"]}
     for group, level in sorted(zip(units["peer_group"], units["admin_level"], strict=True)):
         if group not in doc["groups"]:
             doc["groups"][str(group)] = {
-                code: {"lo": float(r.lo), "hi": float(r.hi), "n": 0, "source": "framework_default"}
+                code: {"lo": float(r.lo), "hi": float(r.hi), "n": 0,
+                       "source": "natural_bounds" if unit_type.get(code) == "share" else "framework_default"}
                 for code, r in framework.indicators[framework.indicators["admin_level"] == level]
                 .set_index("indicator").iterrows()}
     check_goalposts(doc)

@@ -820,3 +820,12 @@ def test_j12_a_heading_naming_the_report_years_own_programme_is_no_plan():
     assert _one(records, "5个", text).scope == "planned"  # the next year's plan stays planned
     # without the report year the heading still opens a planned section (unchanged behaviour)
     assert _one(_records(text), "38次", text).scope == "planned"
+
+
+def test_j13_a_change_is_about_the_measure_just_named_not_an_earlier_one():
+    text = "办理行政复议案件85件，新增市场主体3200户，同比增长12%。"
+    records = _records(text)
+    change = _one(records, "12%", text)
+    assert change.scope == "delta" and change.indicator is None  # the change of the market entities
+    own = "办理行政复议案件85件，同比增长12%。"
+    assert _one(_records(own), "12%", own).indicator == "reconsideration_cases"  # right after its measure

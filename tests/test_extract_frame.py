@@ -829,3 +829,10 @@ def test_j13_a_change_is_about_the_measure_just_named_not_an_earlier_one():
     assert change.scope == "delta" and change.indicator is None  # the change of the market entities
     own = "办理行政复议案件85件，同比增长12%。"
     assert _one(_records(own), "12%", own).indicator == "reconsideration_cases"  # right after its measure
+
+
+def test_j14_a_proposal_rate_names_its_proposals_in_its_own_sentence():
+    text = "全年办结行政复议案件41件，纠错5件；群众满意率96.5%。"
+    assert _one(_records(text), "96.5%", text).indicator is None  # 复议案件 holds 议案, a sentence away
+    own = "办理人大代表建议和政协提案85件，满意率98.2%。"
+    assert _one(_records(own), "98.2%", own).indicator == "npc_cppcc_proposal_completion"

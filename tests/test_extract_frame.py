@@ -836,3 +836,53 @@ def test_j14_a_proposal_rate_names_its_proposals_in_its_own_sentence():
     assert _one(_records(text), "96.5%", text).indicator is None  # 复议案件 holds 议案, a sentence away
     own = "办理人大代表建议和政协提案85件，满意率98.2%。"
     assert _one(_records(own), "98.2%", own).indicator == "npc_cppcc_proposal_completion"
+
+
+# k: general rules from the error kinds of the first half of real set 3 (invented sentences and figures)
+
+
+def test_k1_cases_mediated_or_withdrawn_are_no_caseload_and_recommendations_are_no_cases():
+    text = "调撤一审行政诉讼案件57件，调撤率38.2%。"
+    mediated = _one(_records(text), "57件", text)
+    assert mediated.verb == "调撤" and mediated.indicator is None
+    own = "全年行政复议14件、行政诉讼21件，出庭率100%。"
+    records = _records(own, admin_level="department")
+    assert _one(records, "14件", own).indicator == "reconsideration_cases"  # the procedure alone names the caseload
+    assert _one(records, "21件", own).indicator == "litigation_cases"
+    advice = "把行政复议意见书作为抓手，制发检察建议31件、复议意见书3件。"
+    assert _one(_records(advice), "3件", advice).indicator is None
+
+
+def test_k2_contracts_handled_and_reforms_awarded_are_no_legality_reviews():
+    text = "全区各单位共承办生效合同2310件，对7份重大行政合同进行合法性审查。"
+    records = _records(text)
+    assert _one(records, "2310件", text).verb == "承办" and _one(records, "2310件", text).indicator is None
+    assert _one(records, "7份", text).indicator == "legality_review_count"
+    award = "镇街合法性审查提质增效等3项改革获评年度最佳实践。"
+    reforms = _one(_records(award), "3项", award)
+    assert reforms.noun == "改革" and reforms.indicator is None
+
+
+def test_k3_a_drafts_to_be_issued_were_reviewed_this_year_not_planned():
+    text = "审查县政府拟发规范性文件23件；审查拟签订的合同19份；县政府拟发文的8件规范性文件均进行合法性审查。"
+    records = _records(text)
+    assert [_one(records, s, text).scope for s in ("23件", "19份", "8件")] == ["actual"] * 3
+    cleanup = "共清理规范性文件160件，拟废止9件。"
+    assert _one(_records(cleanup), "9件", cleanup).scope == "planned"  # a repeal still to come stays planned
+
+
+def test_k4_the_decision_catalogues_items_and_decision_documents_issued_are_decisions():
+    text = "推行重大行政决策目录化管理，县政府公布目录事项6个，均履行法定程序。"
+    assert _one(_records(text), "6个", text).indicator == "major_decisions_count"
+    other = "编制政务服务事项目录，公布目录事项120个。"
+    assert _one(_records(other), "120个", other).indicator is None  # another list's catalogue
+    issued = "依法出台《某某片区发展规划》重大行政决策文件2份。"
+    assert _one(_records(issued), "2份", issued).indicator == "major_decisions_count"
+
+
+def test_k5_a_mobile_handling_rate_is_an_online_rate_and_a_lecture_is_a_meetings_study():
+    text = "政务服务网办、掌办率达到98%。"
+    assert _one(_records(text), "98%", text).indicator == "online_service_rate"
+    study = "县政府常务会议举办3次专题报告会、4次专题学法。"
+    records = _records(study)
+    assert [_one(records, s, study).indicator for s in ("3次", "4次")] == ["leadership_law_study_sessions"] * 2

@@ -189,7 +189,7 @@ def test_no_raw_size_dependent_count_has_weight_in_the_composite(monkeypatch):
             entry["goalposts_per_denominator"] = {"county": [0, 2]}
     with_table = set(units["unit_key"].iloc[::2])  # half the units have an (invented) agency count
     table = {(u, 2022): {"residents_10k": None, "agencies": 40.0} for u in with_table}
-    monkeypatch.setattr(stage, "load_denominators", lambda: table)
+    monkeypatch.setattr(stage, "load_denominators", lambda *_path: table)
     scores, indicators = stage.build_index(panel, units, _cfg(20), 2022, doc)
     kind = {i["code"]: i["denominator"] for i in doc["indicators"]}
     weighted = indicators[indicators["weight"] > 0]

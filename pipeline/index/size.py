@@ -57,17 +57,34 @@ def load_denominators(path: Path = REFERENCE) -> dict[tuple[str, int], dict[str,
     return table
 
 
+PerGoalposts = Any  # callable (unit_key, indicator) -> (lo, hi) per denominator from the frozen file, or None
+
+
+def denominators_path(cfg: dict[str, Any] | None) -> Path:
+    """The denominator table named by ``denominators.file`` of configs/index.yaml (relative to configs/; a
+    user's CSV with the columns of ``REFERENCE_COLUMNS``), the shipped empty table by default."""
+    name = ((cfg or {}).get("denominators") or {}).get("file")
+    if not name:
+        return REFERENCE
+    path = Path(name)
+    return path if path.is_absolute() else CONFIG_DIR / path
+
+
 def _sized(entry: dict[str, Any] | None, unit_key: str, level: str, denominators: dict[tuple[str, int], Any],
-           year: int) -> tuple[float, list[float]] | None:
-    """(denominator, goalposts) when a size-dependent count can be divided for this unit and year, else None."""
+           year: int, frozen: PerGoalposts = None, divide_all: bool = False) -> tuple[float, Any] | None:
+    """(denominator, goalposts) when a size-dependent count can be divided for this unit and year, else None.
+    Goalposts: the frozen file's per-denominator entry for the unit's peer group (``frozen``), else the
+    framework's ``goalposts_per_denominator`` for its level; ``divide_all`` (calibration on a base year):
+    divided whenever the unit has a denominator, goalposts or not (then None)."""
     if not entry:
         return None
     column = DENOMINATOR_COLUMN.get(entry["denominator"])
     if column is None:
         return None
     denominator = (denominators.get((str(unit_key), year)) or {}).get(column)
-    goalposts = (entry.get("goalposts_per_denominator") or {}).get(level)
-    return (denominator, goalposts) if denominator and goalposts else None
+    goalposts = (frozen(str(unit_key), entry["code"]) if frozen else None) \
+        or (entry.get("goalposts_per_denominator") or {}).get(level)
+    return (denominator, goalposts) if denominator and (goalposts or divide_all) else None
 
 
 def size_dependent(entry: dict[str, Any] | None) -> bool:
@@ -146,18 +163,18 @@ def invalid_ratio_pairs(notes: dict[tuple[str, str], tuple[str, str]]) -> frozen
 
 
 def unsized_pairs(units: Any, framework_doc: dict[str, Any], denominators: dict[tuple[str, int], Any],
-                  year: int) -> frozenset[tuple[str, str]]:
+                  year: int, frozen: PerGoalposts = None) -> frozenset[tuple[str, str]]:
     """The (unit_key, indicator) pairs not scored in ``year``: a size-dependent count (declared denominator)
     with no denominator row or no per-denominator goalposts for that unit and level. In: units (unit_key,
     admin_level), the framework document, the denominator table, the year. Independent of what was reported,
     so withholding a value never changes which pairs count."""
     entries = [i for i in framework_doc["indicators"] if size_dependent(i)]
     return frozenset((str(u), e["code"]) for u, level in zip(units["unit_key"], units["admin_level"], strict=True)
-                     for e in entries if _sized(e, u, level, denominators, year) is None)
+                     for e in entries if _sized(e, u, level, denominators, year, frozen) is None)
 
 
 def size_normalise(panel: Any, framework_doc: dict[str, Any], denominators: dict[tuple[str, int], Any],
-                   year: int) -> Any:
+                   year: int, frozen: PerGoalposts = None, divide_all: bool = False) -> Any:
     """Panel with ``value`` divided where possible, per-row goalposts (``lo``/``hi``) for those rows,
     and ``size_flag`` (``per_10k_residents`` / ``per_agency`` / ``within_report_ratio`` for a share derived by
     ``derive_ratios`` / ``not_size_normalised`` for a size-dependent count that cannot be divided and for the
@@ -172,9 +189,10 @@ def size_normalise(panel: Any, framework_doc: dict[str, Any], denominators: dict
         if entry is not None and entry.get("ratio"):
             flag = "within_report_ratio" if isinstance(cited, str) else "not_size_normalised"
         elif size_dependent(entry):
-            found = _sized(entry, row.unit_key, row.admin_level, denominators, year)
+            found = _sized(entry, row.unit_key, row.admin_level, denominators, year, frozen, divide_all)
             if found is not None:
-                (denominator, (lo, hi)), flag = found, kind
+                (denominator, posts), flag = found, kind
+                lo, hi = posts if posts else (None, None)
                 value = value / denominator
             else:
                 flag = "not_size_normalised"

@@ -25,10 +25,17 @@ from pipeline.index.build import (
     treat_outliers,
     uncertainty,
 )
-from pipeline.index.goalposts import Goalposts, apply_goalposts, goalposts_from_doc, load_goalposts
+from pipeline.index.goalposts import (
+    Goalposts,
+    apply_goalposts,
+    goalposts_for,
+    goalposts_from_doc,
+    load_goalposts,
+)
 from pipeline.index.missing import missing_data_status, unit_profiles
 from pipeline.index.peers import peer_groups, rank_within_group
 from pipeline.index.size import (
+    denominators_path,
     derive_ratios,
     invalid_ratio_pairs,
     load_denominators,
@@ -56,34 +63,54 @@ def frozen_goalposts(cfg: dict[str, Any]) -> Goalposts | None:
     return load_goalposts(frozen_goalposts_path(cfg)) if cfg.get("goalposts") else None
 
 
+def per_denominator_lookup(goalposts: Goalposts | None, group_of: dict[str, str]) -> Any:
+    """(unit_key, indicator) -> the frozen per-denominator goalposts of the unit's peer group, or None; None
+    when the frozen file has no per-denominator entry (``goalposts.calibrate`` with a denominator table)."""
+    if goalposts is None or not goalposts.per_denominator:
+        return None
+    return lambda unit_key, code: goalposts_for(goalposts, str(group_of.get(unit_key, "")), code, per_denominator=True)
+
+
 def prepare_panel(panel: Any, units: Any, cfg: dict[str, Any], year: int, framework_doc: dict[str, Any],
-                  goalposts: Goalposts | None) -> tuple[Any, Any, Any]:
+                  goalposts: Goalposts | None, calibrating: bool = False) -> tuple[Any, Any, Any]:
     """Pure: (validated panel, units, method spec, year, framework document, frozen goalposts) ->
     (the panel: within-report ratios derived (``size.derive_ratios``), applicable rows, size-normalised, with
     ``peer_group`` and the frozen goalposts as ``lo_override`` / ``hi_override``, the ``not_size_normalised``
     rows included (goalpost calibration reads them; ``scored_rows`` drops them before scoring); the units with
     their body columns and ``peer_group``; the framework, with ``unsized`` set: the size-dependent counts not
-    scored for each unit this year and the inconsistent within-report ratios)."""
+    scored for each unit this year and the inconsistent within-report ratios). Size-dependent counts are
+    divided by the unit's row of the denominator table (``denominators.file``) when per-denominator goalposts
+    exist (frozen file or framework); ``calibrating``: whenever the row exists (a base year's values)."""
     framework = load_framework(year, doc=framework_doc)
     units = units.reindex(columns=["unit_key", "unit_name", "admin_level", *BODY_COLUMNS])
     units = units.assign(peer_group=peer_groups(units, cfg["peer_groups"]))
     group_of = dict(zip(units["unit_key"], units["peer_group"], strict=True))
-    denominators = load_denominators()
+    denominators = load_denominators(denominators_path(cfg))
+    per = per_denominator_lookup(goalposts, group_of)
     derived, notes = derive_ratios(panel, framework_doc)
-    sized = size_normalise(applicable_only(derived, units, framework), framework_doc, denominators, year)
+    sized = size_normalise(applicable_only(derived, units, framework), framework_doc, denominators, year, per,
+                           divide_all=calibrating)
     sized = apply_goalposts(sized.assign(peer_group=sized["unit_key"].map(group_of)), goalposts)
-    framework = dataclasses.replace(framework, unsized=unsized_pairs(units, framework_doc, denominators, year)
+    framework = dataclasses.replace(framework, unsized=unsized_pairs(units, framework_doc, denominators, year, per)
                                     | invalid_ratio_pairs(notes))
     return sized, units, framework
 
 
-def scoring_framework(units: Any, year: int, framework_doc: dict[str, Any], panel: Any = None) -> Any:
+def scoring_framework(units: Any, year: int, framework_doc: dict[str, Any], panel: Any = None,
+                      cfg: dict[str, Any] | None = None) -> Any:
     """The framework of ``year`` with ``unsized`` set for these units (unit_key, admin_level): what
     ``applicable`` and the missing-data table see, a size-dependent count without a denominator not applying,
-    nor (given the panel) a within-report ratio whose parts are inconsistent."""
+    nor (given the panel) a within-report ratio whose parts are inconsistent; given the method spec, its
+    denominator table and frozen per-denominator goalposts count (as in ``prepare_panel``)."""
     invalid = invalid_ratio_pairs(derive_ratios(panel, framework_doc)[1]) if panel is not None else frozenset()
+    per = None
+    if cfg is not None:
+        groups = peer_groups(units.reindex(columns=["unit_key", "unit_name", "admin_level", *BODY_COLUMNS]),
+                             cfg["peer_groups"])
+        per = per_denominator_lookup(frozen_goalposts(cfg), dict(zip(units["unit_key"], groups, strict=True)))
     return dataclasses.replace(load_framework(year, doc=framework_doc),
-                               unsized=unsized_pairs(units, framework_doc, load_denominators(), year) | invalid)
+                               unsized=unsized_pairs(units, framework_doc, load_denominators(denominators_path(cfg)),
+                                                     year, per) | invalid)
 
 
 def ratio_reported(panel: Any, framework_doc: dict[str, Any]) -> tuple[Any, dict[tuple[str, str], tuple[str, str]]]:
@@ -323,7 +350,7 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
                if r.dataset == "panel" and r.doc in doc_unit}
     # a size-dependent count without a denominator is not applicable to that unit this year (NA_structural),
     # nor an inconsistent within-report ratio; a ratio is reported only where its share was derived
-    scoring = scoring_framework(units, settings.year, framework_doc, panel)
+    scoring = scoring_framework(units, settings.year, framework_doc, panel, cfg)
     reported, ratio_notes = ratio_reported(panel, framework_doc)
     write_typed(catalog.missing, missing_data_status(units, scoring, reported, invalid), "missing")
     previous_dir = Catalog(settings.out, settings.year - 1).publish_dir

@@ -886,3 +886,27 @@ def test_k5_a_mobile_handling_rate_is_an_online_rate_and_a_lecture_is_a_meetings
     study = "县政府常务会议举办3次专题报告会、4次专题学法。"
     records = _records(study)
     assert [_one(records, s, study).indicator for s in ("3次", "4次")] == ["leadership_law_study_sessions"] * 2
+
+
+def test_k6_the_own_verb_read_after_the_noun_names_the_action_however_far_after_the_number():
+    text = "县政府拟发文的12件行政规范性文件均依法进行合法性审查。"
+    reviews = _one(_records(text), "12件", text)
+    assert reviews.verb == "合法性审查" and reviews.scope == "actual"
+    assert reviews.indicator == "normative_doc_legality_reviews"
+
+
+def test_k7_a_verb_inside_a_book_title_names_no_action_of_the_sentence():
+    text = "全年制定《某市城市绿化管理办法（修订）》等4件政府规章，废止《某市养犬管理规定》等2件政府规章。"
+    records = _records(text)
+    enacted = _one(records, "4件", text)
+    assert enacted.verb == "制定" and enacted.indicator == "rules_enacted"
+    assert _one(records, "2件", text).indicator is None  # a repeal stays no enactment
+
+
+def test_k8_another_body_leading_a_list_is_the_subject_of_an_item_that_names_none():
+    text = "市委理论学习中心组举办了3次专题报告会、4次专题学法；市政府常务会议举办2次专题报告会、6次专题学法。"
+    records = _records(text)
+    got = [r.indicator for r in records if r.unit == "次"]
+    assert got == [None, None, "leadership_law_study_sessions", "leadership_law_study_sessions"]
+    own = "区委常委会学法2次、区政府常务会议学法4次。"  # the second item names its own body
+    assert _one(_records(own), "4次", own).indicator == "leadership_law_study_sessions"

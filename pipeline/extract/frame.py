@@ -21,12 +21,13 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
 from operator import sub
 from typing import Any
 
 from pipeline.config import load_config
 from pipeline.extract.catalogue import light_verbs
-from pipeline.extract.mapper import Context, Sentence, fronted_object
+from pipeline.extract.mapper import Context, Sentence, _title_spans, fronted_object
 from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
@@ -96,6 +97,14 @@ class SentenceLexicon:
         self.verb_lasts, self.verb_words, self.noun_lasts, self.noun_words = sentence.lexicon_matches()
         # where each occurrence starts (last + 1 - its length), by C-level calls
         self.verb_starts = list(map(sub, map(_PLUS_ONE, self.verb_lasts), map(len, self.verb_words)))
+        if sentence.has_titles and self.verb_lasts:
+            # a verb inside a book title names no action of the sentence (制定《…办法(修订)》等5件政府规章: 制定)
+            titles = _title_spans(sentence.text, sentence.start, sentence.end)
+            keep = [not any(a <= first and last < b for a, b in titles)
+                    for first, last in zip(self.verb_starts, self.verb_lasts, strict=True)]
+            if not all(keep):
+                self.verb_lasts, self.verb_words, self.verb_starts = (
+                    list(compress(seq, keep)) for seq in (self.verb_lasts, self.verb_words, self.verb_starts))
         self.noun_starts = list(map(sub, map(_PLUS_ONE, self.noun_lasts), map(len, self.noun_words)))
 
     def last(self, verb: bool, lo: int, hi: int) -> tuple[str, int] | None:

@@ -234,8 +234,8 @@ class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
     __slots__ = ("all_of", "code", "department_vetoes", "in_paragraph", "in_sentence", "indicator", "near", "none_before",
-                 "none_of", "none_re", "number", "paragraph_topic", "rate_words", "sentence_vetoes", "specificity",
-                 "topic_in_clause")
+                 "none_of", "none_re", "number", "other_bodies", "paragraph_topic", "rate_words", "sentence_vetoes",
+                 "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
         self.indicator = indicator  # its frame declaration: ``accepts(verb, noun, role)``
@@ -244,7 +244,8 @@ class _Rule:
         self.all_of = tuple(frozenset(group) for group in indicator.all_of)
         self.none_of, self.near = frozenset(indicator.none_of), frozenset(indicator.near)
         # vetoes from an earlier clause the topic is borrowed from: other bodies only veto in the own clause
-        self.none_before = self.none_of - frozenset(indicator.other_bodies)
+        self.other_bodies = frozenset(indicator.other_bodies)
+        self.none_before = self.none_of - self.other_bodies
         self.in_sentence = frozenset(indicator.in_sentence)
         self.department_vetoes = frozenset(indicator.department_other_bodies)
         self.sentence_vetoes = frozenset(indicator.sentence_none_of)  # anywhere before the number in its sentence
@@ -407,6 +408,10 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
     if by_term.keys().isdisjoint(terms[lo:bisect_left(lasts, ctx.after_end, lo)]):
         return None, 0.0
     local, before, tail, after, rest = _cues_around(ctx)
+    if rest and frame is not None and frame[0] is not None:
+        # 区政府拟发文的17件规范性文件均进行合法性审查: the quantity's own verb, read after its noun, names its action
+        # in its own clause however far after the number it stands
+        local |= rest.intersection(frame[0].split("、"))
     if not local:
         return None, 0.0  # the own clause must name part of an indicator
     # 审查行政合同40份、重大行政决策12件、规范性文件5件: an item of a 、 list that names its own noun borrows the
@@ -439,6 +444,8 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
             continue  # a department's report: 区政府常务会议学法6场次 is the government's study, not its own
         if rest and not rest.isdisjoint(rule.none_of):
             continue  # 25名同志通过了行政执法资格考试: a veto later in the quantity's own clause
+        if rule.other_bodies and _other_body_leads_list(ctx, rule, local):
+            continue  # 市委中心组举办2次报告会、5次专题学法: the list's subject is another body
         if rule.sentence_vetoes and not (rule.sentence_vetoes.isdisjoint(before)
                                          and rule.sentence_vetoes.isdisjoint(local)):
             continue  # 民营企业“法治体检”…审查合同1239份: a service to firms, not the government's own review
@@ -501,6 +508,31 @@ def _before_list(ctx: Context, before: set[str]) -> set[str]:
         if blanked is None or term in blanked:
             found.add(term)
     return found
+
+
+_LIST_COUNT = re.compile(r"[\d零一二两三四五六七八九十百]+(?:场次|次|场|期|件|项|个|份)")  # an item's own count
+
+
+def _other_body_leads_list(ctx: Context, rule: _Rule, local: set[str]) -> bool:
+    """Is one of the rule's other bodies (市委, 县委 …) the subject of the 、 list whose item the quantity's clause is?
+    It is when it stands in the list's head, before the list's first count (an earlier item holds one), and the
+    clause names no body of its own (市委中心组举办2次报告会、5次专题学法: no other group of the rule in it; 区委常委会
+    学法2次、区政府常务会议学法4次: 4次 is the government's own). Bodies listed together before one count (县委常委会、
+    县政府常务会议学法12次) are left alone: the real sets' annotators disagree on such joint counts."""
+    sentence, clause_start = ctx.sentence, ctx.clause_start
+    text = sentence.text
+    if clause_start <= sentence.start or text[clause_start - 1] != "、":
+        return False
+    list_start = max(sentence.start, max(text.rfind(c, sentence.start, clause_start) for c in _LIST_BREAK_CHARS) + 1)
+    first = _LIST_COUNT.search(text, list_start, clause_start)
+    if first is None or any(not local.isdisjoint(group) for group in rule.all_of[1:]):
+        return False  # a joint count, or the item names its own body
+    head_end = first.start()
+    lasts, terms = sentence.cue_matches()
+    for i in range(bisect_left(lasts, list_start), bisect_left(lasts, head_end)):
+        if terms[i] in rule.other_bodies and lasts[i] + 1 - len(terms[i]) >= list_start:
+            return True
+    return False
 
 
 _RATE_NAME_DROP = str.maketrans("", "", "“”\"'‘’「」『』")

@@ -910,3 +910,15 @@ def test_k8_another_body_leading_a_list_is_the_subject_of_an_item_that_names_non
     assert got == [None, None, "leadership_law_study_sessions", "leadership_law_study_sessions"]
     own = "区委常委会学法2次、区政府常务会议学法4次。"  # the second item names its own body
     assert _one(_records(own), "4次", own).indicator == "leadership_law_study_sessions"
+
+
+def test_k9_example_sub_units_many_units_party_groups_and_rules_in_the_making_are_not_the_bodys_own():
+    text = "坚持政府常务会议学法制度，如甲县、乙县等县达到年度9次。"
+    example = _one(_records(text), "9次", text)
+    assert (example.role, example.frame_rule, example.indicator) == ("part_of", "role.examples_of_units", None)
+    groups = "正处级以上党委(党组)组织学习贯彻习近平法治思想专题学习会70多场。"
+    assert _one(_records(groups), "70多场", groups).indicator is None
+    making = "推进《某市公共停车管理办法》等3件政府规章立法工作。"
+    assert _one(_records(making), "3件", making).indicator is None
+    done = "年内完成市政府规章立法项目4件。"  # legislative projects completed are rules made
+    assert _one(_records(done), "4件", done).indicator == "rules_enacted"

@@ -76,6 +76,7 @@ def frame_rules() -> dict[str, Any]:
         "stated_zero": re.compile(cfg["stated_zero"]),
         "stated_zero_units": [(e["noun_ending"], e["unit"]) for e in cfg["stated_zero_units"]],
         "system_body": re.compile(cfg["system_body"]),
+        "examples_of_units": re.compile(cfg["examples_of_units"]) if cfg.get("examples_of_units") else None,
         "tier_levels": re.compile(cfg["tier_levels"]),
         "tier_system": re.compile(f"(?:{cfg['tier_system']})"),
         "year_runs": re.compile(cfg["year_runs"]),
@@ -281,6 +282,13 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
     if after_part_cue:
         frame.role, frame.frame_rule = "part_of", "role.part_of_total"
         return frame
+    examples = r["examples_of_units"]
+    if examples is not None:
+        list_start = max(text.rfind(c, ctx.sentence_start, q.start) for c in _LIST_BREAKS) + 1
+        if examples.match(text, max(ctx.sentence_start, list_start), q.start):
+            # 如甲、乙等市达到年度8次: the figure of some sub-units named as examples, a part of the whole
+            frame.role, frame.frame_rule = "part_of", "role.examples_of_units"
+            return frame
     lead = text[max(ctx.clause_start, q.start - 8):q.start]
     if ("由" in lead or "从" in lead) and r["pair_before"].search(lead) and r["pair_next"].match(text, q.end, ctx.sentence_end):
         frame.role, frame.frame_rule = "before", "role.pair_before"

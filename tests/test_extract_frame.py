@@ -922,3 +922,11 @@ def test_k9_example_sub_units_many_units_party_groups_and_rules_in_the_making_ar
     assert _one(_records(making), "3件", making).indicator is None
     done = "年内完成市政府规章立法项目4件。"  # legislative projects completed are rules made
     assert _one(_records(done), "4件", done).indicator == "rules_enacted"
+
+
+def test_k10_a_target_in_brackets_and_an_expectation_are_planned():
+    text = "行政诉讼败诉率下降至4.1%，有望降至4%以下（市考核指标4%以下）。"
+    records = _records(text)
+    assert [r.scope for r in records if r.unit == "%"] == ["actual", "planned", "planned"]
+    done = "完成考核指标12项。"  # indicators met are no target
+    assert _one(_records(done), "12项", done).scope == "actual"

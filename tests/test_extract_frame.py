@@ -930,3 +930,10 @@ def test_k10_a_target_in_brackets_and_an_expectation_are_planned():
     assert [r.scope for r in records if r.unit == "%"] == ["actual", "planned", "planned"]
     done = "完成考核指标12项。"  # indicators met are no target
     assert _one(_records(done), "12项", done).scope == "actual"
+
+
+def test_k11_a_span_of_months_across_years_is_cumulative_within_one_year_it_is_not():
+    text = "开展2018年4月至2020年3月期间生效合同统计工作，全区各单位共承办生效合同3120件。"
+    assert _one(_records(text), "3120件", text).scope == "cumulative"
+    year = "2023年1月至2023年10月，共办理行政复议案件40件。"
+    assert _one(_records(year), "40件", year).scope == "actual"

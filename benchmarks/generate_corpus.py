@@ -201,6 +201,7 @@ class Plan:
     duplicate_of: int = -1
     target_chars: int = 4000
     path: str = ""
+    framework_share: float = 0.0  # reporting profile: share of the index framework stated in a data paragraph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1099,7 +1100,102 @@ def render_file(plan: Plan, seed: int) -> bytes:
         return unreadable_bytes(unreadable, plan, rng)
     ctx = Context(plan, rng, plan.report_year)
     doc = render_work_plan(plan, ctx) if plan.kind == "work_plan" else render_annual_report(plan, ctx)
+    if plan.kind == "annual_report" and plan.framework_share > 0:
+        data_rng = random.Random(f"rolindex-corpus/{seed}/{plan.report_year}/{plan.index}/data")
+        data = framework_paragraph(plan, data_rng)
+        first = next((k for k, (kind, _t) in enumerate(doc.blocks) if kind == "para"), len(doc.blocks) - 1)
+        if data:
+            doc.blocks.insert(first + 1, ("para", data))
+        if data_rng.random() < plan.framework_share:  # the publication date, which gives the report's timeliness
+            year, month, day = doc.publish_date
+            doc.blocks.insert(max(0, first), ("meta", f"发布日期:{year}-{month:02d}-{day:02d}"))
     return serialise(doc, plan, ctx, rng)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting profile (issue 20): a data paragraph stating the index framework's indicators
+# ---------------------------------------------------------------------------------------------
+# The bank's sentences cover a few framework indicators, so generated bodies report a median 7 % of it and
+# no body passes the index's 2/3 screen. With --framework-share S (the reporting profile), every annual
+# report states each framework indicator (and each within-report ratio's denominator) with probability S in
+# one paragraph after its opening: sentences written for this generator (not from any real report), one per
+# indicator, that the extraction rules read as the year's result; invented figures: counts uniform between the
+# framework's goalposts for the body's level, rates between the lower goalpost minus a fifth of the span and
+# the upper one (at most 100), ratio denominators uniform in the catalogue's plausible range and numerators a
+# share of them (RATIO_SHARES). annual_report_timeliness is not stated: the index derives it from the
+# publication date, which the profile adds as a 发布日期 line above the opening with the same probability.
+FRAMEWORK_SENTENCES = {
+    "approval_items_streamlined": "全年取消和下放行政审批事项{n}项",
+    "normative_doc_filing_rate": "规范性文件报备率达到{r}%",
+    "normative_doc_legality_reviews": "审核规范性文件{n}件",
+    "normative_doc_cleanup": "清理规范性文件{n}件",
+    "rules_enacted": "出台政府规章{n}件",
+    "major_decision_procedure_rate": "重大行政决策法定程序履行率达到{r}%",
+    "major_decisions_count": "全年作出重大行政决策{n}项",
+    "legality_review_count": "出具合法性审查意见{n}件",
+    "legal_counsel_coverage": "法律顾问覆盖率达到{r}%",
+    "public_consultation_drafts": "通过门户网站公开征求意见{n}件",
+    "enforcement_case_file_pass_rate": "行政执法案卷评查合格率达到{r}%",
+    "enforcement_training_coverage": "执法人员参训率达到{r}%",
+    "penalty_cases": "办理行政处罚案件{n}件",
+    "lenient_enforcement_cases": "轻微违法不予处罚{n}件",
+    "emergency_plans_revised": "制定修订应急预案{n}件",
+    "reconsideration_mediation_rate": "行政复议调解和解率为{r}%",
+    "litigation_loss_rate": "行政诉讼败诉率为{r}%",
+    "head_appearance_rate": "行政机关负责人出庭应诉率达到{r}%",
+    "admin_mediation_success_rate": "行政调解成功率为{r}%",
+    "petition_timely_rate": "信访按期办结率达到{r}%",
+    "disclosure_requests": "收到政府信息公开申请{n}件",
+    "disclosure_disputes_corrected": "信息公开答复经行政复议被纠错{n}件",
+    "npc_cppcc_proposal_completion": "人大代表建议和政协提案办结率达到{r}%",
+    "online_service_rate": "政务服务事项网上可办率达到{r}%",
+    "leadership_law_study_sessions": "领导班子集体学法{n}次",
+}
+RATIO_SHARES = {"lenient_enforcement_cases": (0.0, 0.4), "legality_review_count": (0.5, 1.0),
+                "disclosure_disputes_corrected": (0.0, 0.05)}
+
+
+@cache
+def _framework() -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The index framework's indicators and the catalogue's plausible ranges (configs/)."""
+    from pipeline.config import load_config
+
+    ranges = {i["code"]: i.get("ranges") or {} for i in load_config("indicators")["indicators"]}
+    return load_config("framework")["indicators"], ranges
+
+
+def framework_paragraph(plan: Plan, rng: random.Random) -> str:
+    """The reporting profile's data paragraph for one annual report ("" when it states nothing)."""
+    entries, ranges = _framework()
+    level, unit = plan.unit.level, plan.unit
+    kind, tier = ("department", unit.gov_level) if unit.dept else ("government", unit.gov_level)
+    parts = []
+    for entry in entries:
+        code = entry["code"]
+        posts = entry["goalposts"].get(level)
+        fits = entry.get("applies_to") or {}
+        if posts is None or code not in FRAMEWORK_SENTENCES or kind not in fits.get("kinds", [kind]) \
+                or tier not in fits.get("tiers", [tier]):
+            continue
+        lo, hi = posts
+        ratio = entry.get("ratio")
+        if ratio:
+            d_lo, d_hi = ranges.get(ratio["denominator"], {}).get(level) or [20, 400]
+            denominator = rng.randint(max(1, int(d_lo)), max(2, int(d_hi)))
+            share = rng.uniform(*RATIO_SHARES.get(code, (0.0, 1.0)))
+            if rng.random() < plan.framework_share:
+                parts.append(FRAMEWORK_SENTENCES[ratio["denominator"]].format(n=denominator))
+            if rng.random() < plan.framework_share:
+                parts.append(FRAMEWORK_SENTENCES[code].format(n=round(share * denominator)))
+            continue
+        if rng.random() >= plan.framework_share:
+            continue
+        if entry["unit_type"] == "rate":
+            rate = min(100.0, rng.uniform(lo - 0.2 * (hi - lo), hi))
+            parts.append(FRAMEWORK_SENTENCES[code].format(r=f"{max(0.0, rate):.1f}".removesuffix(".0")))
+        else:
+            parts.append(FRAMEWORK_SENTENCES[code].format(n=rng.randint(int(lo), max(int(lo) + 1, int(hi)))))
+    return f"{plan.report_year}年," + "。".join(parts) + "。" if parts else ""
 
 
 def serialise(doc: Document, plan: Plan, ctx: Context, rng: random.Random) -> bytes:
@@ -1215,8 +1311,9 @@ def _decode(data: bytes, encoding: str) -> str:
 
 def generate_corpus(reports: int, year: int, out: Path, seed: int = 1, workers: int = 2,
                     government_share: float | None = None, rates: dict[str, float] | None = None,
-                    force: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Write the inbox ``out/<year>/``, ``out/truth_<year>.csv`` and ``out/corpus_<year>.json``; returns the summary."""
+                    force: bool = False, progress: bool = True, framework_share: float = 0.0) -> dict[str, Any]:
+    """Write the inbox ``out/<year>/``, ``out/truth_<year>.csv`` and ``out/corpus_<year>.json``; returns the summary.
+    ``framework_share``: the reporting profile (``framework_paragraph``; 0: the bank's sentences only)."""
     t0 = time.perf_counter()
     out = Path(out)
     inbox = out / str(year)
@@ -1227,6 +1324,10 @@ def generate_corpus(reports: int, year: int, out: Path, seed: int = 1, workers: 
     inbox.mkdir(parents=True, exist_ok=True)
     load_bank()  # built before forking, shared by the workers
     plans = plan_corpus(reports, year, seed, government_share, rates)
+    if framework_share > 0:
+        _framework()  # read before forking
+        for p in plans:
+            p.framework_share = framework_share
     _STATE.update(plans=plans, seed=seed, inbox=inbox)
     chunk = max(1, min(200, reports // (workers * 8) or 1))
     bounds = [(i, min(i + chunk, reports)) for i in range(0, reports, chunk)]
@@ -1257,7 +1358,7 @@ def generate_corpus(reports: int, year: int, out: Path, seed: int = 1, workers: 
     defects = Counter(d for r in rows for d in r["defects"].split(";") if d)
     summary = {
         "generator_version": GENERATOR_VERSION, "reports": reports, "year": year, "seed": seed,
-        "government_share": government_share, "rates": {**RATES, **(rates or {})},
+        "government_share": government_share, "rates": {**RATES, **(rates or {})}, "framework_share": framework_share,
         "files": len(rows), "bytes": written,
         "admin_levels": dict(sorted(Counter(r["admin_level"] for r in rows).items())),
         "formats": dict(sorted(Counter(r["format"] for r in rows).items())),
@@ -1291,6 +1392,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
                         help=f"override a defect rate ({', '.join(RATES)})")
     parser.add_argument("--force", action="store_true", help="replace an existing OUT/<year>/ inbox")
+    parser.add_argument("--framework-share", type=float, default=0.0, metavar="S",
+                        help="reporting profile: each annual report states each index framework indicator with "
+                             "probability S in a data paragraph (invented figures; default 0: the bank only)")
     args = parser.parse_args(argv)
     rates = {}
     for item in args.rate:
@@ -1301,7 +1405,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generating {args.reports} reports for {args.year} into {args.out}/{args.year} "
           f"(seed {args.seed}, {args.workers} workers)", flush=True)
     summary = generate_corpus(args.reports, args.year, args.out, args.seed, args.workers, args.government_share,
-                              rates, args.force)
+                              rates, args.force, framework_share=args.framework_share)
     print(f"files: {summary['files']}  size: {summary['bytes'] / 1e6:.1f} MB "
           f"({summary['bytes'] / max(1, summary['files']) / 1024:.1f} KB per file)  time: {summary['seconds']} s")
     print(f"levels: {summary['admin_levels']}")

@@ -111,7 +111,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
     print(f"rolindex demo: generating {args.reports} reports for {args.year} (generated data — not real figures) "
           f"in {out}", file=sys.stderr)
-    outcome = run_demo(args.year, args.reports, out, seed=args.seed)
+    outcome = run_demo(args.year, args.reports, out, seed=args.seed, framework_share=args.framework_share)
     if outcome.state != "success":
         print(f"rolindex demo: failed{f' in task {outcome.failed_task}' if outcome.failed_task else ''}: "
               f"{outcome.cause or outcome.state} (log: {outcome.log_file})", file=sys.stderr)
@@ -260,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--reports", type=int, default=400, help="generated reports (default 400)")
     demo.add_argument("--out", default="outputs/demo", help="data root of the demo (default outputs/demo)")
     demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--framework-share", type=float, default=0.0, metavar="S",
+                      help="reporting profile: each report states each index framework indicator with probability "
+                           "S (invented figures; default 0: the real samples' sentences only)")
     demo.set_defaults(func=_cmd_demo)
     rebuild = sub.add_parser("rebuild", help="rebuild an index from its build_log.json and compare with its scores")
     rebuild.add_argument("build_log", help="path to index/year=Y/build_log.json")

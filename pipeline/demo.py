@@ -29,8 +29,11 @@ def is_generated(out: Any) -> bool:
     return storage.exists(str(out).rstrip("/") + "/" + MARKER)
 
 
-def generate_inbox(year: int, reports: int, out: Path, seed: int = 1) -> Path:
-    """Generate the demo inbox ``<out>/inbox/<year>`` and mark the data root; returns the inbox."""
+def generate_inbox(year: int, reports: int, out: Path, seed: int = 1, framework_share: float = 0.0) -> Path:
+    """Generate the demo inbox ``<out>/inbox/<year>`` and mark the data root; returns the inbox.
+    ``framework_share``: the generator's reporting profile (each annual report states each index framework
+    indicator with this probability in a data paragraph of invented figures; 0: the real samples' sentences
+    only, which cover a few indicators)."""
     if not GENERATOR.exists():
         raise FileNotFoundError(f"the corpus generator {GENERATOR} is not in this checkout")
     spec = importlib.util.spec_from_file_location("generate_corpus", GENERATOR)
@@ -39,15 +42,17 @@ def generate_inbox(year: int, reports: int, out: Path, seed: int = 1) -> Path:
     sys.modules["generate_corpus"] = module  # its dataclasses and worker processes look it up by name
     spec.loader.exec_module(module)
     corpus = out / "inbox"
-    module.generate_corpus(reports, year, corpus, seed=seed, workers=2, force=True, progress=False)
+    module.generate_corpus(reports, year, corpus, seed=seed, workers=2, force=True, progress=False,
+                           framework_share=framework_share)
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     return corpus / str(year)
 
 
-def run_demo(year: int, reports: int, out: Path, seed: int = 1, json_events: bool = False) -> Any:
+def run_demo(year: int, reports: int, out: Path, seed: int = 1, json_events: bool = False,
+             framework_share: float = 0.0) -> Any:
     """Generate, mark and run a demo year; returns the ``RunOutcome``."""
     from pipeline.console import run_quietly
 
-    inbox = generate_inbox(year, reports, out, seed)
+    inbox = generate_inbox(year, reports, out, seed, framework_share)
     return run_quietly(RunSettings.resolve(year, str(inbox), str(out)), json_events=json_events)

@@ -705,3 +705,235 @@ def test_i19_a_plan_named_as_a_noun_or_done_as_required_is_no_planned_cue():
     text = "专题研究年度立法工作计划等事项8次。按要求完成25个事项上线。计划开展培训4次。"
     records = _records(text)
     assert [_one(records, s, text).scope for s in ("8次", "25个", "4次")] == ["actual", "actual", "planned"]
+
+
+# Session 7: rules written from the error kinds of real dev set 3 (evaluation/extract/real_dev3), each tested
+# on invented text.
+
+def test_j1_a_party_branchs_study_and_a_party_lecture_are_no_leadership_law_study():
+    text = "局党组中心组开展习近平法治思想专题学习6次，各支部集中学习研讨9次，班子成员讲授3次法治专题党课。"
+    records = _records(text, admin_level="department")
+    assert _one(records, "6次", text).indicator == "leadership_law_study_sessions"
+    assert _one(records, "9次", text).indicator is None and _one(records, "3次", text).indicator is None
+    # a lecture named in an earlier clause does not veto the government's own session after it
+    later = "县政府党组中心组开展法治专题学习4次，讲法治专题党课2场次，政府全体会议专题学法3次。"
+    assert _one(_records(later), "3次", later).indicator == "leadership_law_study_sessions"
+
+
+def test_j1_a_light_verbs_list_item_with_its_own_number_is_a_count_of_its_own():
+    text = "通过开展5次中心组法治专题学习、2期读书班、4次支部集中学习研讨，提升法治素养。"
+    records = _records(text, admin_level="department")
+    assert _one(records, "5次", text).indicator == "leadership_law_study_sessions"  # 支部 is another item's
+    assert _one(records, "2期", text).indicator is None
+
+
+def test_j2_a_justice_bureau_reporting_its_governments_court_figures_keeps_them_as_context():
+    text = ("区政府负责人出庭应诉率100%，镇街负责人出庭应诉率97.5%。区政府作为被告的行政诉讼案件败诉率4.2%。"
+            "县政府行政应诉案件23件。")
+    records = _records(text, admin_level="department")
+    assert [_one(records, s, text).indicator for s in ("100%", "97.5%", "4.2%", "23件")] == [None] * 4
+    own = _records(text, admin_level="county")  # the government's own report: its own figures
+    assert [_one(own, s, text).indicator for s in ("100%", "4.2%", "23件")] == \
+        ["head_appearance_rate", "litigation_loss_rate", "litigation_cases"]
+
+
+def test_j3_opinions_given_on_decisions_are_no_decisions():
+    text = "法律顾问为县政府重大决策提供法律意见40余件。"
+    assert [r.indicator for r in _records(text)] == [None]
+    assert [r.indicator for r in _records("纳入目录的重大行政决策事项12项。")] == ["major_decisions_count"]
+
+
+def test_j4_a_legal_check_up_for_enterprises_is_no_government_legality_review():
+    text = "开展民营企业“法治体检”活动，律师为180家企业解答咨询300次，审查合同950份。"
+    records = _records(text)
+    assert _one(records, "950份", text).indicator is None
+    own = "司法局审查区政府合同协议64份。"
+    assert [r.indicator for r in _records(own)] == ["legality_review_count"]
+
+
+def test_j5_the_power_list_is_no_approval_list_and_the_items_cut_must_be_named_in_the_sentence():
+    text = "清理规范行政审批中介服务事项25项。对市级权责清单进行动态调整，取消44项，增加9项。"
+    records = _records(text)
+    assert _one(records, "44项", text).indicator is None  # the power list's items (the approval topic is a sentence away)
+    items = "落实行政许可事项清单要求，将原其他权力事项6项，调整为各4项。"
+    assert _one(_records(items), "4项", items).indicator is None
+    own = "调整部门权力清单，取消行政许可事项7项，下放12项。"
+    assert [_one(_records(own), s, own).indicator for s in ("7项", "12项")] == ["approval_items_streamlined"] * 2
+
+
+def test_j6_replying_to_another_bodys_consultation_is_no_public_consultation():
+    text = "回复上级征求意见文件65件。"
+    assert [r.indicator for r in _records(text)] == [None]
+    own = "通过政府网站公开征求意见草案14件。"
+    assert [r.indicator for r in _records(own)] == ["public_consultation_drafts"]
+
+
+def test_j7_accountability_counts_only_after_an_audit_named_in_the_paragraph():
+    text = "全面完成督察反馈问题整改，追责问责27人。全年向纪检监察机关移送问题线索60余个。"
+    assert [r.indicator for r in _records(text)] == [None, None]
+    audit = "全年完成审计项目31个；向纪检监察机关移送问题线索8件，已有5人受到处分。"
+    assert [_one(_records(audit), s, audit).indicator for s in ("31个", "8件", "5人")] == ["audit_accountability"] * 3
+
+
+def test_j8_documents_in_force_are_a_stock_not_a_cleanup_result():
+    text = "清理规范性文件3次、90余件，废止6件，现行有效行政规范性文件71件。"
+    records = _records(text)
+    in_force = _one(records, "71件", text)
+    assert (in_force.role, in_force.verb, in_force.indicator) == ("stock", "现行有效", None)
+
+
+def test_j9_a_bare_number_in_a_list_counts_the_lists_object():
+    text = "清理规范性文件3次、90余件，废止6件。"
+    assert _one(_records(text), "90余件", text).indicator == "normative_doc_cleanup"
+    # an item cut off at the end of the text may have lost its own noun: no indicator
+    cut = "完成行政规范性文件合法性审核15件、7件"
+    assert _one(_records(cut), "7件", cut).indicator is None
+
+
+def test_j9_rate_names_in_a_list_share_the_value_after_the_last():
+    text = "向县人大常委会备案规范性文件8件，报备率、及时率、规范率均达100%。"
+    assert _one(_records(text), "100%", text).indicator == "normative_doc_filing_rate"
+    # a list whose earlier item has its own value: each rate is read alone (31% is not the correction rate)
+    own = "行政复议纠错率12.5%、调解率31%。"
+    assert [r.indicator for r in _records(own)] == ["reconsideration_correction_rate", None]
+
+
+def test_j10_a_year_span_in_brackets_names_a_documents_term_not_a_span():
+    text = "制定贯彻落实改革纲要（2024—2028年）任务分工方案，推动完成任务160项。"
+    assert _one(_records(text), "160项", text).scope == "actual"
+    span = "2019—2023年累计取消行政许可事项54项。"
+    assert _one(_records(span), "54项", span).scope == "cumulative"
+
+
+def test_j11_a_plans_parts_named_before_their_number_by_a_plan_making_verb():
+    text = "出台优化营商环境措施18条，制定配套举措21个，推出47项具体措施，形成政策措施9项，推动完成任务130项。"
+    records = _records(text)
+    roles = [_one(records, s, text).role for s in ("18条", "21个", "47项", "9项", "130项")]
+    assert roles == ["plan_structure", "plan_structure", "plan_structure", "flow", "flow"]
+    assert _one(records, "18条", text).frame_rule == "role.plan_noun_before"
+
+
+def test_j12_a_heading_naming_the_report_years_own_programme_is_no_plan():
+    text = "一、2023年重点工作及主要工作举措\n全年召开局党组会38次，成立调解组织12个。\n二、2024年工作打算\n力争新建调解组织5个。"
+    records = _records(text, report_year=2023)
+    assert _one(records, "38次", text).scope == "actual" and _one(records, "12个", text).scope == "actual"
+    assert _one(records, "5个", text).scope == "planned"  # the next year's plan stays planned
+    # without the report year the heading still opens a planned section (unchanged behaviour)
+    assert _one(_records(text), "38次", text).scope == "planned"
+
+
+def test_j13_a_change_is_about_the_measure_just_named_not_an_earlier_one():
+    text = "办理行政复议案件85件，新增市场主体3200户，同比增长12%。"
+    records = _records(text)
+    change = _one(records, "12%", text)
+    assert change.scope == "delta" and change.indicator is None  # the change of the market entities
+    own = "办理行政复议案件85件，同比增长12%。"
+    assert _one(_records(own), "12%", own).indicator == "reconsideration_cases"  # right after its measure
+
+
+def test_j14_a_proposal_rate_names_its_proposals_in_its_own_sentence():
+    text = "全年办结行政复议案件41件，纠错5件；群众满意率96.5%。"
+    assert _one(_records(text), "96.5%", text).indicator is None  # 复议案件 holds 议案, a sentence away
+    own = "办理人大代表建议和政协提案85件，满意率98.2%。"
+    assert _one(_records(own), "98.2%", own).indicator == "npc_cppcc_proposal_completion"
+
+
+# k: general rules from the error kinds of the first half of real set 3 (invented sentences and figures)
+
+
+def test_k1_cases_mediated_or_withdrawn_are_no_caseload_and_recommendations_are_no_cases():
+    text = "调撤一审行政诉讼案件57件，调撤率38.2%。"
+    mediated = _one(_records(text), "57件", text)
+    assert mediated.verb == "调撤" and mediated.indicator is None
+    own = "全年行政复议14件、行政诉讼21件，出庭率100%。"
+    records = _records(own, admin_level="department")
+    assert _one(records, "14件", own).indicator == "reconsideration_cases"  # the procedure alone names the caseload
+    assert _one(records, "21件", own).indicator == "litigation_cases"
+    advice = "把行政复议意见书作为抓手，制发检察建议31件、复议意见书3件。"
+    assert _one(_records(advice), "3件", advice).indicator is None
+
+
+def test_k2_contracts_handled_and_reforms_awarded_are_no_legality_reviews():
+    text = "全区各单位共承办生效合同2310件，对7份重大行政合同进行合法性审查。"
+    records = _records(text)
+    assert _one(records, "2310件", text).verb == "承办" and _one(records, "2310件", text).indicator is None
+    assert _one(records, "7份", text).indicator == "legality_review_count"
+    award = "镇街合法性审查提质增效等3项改革获评年度最佳实践。"
+    reforms = _one(_records(award), "3项", award)
+    assert reforms.noun == "改革" and reforms.indicator is None
+
+
+def test_k3_a_drafts_to_be_issued_were_reviewed_this_year_not_planned():
+    text = "审查县政府拟发规范性文件23件；审查拟签订的合同19份；县政府拟发文的8件规范性文件均进行合法性审查。"
+    records = _records(text)
+    assert [_one(records, s, text).scope for s in ("23件", "19份", "8件")] == ["actual"] * 3
+    cleanup = "共清理规范性文件160件，拟废止9件。"
+    assert _one(_records(cleanup), "9件", cleanup).scope == "planned"  # a repeal still to come stays planned
+
+
+def test_k4_the_decision_catalogues_items_and_decision_documents_issued_are_decisions():
+    text = "推行重大行政决策目录化管理，县政府公布目录事项6个，均履行法定程序。"
+    assert _one(_records(text), "6个", text).indicator == "major_decisions_count"
+    other = "编制政务服务事项目录，公布目录事项120个。"
+    assert _one(_records(other), "120个", other).indicator is None  # another list's catalogue
+    issued = "依法出台《某某片区发展规划》重大行政决策文件2份。"
+    assert _one(_records(issued), "2份", issued).indicator == "major_decisions_count"
+
+
+def test_k5_a_mobile_handling_rate_is_an_online_rate_and_a_lecture_is_a_meetings_study():
+    text = "政务服务网办、掌办率达到98%。"
+    assert _one(_records(text), "98%", text).indicator == "online_service_rate"
+    study = "县政府常务会议举办3次专题报告会、4次专题学法。"
+    records = _records(study)
+    assert [_one(records, s, study).indicator for s in ("3次", "4次")] == ["leadership_law_study_sessions"] * 2
+
+
+def test_k6_the_own_verb_read_after_the_noun_names_the_action_however_far_after_the_number():
+    text = "县政府拟发文的12件行政规范性文件均依法进行合法性审查。"
+    reviews = _one(_records(text), "12件", text)
+    assert reviews.verb == "合法性审查" and reviews.scope == "actual"
+    assert reviews.indicator == "normative_doc_legality_reviews"
+
+
+def test_k7_a_verb_inside_a_book_title_names_no_action_of_the_sentence():
+    text = "全年制定《某市城市绿化管理办法（修订）》等4件政府规章，废止《某市养犬管理规定》等2件政府规章。"
+    records = _records(text)
+    enacted = _one(records, "4件", text)
+    assert enacted.verb == "制定" and enacted.indicator == "rules_enacted"
+    assert _one(records, "2件", text).indicator is None  # a repeal stays no enactment
+
+
+def test_k8_another_body_leading_a_list_is_the_subject_of_an_item_that_names_none():
+    text = "市委理论学习中心组举办了3次专题报告会、4次专题学法；市政府常务会议举办2次专题报告会、6次专题学法。"
+    records = _records(text)
+    got = [r.indicator for r in records if r.unit == "次"]
+    assert got == [None, None, "leadership_law_study_sessions", "leadership_law_study_sessions"]
+    own = "区委常委会学法2次、区政府常务会议学法4次。"  # the second item names its own body
+    assert _one(_records(own), "4次", own).indicator == "leadership_law_study_sessions"
+
+
+def test_k9_example_sub_units_many_units_party_groups_and_rules_in_the_making_are_not_the_bodys_own():
+    text = "坚持政府常务会议学法制度，如甲县、乙县等县达到年度9次。"
+    example = _one(_records(text), "9次", text)
+    assert (example.role, example.frame_rule, example.indicator) == ("part_of", "role.examples_of_units", None)
+    groups = "正处级以上党委(党组)组织学习贯彻习近平法治思想专题学习会70多场。"
+    assert _one(_records(groups), "70多场", groups).indicator is None
+    making = "推进《某市公共停车管理办法》等3件政府规章立法工作。"
+    assert _one(_records(making), "3件", making).indicator is None
+    done = "年内完成市政府规章立法项目4件。"  # legislative projects completed are rules made
+    assert _one(_records(done), "4件", done).indicator == "rules_enacted"
+
+
+def test_k10_a_target_in_brackets_and_an_expectation_are_planned():
+    text = "行政诉讼败诉率下降至4.1%，有望降至4%以下（市考核指标4%以下）。"
+    records = _records(text)
+    assert [r.scope for r in records if r.unit == "%"] == ["actual", "planned", "planned"]
+    done = "完成考核指标12项。"  # indicators met are no target
+    assert _one(_records(done), "12项", done).scope == "actual"
+
+
+def test_k11_a_span_of_months_across_years_is_cumulative_within_one_year_it_is_not():
+    text = "开展2018年4月至2020年3月期间生效合同统计工作，全区各单位共承办生效合同3120件。"
+    assert _one(_records(text), "3120件", text).scope == "cumulative"
+    year = "2023年1月至2023年10月，共办理行政复议案件40件。"
+    assert _one(_records(year), "40件", year).scope == "actual"

@@ -208,3 +208,70 @@ def test_a_general_work_summary_is_another_subject_but_a_rule_of_law_summary_is_
     own = _id("2025年，舟山市司法局扎实推进法治政府建设。现将法治政府建设工作总结如下：\n一、主要举措\n" + BODY)
     assert (general.doc_kind, general.doc_kind_reason) == ("other", "other_subject")
     assert own.doc_kind == "annual_report"
+
+
+# --- Session 7: kinds of miss found on a third real set never seen before (invented text) ----------
+
+def test_a_ministry_named_by_its_party_group_is_the_ministry():
+    found = _id("2021年，水利部党组坚持以习近平法治思想为指导，推动法治政府建设取得新成效。现将有关情况报告如下：" + BODY)
+    assert (found.unit_key, found.tier) == ("100000-dept-water", "national")
+
+
+def test_a_joint_party_and_government_author_with_generic_places_is_that_government():
+    found = _id("2019年，自治区党委和政府认真贯彻落实法治政府建设部署，习近平总书记视察宁夏重要讲话精神得到落实。"
+                "现将有关情况报告如下：" + BODY)
+    assert (found.unit_key, found.tier, found.admin_level) == ("640000-gov", "province", "province")
+
+
+def test_a_city_compared_with_its_province_still_speaks_as_the_city():
+    # 全省唯一 / 全省首批 compare the city with its province; 我市 is who speaks
+    found = _id("2021年，我市深入推进法治舟山建设。舟山市获评全省唯一示范市，全省首批试点，全省仅3个，"
+                "全省第一。现将2021年度我市法治政府建设情况报告如下：" + BODY)
+    assert (found.unit_key, found.tier) == ("330900-gov", "prefecture")
+
+
+def test_the_superior_named_before_a_bureau_s_first_person_is_not_the_author():
+    found = _id("2023年，在市委市政府的领导部署下，我局围绕农业农村中心工作扎实推进依法行政，农业综合执法、"
+                "农产品质量安全执法取得成效。舟山市农业农村系统法治建设稳步推进。现将本年度法治政府建设情况报告如下："
+                + BODY)
+    assert (found.admin_level, found.unit_kind) == ("department", "department")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("一、背景链接\n近日，省委召开会议部署法治建设。\n二、深度解读\n★某省2023年法治政府建设情况\n" + BODY,
+     "policy_interpretation"),
+    ("网站首页 >> 法治工作\n州人大常委会审议州政府2020年法治政府建设工作情况报告\n发布日期：2021-05-19\n"
+     "4月26日，州人大常委会会议听取和审议了州人民政府关于2020年度法治政府建设情况的报告。" + BODY,
+     "news_article"),
+    ("6月3日至4日，省人大常委会副主任一行来到某县，就法治政府建设工作进行调研。" + BODY, "news_article"),
+    ("2022年，我局全面贯彻法治政府建设实施纲要和**区2022年法治政府建设工作要点，现将本年度法治政府建设"
+     "工作情况总结报告如下：" + BODY, "other_subject"),
+])
+def test_lookalikes_seen_first_on_unseen_pages_are_set_aside(text, reason):
+    found = _id(text)
+    assert found.doc_kind == "other"
+    assert found.doc_kind_reason == reason
+
+
+def test_a_commentary_series_and_an_action_plan_are_not_reports():
+    commentary = _id("良法善治——2022年自然资源工作系列述评之法治篇\n2022年，自然资源系统坚持依法行政。" + BODY)
+    plan = _id("某省法治民政建设三年行动方案\n（2021-2023年）\n为深入推进民政法治化，结合实际，制定本实施方案。\n"
+               "一、总体要求\n到2023年，依法行政能力进一步提升。")
+    assert commentary.doc_kind == "other"
+    assert plan.doc_kind == "work_plan"
+
+
+def test_a_government_s_rule_of_law_white_paper_is_its_yearly_report_of_the_edition_year():
+    paper = _id("会员热线\n舟山市法治政府建设白皮书（2021版）\n发布日期：2022年8月15日\n目录\n一、总报告\n"
+                "（一）深入贯彻习近平法治思想，加强党对法治政府建设全面领导\n2021年，我市" + BODY)
+    court = _id("舟山市中级人民法院2021年度行政审判白皮书\n2021年，全市法院" + BODY)
+    assert (paper.doc_kind, paper.report_year) == ("annual_report", 2021)
+    assert court.doc_kind == "other"
+
+
+def test_an_excerpt_opening_on_its_first_section_is_a_report_when_the_body_speaks_for_itself():
+    report = _id("一、基本情况\n（一）学习贯彻习近平法治思想情况。\n一是我委把习近平法治思想纳入理论学习中心组学习内容，"
+                 "全年集中学习5次。二是组织干部职工参加学法考试。")
+    essay = _id("习近平法治思想是全面依法治国的根本遵循。学习习近平法治思想，要把握其核心要义。")
+    assert report.doc_kind == "annual_report"
+    assert essay.doc_kind == "other"

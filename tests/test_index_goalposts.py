@@ -31,11 +31,30 @@ def test_goalposts_are_calibrated_per_peer_group_on_the_base_year(tmp_path):
     panel, _units, doc, path = _calibrated(tmp_path)
     county = doc["groups"]["county"]
     # a count with enough values: the 5th and 95th percentiles of the base year's values
-    values = panel.loc[panel["indicator"] == "legality_review_count", "value"].to_numpy(float)
-    entry = county["legality_review_count"]
+    values = panel.loc[panel["indicator"] == "normative_doc_cleanup", "value"].to_numpy(float)
+    entry = county["normative_doc_cleanup"]
     assert entry["source"] == "p5-p95" and entry["n"] == len(values) >= 10
     assert entry["lo"] == pytest.approx(np.percentile(values, 5), abs=1e-6)
     assert entry["hi"] == pytest.approx(np.percentile(values, 95), abs=1e-6)
+    # a within-report share: the same percentiles of the shares derived from both parts of one report (not of
+    # the raw counts); with too few shares (or shares: natural) its natural bounds 0-100
+    from pipeline.config import load_config
+    from pipeline.index.goalposts import calibrate
+    from pipeline.index.size import derive_ratios
+
+    derived, _notes = derive_ratios(panel, load_config("framework"))
+    shares = derived.loc[(derived["indicator"] == "lenient_enforcement_cases") & derived["ratio_of"].notna(), "value"]
+    entry = county["lenient_enforcement_cases"]
+    assert entry["source"] == "p5-p95" and entry["n"] == len(shares) >= 10
+    assert entry["lo"] == pytest.approx(np.percentile(shares, 5), abs=1e-6) and entry["hi"] <= 100
+    assert len(shares) < (panel["indicator"] == "lenient_enforcement_cases").sum()  # raw counts alone left out
+    from pipeline.index.stage import prepare_panel
+
+    sized, _u, framework = prepare_panel(panel, _units, _cfg(10), 2022, load_config("framework"), goalposts=None)
+    natural = calibrate(sized, framework, load_config("framework"),
+                        {**_cfg(10)["goalposts"]["calibration"], "shares": "natural"}, "n", 2022)
+    assert natural["groups"]["county"]["lenient_enforcement_cases"] == {"lo": 0.0, "hi": 100.0, "n": len(shares),
+                                                                        "source": "natural_bounds"}
     # a rate keeps its policy goalposts, whatever the base year reached
     assert county["legal_counsel_coverage"] == {"lo": 90.0, "hi": 100.0, "n": county["legal_counsel_coverage"]["n"],
                                                 "source": "policy"}
@@ -44,7 +63,9 @@ def test_goalposts_are_calibrated_per_peer_group_on_the_base_year(tmp_path):
     # the written file reads back identically (schema-checked)
     frozen = load_goalposts(path)
     assert frozen.version == "2022.t" and frozen.base_year == 2022
-    assert frozen.table[("county", "legality_review_count")] == (entry["lo"], entry["hi"])
+    cleanup = county["normative_doc_cleanup"]
+    assert frozen.table[("county", "normative_doc_cleanup")] == (cleanup["lo"], cleanup["hi"])
+    assert frozen.table[("county", "lenient_enforcement_cases")] == (entry["lo"], entry["hi"])
 
 
 def test_later_years_are_scored_against_the_frozen_file(tmp_path):
@@ -194,3 +215,58 @@ def test_profiles_and_sensitivity_conform_to_their_published_tables():
         schema = table_schema(name, framework.dimensions, cfg["method_version"])
         table = pa.Table.from_pandas(conform(frame, schema), schema=schema, preserve_index=False)
         assert table.num_rows == len(frame)
+
+
+def _denominator_table(path, units, year: int, seed: int):
+    """An invented denominator table (a user's CSV): agencies 20-60 per unit."""
+    import csv
+
+    from pipeline.index.size import REFERENCE_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(REFERENCE_COLUMNS)
+        for u in units["unit_key"]:
+            writer.writerow([u, year, "", int(rng.integers(20, 61)), "invented for the test"])
+    return path
+
+
+def test_per_denominator_goalposts_are_calibrated_from_a_users_denominator_table(tmp_path):
+    """Issue 20 item 4 on generated years: a base year processed with a user's denominator table (configs
+    `denominators.file`) calibrates per-agency goalposts for a per-agency count (entry `per: per_agency`, the
+    percentiles of the divided values); a later year with a table row is scored divided against them, and a
+    unit without a row is still not scored."""
+    from pipeline.config import load_config
+    from pipeline.index.goalposts import calibrate, dump, load_goalposts
+    from pipeline.index.stage import build_index, prepare_panel
+
+    doc = load_config("framework")
+    panel, units = generated_year(60, seed=21, report_share=0.9)
+    table = _denominator_table(tmp_path / "denominators.csv", units, 2022, seed=1)
+    cfg = {**_cfg(10), "denominators": {"file": str(table)}}
+    sized, _units, framework = prepare_panel(panel, units, cfg, 2022, doc, goalposts=None, calibrating=True)
+    divided = sized[(sized["indicator"] == "public_consultation_drafts") & (sized["size_flag"] == "per_agency")]
+    assert len(divided) >= 10
+    frozen = calibrate(sized, framework, doc, cfg["goalposts"]["calibration"], "2022.d", 2022)
+    entry = frozen["groups"]["county"]["public_consultation_drafts"]
+    assert entry["per"] == "per_agency" and entry["source"] == "p5-p95" and entry["n"] == len(divided)
+    assert entry["lo"] == pytest.approx(np.percentile(divided["value"], 5), abs=1e-6)
+    assert "per" not in frozen["groups"]["county"]["normative_doc_cleanup"]  # effort counts stay raw
+    path = tmp_path / "goalposts.yaml"
+    path.write_text(dump(frozen), encoding="utf-8")
+    assert load_goalposts(path).per_denominator[("county", "public_consultation_drafts")] == (entry["lo"], entry["hi"])
+    # a later year: units with a row are scored per agency against the frozen goalposts, the others not at all
+    later, later_units = generated_year(20, seed=22, report_share=0.95)
+    later = later.assign(year=2023)
+    with_rows = later_units.iloc[::2]
+    table = _denominator_table(tmp_path / "denominators_2023.csv", with_rows, 2023, seed=2)
+    cfg = {**_cfg(10), "denominators": {"file": str(table)}, "goalposts": {**_cfg(10)["goalposts"], "file": str(path)}}
+    _scores, indicators = build_index(later, later_units, cfg, 2023)
+    rows = indicators[indicators["indicator"] == "public_consultation_drafts"].set_index("unit_key")
+    sized_rows = rows[[("size_per_agency" in list(f)) for f in rows["flags"]]]
+    assert len(sized_rows) > 0 and set(sized_rows.index) <= set(with_rows["unit_key"])
+    expected = ((sized_rows["value_used"] - entry["lo"]) / (entry["hi"] - entry["lo"])).clip(0, 1) * 100
+    assert np.allclose(sized_rows["normalised"], expected, atol=1e-6) and (sized_rows["weight"] > 0).all()
+    others = rows.drop(index=sized_rows.index)
+    assert len(others) > 0 and (others["weight"] == 0).all() and others["normalised"].isna().all()

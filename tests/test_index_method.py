@@ -66,25 +66,41 @@ def test_build_ranks_governments_and_departments_apart():
 def generated_year(n_units: int, seed: int, report_share: float = 0.85, level: str = "county") -> tuple:
     """A generated year (invented figures): ``n_units`` governments of one tier, each reporting every
     applicable framework indicator with probability ``report_share``, values drawn around the goalposts
-    (about a tenth outside them). Returns (panel, units)."""
+    (about a tenth outside them). A within-report ratio's numerator is a count: its share drawn the same way,
+    times a denominator count (20-400) that the same report states with probability ``report_share`` (drawn
+    from a second generator, so that the other values do not depend on it). Returns (panel, units)."""
     from pipeline.index.framework import load_framework
 
     rng = np.random.default_rng(seed)
-    posts = load_framework(2022).indicators
+    parts = np.random.default_rng(seed + 100_000)
+    framework = load_framework(2022)
+    posts = framework.indicators
     posts = posts[posts["admin_level"] == level]
     rows = []
     for u in range(n_units):
         key = f"9{u:05d}-gov"
+
+        def row(code: str, value: float, unit: str, start: int = 0, key: str = key) -> dict:
+            return {"unit_key": key, "unit_name": key, "admin_level": level, "year": 2022, "indicator": code,
+                    "value": value, "unit": unit, "qualifier": "exact", "doc": key, "sha256": "x", "start": start,
+                    "end": start + 1, "quote": "q"}
+
         for r in posts.itertuples():
             if rng.random() > report_share:
+                if r.indicator in framework.ratios and parts.random() <= report_share:  # the denominator alone
+                    rows.append(row(framework.ratios[r.indicator][1], float(parts.integers(20, 401)), "件", start=2))
                 continue
             span = r.hi - r.lo
             value = float(np.clip(rng.uniform(r.lo - 0.1 * span, r.hi + 0.1 * span), 0, None))
-            if r.hi <= 100 and r.lo >= 0 and "rate" in r.indicator:
+            if r.hi <= 100 and r.lo >= 0 and ("rate" in r.indicator or r.indicator in framework.ratios):
                 value = min(value, 100.0)
-            rows.append({"unit_key": key, "unit_name": key, "admin_level": level, "year": 2022,
-                         "indicator": r.indicator, "value": round(value, 1), "unit": "%", "qualifier": "exact",
-                         "doc": key, "sha256": "x", "start": 0, "end": 1, "quote": "q"})
+            if r.indicator in framework.ratios:  # a count: the share of a denominator the report may state
+                denominator = float(parts.integers(20, 401))
+                rows.append(row(r.indicator, float(round(value / 100 * denominator)), "件"))
+                if parts.random() <= report_share:
+                    rows.append(row(framework.ratios[r.indicator][1], denominator, "件", start=2))
+                continue
+            rows.append(row(r.indicator, round(value, 1), "%"))
     units = pd.DataFrame({"unit_key": [f"9{u:05d}-gov" for u in range(n_units)], "unit_name": "x",
                           "unit_kind": "government", "tier": level, "admin_level": level})
     return pd.DataFrame(rows), units
@@ -100,20 +116,24 @@ def _cfg(draws: int = 60) -> dict:
 def test_screen_ranks_only_units_that_cover_two_thirds_of_every_dimension():
     from pipeline.index.stage import build_index
 
-    panel, units = generated_year(40, seed=3, report_share=0.8)
+    panel, units = generated_year(40, seed=3, report_share=0.9)
     scores, _ = build_index(panel, units, _cfg(20), 2022)
     reported = panel.groupby("unit_key")["indicator"].apply(set)
     from pipeline.config import load_config
     from pipeline.index.framework import load_framework
 
-    # the shipped denominator table is empty: size-dependent counts count neither for nor against the screen
-    sized = {i["code"] for i in load_config("framework")["indicators"] if i["denominator"] != "none"}
+    # the shipped denominator table is empty: size-dependent counts count neither for nor against the screen;
+    # a within-report ratio counts (as reported only when its report states both parts)
+    sized = {i["code"] for i in load_config("framework")["indicators"]
+             if i["denominator"] not in ("none", "per_case")}
+    ratios = load_framework(2022).ratios
     posts = load_framework(2022).indicators
     posts = posts[~posts["indicator"].isin(sized)]
     dims = posts[posts["admin_level"] == "county"].groupby("dimension")["indicator"].apply(set)
     for row in scores.itertuples():
-        covers = all(len(reported.get(row.unit_key, set()) & members) / len(members) >= 0.6667
-                     for members in dims)
+        own = reported.get(row.unit_key, set())
+        own = {c for c in own if c not in ratios or ratios[c][1] in own}
+        covers = all(len(own & members) / len(members) >= 0.6667 for members in dims)
         assert covers == (row.score == row.score) == (row.rank is not pd.NA), row.unit_key
         assert (row.not_ranked is None) == covers
         assert 0 <= row.completeness <= 100
@@ -153,9 +173,10 @@ def test_withholding_a_value_never_raises_the_published_rank():
 
 def test_no_raw_size_dependent_count_has_weight_in_the_composite(monkeypatch):
     """Issue 20 item 3, on a generated year: every count with weight in the composite is either an effort
-    count (``denominator: none``) or divided by a real denominator (flag ``size_per_...``); a size-dependent
-    count without a denominator row is published with its value, weight 0, flag ``not_size_normalised``, and
-    withholding it changes nothing."""
+    count (``denominator: none``), divided by a real denominator (flag ``size_per_...``) or replaced by its
+    within-report share (flag ``size_within_report_ratio``); a size-dependent count without a denominator row,
+    and a ratio's raw count whose denominator the report does not state, is published with its value,
+    weight 0, flag ``not_size_normalised``, and withholding it changes nothing."""
     import copy
 
     from pipeline.config import load_config
@@ -164,23 +185,28 @@ def test_no_raw_size_dependent_count_has_weight_in_the_composite(monkeypatch):
     panel, units = generated_year(30, seed=13, report_share=0.9)
     doc = copy.deepcopy(load_config("framework"))
     for entry in doc["indicators"]:
-        if entry["code"] == "lenient_enforcement_cases":  # invented per-10k goalposts for the test
-            entry["goalposts_per_denominator"] = {"county": [0, 20]}
-    with_table = set(units["unit_key"].iloc[::2])  # half the units have an (invented) population row
-    table = {(u, 2022): {"residents_10k": 40.0, "agencies": None} for u in with_table}
-    monkeypatch.setattr(stage, "load_denominators", lambda: table)
+        if entry["code"] == "public_consultation_drafts":  # invented per-agency goalposts for the test
+            entry["goalposts_per_denominator"] = {"county": [0, 2]}
+    with_table = set(units["unit_key"].iloc[::2])  # half the units have an (invented) agency count
+    table = {(u, 2022): {"residents_10k": None, "agencies": 40.0} for u in with_table}
+    monkeypatch.setattr(stage, "load_denominators", lambda *_path: table)
     scores, indicators = stage.build_index(panel, units, _cfg(20), 2022, doc)
     kind = {i["code"]: i["denominator"] for i in doc["indicators"]}
     weighted = indicators[indicators["weight"] > 0]
+    expected_flag = {"per_agency": "size_per_agency", "per_10k_residents": "size_per_10k_residents",
+                     "per_case": "size_within_report_ratio"}
     for row in weighted.itertuples():
         flags = list(row.flags)
-        assert kind[row.indicator] == "none" or f"size_{kind[row.indicator]}" in flags, (row.unit_key, row.indicator)
+        assert kind[row.indicator] == "none" or expected_flag[kind[row.indicator]] in flags, (row.unit_key,
+                                                                                              row.indicator)
         assert "not_size_normalised" not in flags
-    per_10k = weighted[weighted["indicator"] == "lenient_enforcement_cases"]
-    assert len(per_10k) > 0 and set(per_10k["unit_key"]) <= with_table
-    assert np.allclose(per_10k["value_used"], per_10k["raw_value"] / 40.0)
+    per_agency = weighted[weighted["indicator"] == "public_consultation_drafts"]
+    assert len(per_agency) > 0 and set(per_agency["unit_key"]) <= with_table
+    assert np.allclose(per_agency["value_used"], per_agency["raw_value"] / 40.0)
+    shares = weighted[weighted["indicator"].isin([c for c, k in kind.items() if k == "per_case"])]
+    assert len(shares) > 0 and (shares["value_used"] <= 100).all() and (shares["value_used"] >= 0).all()
     raw = indicators[[("not_size_normalised" in list(f)) for f in indicators["flags"]]]
-    assert {kind[c] for c in raw["indicator"]} == {"per_agency", "per_10k_residents", "per_case"}
+    assert {kind[c] for c in raw["indicator"]} == {"per_agency", "per_case"}
     assert (raw["weight"] == 0).all() and raw["normalised"].isna().all() and raw["raw_value"].notna().all()
     assert raw["dimension"].notna().all()
     # withholding a raw count neither helps nor hurts: same score, same completeness
@@ -369,7 +395,7 @@ def test_screen_level_and_extraction_confidence_are_uncertain_inputs():
     from pipeline.index.build import extraction_confidence
     from pipeline.index.stage import build_index, rank_sensitivity
 
-    panel, units = generated_year(40, seed=12, report_share=0.8)
+    panel, units = generated_year(40, seed=12, report_share=0.9)
     cfg = _cfg(30)
     fixed = {**cfg["uncertainty"], "weight_noise": 0.0, "outlier_treatments": ["winsorise"],
              "normalisations": ["goalposts"], "aggregations": ["arithmetic"], "sobol_base_samples": 32}
@@ -436,24 +462,39 @@ def test_population_table_from_the_census_panel():
 def test_unit_profile_lists_every_framework_indicator_with_how_it_was_scored():
     from pipeline.config import load_config
     from pipeline.index.missing import missing_data_status, unit_profiles
-    from pipeline.index.stage import build_index, scoring_framework
+    from pipeline.index.stage import build_index, ratio_reported, scoring_framework
 
     panel, units = generated_year(8, seed=6, report_share=0.7)
     scores, indicators = build_index(panel, units, _cfg(10), 2022)
-    framework = scoring_framework(units, 2022, load_config("framework"))
-    missing = missing_data_status(units, framework, panel, invalid_pairs=set())
-    profiles = unit_profiles(scores, indicators, missing, unsized=framework.unsized)
+    doc = load_config("framework")
+    framework = scoring_framework(units, 2022, doc, panel)
+    seen, notes = ratio_reported(panel, doc)
+    missing = missing_data_status(units, framework, seen, invalid_pairs=set())
+    profiles = unit_profiles(scores, indicators, missing, unsized=framework.unsized, ratio_notes=notes)
     assert len(profiles) == len(units) * framework.indicators["indicator"].nunique()
     reported = profiles[profiles["scored_as"] == "reported"]
     # raw size-dependent counts (no denominator table row) are published with their value, not scored
     unsized = profiles[profiles["scored_as"] == "not_size_normalised"]
-    sized_codes = {i["code"] for i in load_config("framework")["indicators"] if i["denominator"] != "none"}
+    sized_codes = {i["code"] for i in doc["indicators"] if i["denominator"] in ("per_agency", "per_10k_residents")}
     assert set(unsized["indicator"]) == sized_codes and unsized["normalised"].isna().all()
     assert unsized["raw_value"].notna().any() and unsized["why"].str.contains("not scored").all()
-    assert len(reported) + unsized["raw_value"].notna().sum() == len(panel)
     assert reported["quote"].notna().all() and reported["normalised"].notna().all()
+    # a within-report share cites its two records; a raw count without its denominator is floored as an
+    # unreported share, its value published and the reason given
+    ratios = framework.ratios
+    shares = reported[reported["indicator"].isin(ratios)]
+    assert len(shares) > 0 and shares["derived_from"].notna().all()
+    for r in shares.itertuples():
+        num, den = ratios[r.indicator]
+        assert r.derived_from.startswith(f"{num} {r.raw_value:g}") and f" / {den} " in r.derived_from
+    assert reported.loc[~reported["indicator"].isin(ratios), "derived_from"].isna().all()
     floor = profiles[profiles["scored_as"] == "lower_goalpost"]
-    assert len(floor) > 0 and (floor["normalised"] == 0).all() and floor["raw_value"].isna().all()
+    assert len(floor) > 0 and (floor["normalised"] == 0).all()
+    alone = floor[floor["raw_value"].notna()]
+    assert len(alone) > 0 and set(alone["indicator"]) <= set(ratios)
+    assert alone["why"].str.contains("within-report ratio not derivable").all()
+    in_framework = panel[panel["indicator"].isin(set(framework.indicators["indicator"]))]
+    assert len(reported) + unsized["raw_value"].notna().sum() + len(alone) == len(in_framework)
     structural = profiles[profiles["scored_as"] == "not_applicable"]
     assert set(structural["indicator"]) == {"rules_enacted"} and structural["normalised"].isna().all()
     one = scores.iloc[0]
@@ -461,3 +502,115 @@ def test_unit_profile_lists_every_framework_indicator_with_how_it_was_scored():
     assert (pd.isna(row["dimension_score"]) and pd.isna(one["dim_disputes"])) or \
         row["dimension_score"] == one["dim_disputes"]
     assert (row["not_ranked"] == one["not_ranked"]) or (pd.isna(row["not_ranked"]) and one["not_ranked"] is None)
+
+
+def _ratio_rows(key: str, parts: list[tuple[str, float, str]]) -> list[dict]:
+    return [{"unit_key": key, "unit_name": key, "admin_level": "county", "year": 2022, "indicator": code,
+             "value": value, "unit": "件", "qualifier": "exact", "doc": doc, "sha256": "x", "start": 10 * k,
+             "end": 10 * k + 3, "quote": "q"} for k, (code, value, doc) in enumerate(parts)]
+
+
+def test_within_report_ratio_is_scored_only_when_both_parts_come_from_one_report():
+    """Method 0.6.0: lenient decisions per penalty case (invented figures). Both parts in one report: the share
+    is scored instead of the raw count and cites both records; parts in two reports, or the numerator alone:
+    the share is unreported (lower goalpost) and the raw count is published unscored; a numerator above its
+    denominator, or a denominator of 0: a warning, not scored, out of the screen's denominators."""
+    from pipeline.config import load_config
+    from pipeline.index.size import derive_ratios
+    from pipeline.index.stage import build_index, scoring_framework
+
+    lenient, penalty = "lenient_enforcement_cases", "penalty_cases"
+    rows = (_ratio_rows("910001-gov", [(lenient, 30.0, "a"), (penalty, 300.0, "a")])
+            + _ratio_rows("910002-gov", [(lenient, 30.0, "b1"), (penalty, 300.0, "b2")])
+            + _ratio_rows("910003-gov", [(lenient, 30.0, "c")])
+            + _ratio_rows("910004-gov", [(lenient, 400.0, "d"), (penalty, 300.0, "d")])
+            + _ratio_rows("910005-gov", [(lenient, 0.0, "e"), (penalty, 0.0, "e")]))
+    panel = pd.DataFrame(rows)
+    units = pd.DataFrame({"unit_key": sorted(set(panel["unit_key"])), "unit_name": "x", "unit_kind": "government",
+                          "tier": "county", "admin_level": "county"})
+    doc = load_config("framework")
+    derived, notes = derive_ratios(panel, doc)
+    assert {u: n[0] for (u, _c), n in notes.items()} == {
+        "910001-gov": "derived", "910002-gov": "different_reports", "910003-gov": "one_part",
+        "910004-gov": "invalid", "910005-gov": "invalid"}
+    assert notes[("910004-gov", lenient)][1] == "numerator_exceeds_denominator"
+    assert notes[("910005-gov", lenient)][1] == "denominator_zero"
+    share = derived[(derived["unit_key"] == "910001-gov") & (derived["indicator"] == lenient)]
+    assert len(share) == 1 and share["value"].iloc[0] == pytest.approx(10.0)
+    assert share["ratio_of"].iloc[0] == f"{lenient} 30 件 (a 0-3) / {penalty} 300 件 (a 10-13)"
+    cfg = {**_cfg(5), "screen": {"dimension_share": 0.0, "min_dimensions_share": 0.0, "unreported": "lower_goalpost"}}
+    _scores, indicators = build_index(panel, units, cfg, 2022)
+    got = indicators[indicators["indicator"] == lenient].set_index("unit_key")
+    assert got.loc["910001-gov", "value_used"] == pytest.approx(10.0)  # natural bounds 0-100: normalised 10
+    assert got.loc["910001-gov", "normalised"] == pytest.approx(10.0) and got.loc["910001-gov", "weight"] > 0
+    assert "size_within_report_ratio" in list(got.loc["910001-gov", "flags"])
+    for key in ("910002-gov", "910003-gov", "910004-gov", "910005-gov"):
+        assert got.loc[key, "weight"] == 0 and pd.isna(got.loc[key, "normalised"]), key
+        assert got.loc[key, "raw_value"] == got.loc[key, "raw_value"] and "not_size_normalised" in list(got.loc[key, "flags"])
+    assert "ratio_invalid.numerator_exceeds_denominator" in list(got.loc["910004-gov", "flags"])
+    assert "ratio_invalid.denominator_zero" in list(got.loc["910005-gov", "flags"])
+    # the denominator itself is context: published, never weighted
+    assert (indicators.loc[indicators["indicator"] == penalty, "weight"] == 0).all()
+    # an inconsistent pair leaves the screen's denominators; the others stay in them (floored when missing)
+    unsized = scoring_framework(units, 2022, doc, panel).unsized
+    assert {u for u, c in unsized if c == lenient} == {"910004-gov", "910005-gov"}
+
+
+def test_withholding_a_ratio_part_never_raises_the_rank():
+    """On a generated year: a ranked unit whose within-report shares were derived withholds the numerator or
+    the denominator of one of them (the weakest and one at random); rebuilt, its score and published rank
+    never improve. With the configured screen such a unit mostly falls below it (a dimension of two or three
+    indicators loses one); without a screen it stays ranked, the share is scored at the lower goalpost, and
+    the rank still never improves."""
+    from pipeline.index.framework import load_framework
+    from pipeline.index.stage import build_index
+
+    panel, units = generated_year(30, seed=11, report_share=0.97)
+    ratios = load_framework(2022).ratios
+    no_screen = {**_cfg(40), "screen": {**_cfg(40)["screen"], "dimension_share": 0.0, "min_dimensions_share": 0.0}}
+    for cfg, screened in ((_cfg(40), True), (no_screen, False)):
+        base, indicators = build_index(panel, units, cfg, 2022)
+        base = base.set_index("unit_key")
+        shares = indicators[indicators["indicator"].isin(ratios) & indicators["normalised"].notna()
+                            & indicators["unit_key"].isin(base.index[base["rank"].notna()])]
+        assert shares["unit_key"].nunique() >= 6
+        rng = np.random.default_rng(7)
+        checked = 0
+        for unit_key in rng.choice(sorted(set(shares["unit_key"])), size=6, replace=False):
+            own = shares[shares["unit_key"] == unit_key]
+            codes = {own.loc[own["normalised"].idxmin(), "indicator"],
+                     own["indicator"].iloc[int(rng.integers(len(own)))]}
+            for code in codes:
+                for part in ratios[code]:
+                    cut = panel[~((panel["unit_key"] == unit_key) & (panel["indicator"] == part))]
+                    after = build_index(cut, units, cfg, 2022)[0].set_index("unit_key").loc[unit_key]
+                    if pd.isna(after["rank"]):
+                        assert screened and after["not_ranked"].startswith("below_screen")
+                        continue
+                    checked += 1
+                    assert after["score"] <= base.loc[unit_key, "score"] + 1e-9, (unit_key, part)
+                    assert after["rank"] >= base.loc[unit_key, "rank"], (unit_key, part)
+        assert screened or checked >= 12
+
+
+def test_report_timeliness_is_derived_from_the_publication_date():
+    """annual_report_timeliness (days after 4月1日 of the following year, 0 when on time) comes from the
+    report's publication date: no extraction rule gives it, and without it no body could cover the leadership
+    dimension (two indicators). A missing or unreadable date: no value (scored at the lower goalpost)."""
+    from pipeline.index.stage import build_index
+    from pipeline.index.timeliness import with_timeliness
+
+    units = pd.DataFrame({"unit_key": ["920001-gov", "920002-gov", "920003-gov", "920004-gov"], "unit_name": "x",
+                          "unit_kind": "government", "tier": "county", "admin_level": "county",
+                          "publish_date": ["2023-03-15", "2023-05-01", None, "2023-13-45"],
+                          "report_doc": ["d1", "d2", "d3", "d4"], "report_sha256": "s"})
+    panel = pd.DataFrame(_ratio_rows("920001-gov", [("leadership_law_study_sessions", 12.0, "d1")]))
+    got = with_timeliness(panel, units, 2022, {"deadline": "04-01"})
+    days = got[got["indicator"] == "annual_report_timeliness"].set_index("unit_key")
+    assert days["value"].to_dict() == {"920001-gov": 0.0, "920002-gov": 30.0}
+    assert days.loc["920002-gov", "doc"] == "d2" and days.loc["920002-gov", "quote"] == "发布日期 2023-05-01"
+    assert with_timeliness(panel, units, 2022, None) is panel  # off without the setting
+    # scored with direction -1 on the 0-120 day goalposts: on time 100, a month late 75
+    _scores, indicators = build_index(panel, units, _cfg(5), 2022)
+    scored = indicators[indicators["indicator"] == "annual_report_timeliness"].set_index("unit_key")["normalised"]
+    assert scored.to_dict() == pytest.approx({"920001-gov": 100.0, "920002-gov": 75.0})

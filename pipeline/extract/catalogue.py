@@ -43,6 +43,9 @@ class Indicator:
     rate_words: tuple[str, ...] = ()
     # in a department's report, bodies whose sessions are not the department's own (政府常务会)
     department_other_bodies: tuple[str, ...] = ()
+    # terms that veto anywhere in the quantity's sentence before it (民营企业“法治体检”: a service to others)
+    sentence_none_of: tuple[str, ...] = ()
+    in_paragraph: tuple[str, ...] = ()  # one of these must stand in the sentence or the paragraph before it
     # verbs that are the indicator's own results inside a campaign named earlier in the sentence (废止, 宣布失效
     # in a 清理), even when refused elsewhere (frame.result_verbs, frame.result_of)
     result_verbs: frozenset[str] = frozenset()
@@ -130,6 +133,8 @@ def load_catalogue() -> Catalogue:
             other_bodies=tuple(cues.get("other_bodies") or ()),
             rate_words=tuple(cues.get("rate_words") or ()),
             department_other_bodies=tuple(cues.get("department_other_bodies") or ()),
+            sentence_none_of=tuple(cues.get("sentence_none_of") or ()),
+            in_paragraph=tuple(cues.get("in_paragraph") or ()),
             result_verbs=frozenset(frame.get("result_verbs") or ()), result_of=tuple(frame.get("result_of") or ()),
             result_kept=frozenset(frame.get("result_kept") or ()),
         ))

@@ -148,7 +148,7 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
             # 受理79件，同比增长21.5% / 纠错率19.2%，较上年提高4.8个百分点: the change is about the
             # measure just named in the same sentence; a percentage after a rate is its change only when
             # compared (同比, 较上年): 网上可办率100%,承诺时限压缩94% is another measure
-            previous = next((r for r in reversed(same_sentence) if r.indicator), None)
+            previous = same_sentence[-1] if same_sentence[-1].indicator else None  # the measure just named
             if previous is not None and previous.scope != "planned" and not (
                     q.kind == "rate" and previous.kind == "rate" and not _COMPARED.search(ctx.clause())):
                 indicator, score, map_rule = previous.indicator, previous.score, "map.delta_of_previous"

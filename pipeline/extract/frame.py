@@ -21,11 +21,12 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
 from typing import Any
 
 from pipeline.config import load_config
 from pipeline.extract.catalogue import light_verbs
-from pipeline.extract.mapper import Context, Sentence, fronted_object
+from pipeline.extract.mapper import Context, Sentence, _title_spans, fronted_object
 from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
@@ -58,6 +59,8 @@ def frame_rules() -> dict[str, Any]:
         "verbs": frozenset(cfg["verbs"]),
         "nouns": frozenset(cfg["nouns"]),
         "plan_nouns": frozenset(cfg["plan_structure_nouns"]),
+        "plan_before_units": frozenset(cfg["plan_before_units"]),
+        "plan_make_verbs": frozenset(cfg["plan_make_verbs"]),
         "stock_cue": re.compile(cfg["stock_cue"]),
         "stock_verbs": frozenset(cfg["stock_verbs"]),
         "stock_units": frozenset(cfg["stock_units"]),
@@ -72,6 +75,7 @@ def frame_rules() -> dict[str, Any]:
         "stated_zero": re.compile(cfg["stated_zero"]),
         "stated_zero_units": [(e["noun_ending"], e["unit"]) for e in cfg["stated_zero_units"]],
         "system_body": re.compile(cfg["system_body"]),
+        "examples_of_units": re.compile(cfg["examples_of_units"]) if cfg.get("examples_of_units") else None,
         "tier_levels": re.compile(cfg["tier_levels"]),
         "tier_system": re.compile(f"(?:{cfg['tier_system']})"),
         "year_runs": re.compile(cfg["year_runs"]),
@@ -93,6 +97,14 @@ class SentenceLexicon:
         self.verb_lasts, self.verb_words, self.noun_lasts, self.noun_words = sentence.lexicon_matches()
         # where each occurrence starts (last + 1 - its length), found by the sentence's automaton pass
         self.verb_starts, self.noun_starts = sentence.lexicon_starts()
+        if sentence.has_titles and self.verb_lasts:
+            # a verb inside a book title names no action of the sentence (制定《…办法(修订)》等5件政府规章: 制定)
+            titles = _title_spans(sentence.text, sentence.start, sentence.end)
+            keep = [not any(a <= first and last < b for a, b in titles)
+                    for first, last in zip(self.verb_starts, self.verb_lasts, strict=True)]
+            if not all(keep):  # (new lists: the sentence's own stay as they are)
+                self.verb_lasts, self.verb_words, self.verb_starts = (
+                    list(compress(seq, keep)) for seq in (self.verb_lasts, self.verb_words, self.verb_starts))
         self._list_breaks: list[int] | None = None
         self._noun_heads: frozenset[int] | None = None
 
@@ -295,6 +307,13 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
     if after_part_cue:
         frame.role, frame.frame_rule = "part_of", "role.part_of_total"
         return frame
+    examples = r["examples_of_units"]
+    if examples is not None:
+        list_start = lex.list_start(lex.start, q.start)  # (the sentence's list breaks, found once)
+        if examples.match(text, max(lex.start, list_start), q.start):
+            # 如甲、乙等市达到年度8次: the figure of some sub-units named as examples, a part of the whole
+            frame.role, frame.frame_rule = "part_of", "role.examples_of_units"
+            return frame
     lead = text[max(ctx.clause_start, q.start - 8):q.start]
     if ("由" in lead or "从" in lead) and r["pair_before"].search(lead) and r["pair_next"].match(text, q.end, ctx.sentence_end):
         frame.role, frame.frame_rule = "before", "role.pair_before"
@@ -309,6 +328,12 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
         return frame
     if (noun_after and noun in r["plan_nouns"]) or q.unit in r["plan_nouns"]:
         frame.role, frame.frame_rule = "plan_structure", "role.plan_structure_noun"
+        return frame
+    if not noun_after and noun in r["plan_nouns"] and q.unit in r["plan_before_units"] \
+            and text.startswith(noun, q.start - len(noun)) \
+            and verb is not None and verb_local and any(v in r["plan_make_verbs"] for v in verb.split("、")):
+        # 出台推进措施23条 / 制定配套举措24个: the plan's parts named right before their number (形成政策措施16项: results)
+        frame.role, frame.frame_rule = "plan_structure", "role.plan_noun_before"
         return frame
     if admin_level == "department":
         body = r["system_body"].search(text, ctx.clause_start, q.start)  # 全国各级行政复议机关共收到申请25万件

@@ -46,6 +46,7 @@ _NOT_FRONTING = frozenset("核比校反应面相绝配")  # 核对, 比对, 应�
 # the number, so the rest of the clause is read with the quantity
 _LIGHT_VERBS = frozenset(("开展", "召开", "举办", "举行", "组织", "完成", "进行"))
 _PHRASE_END = re.compile(r"[,，:：。；;!?！？\n]")  # the light verb's object runs over 、 to one of these
+_NEXT_COUNT_ITEM = re.compile(r"、(?=[\d一二两三四五六七八九十])")  # … unless the next 、 item starts with a number
 
 _NOT_A_BREAK, _CLAUSE_BREAK, _SENTENCE_BREAK = 0, 1, 2
 
@@ -253,6 +254,10 @@ class TextIndex:
             # so does a list fronted by 对 (对征收决定40份、安置决定12份进行合法性审查: the verb follows the list)
             stop = _PHRASE_END.search(text, end, s_end)
             clause_end = stop.start() if stop else s_end
+            # 开展8次中心组专题学习、1期读书班、7次支部学习: an item with its own number is a count of its own
+            item = _NEXT_COUNT_ITEM.search(text, end, clause_end)
+            if item is not None:
+                clause_end = item.start()
             window = len(text)
         else:
             window = len(text) if start > 0 and text[start - 1] in _DISPOSAL else POST_WINDOW  # (not fronted here)
@@ -278,8 +283,9 @@ def index_text(text: str) -> TextIndex:
 class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
-    __slots__ = ("all_of", "code", "department_vetoes", "has_campaign", "in_sentence", "indicator", "near", "none_before",
-                 "none_of", "none_re", "number", "paragraph_topic", "rate_words", "specificity", "topic_in_clause")
+    __slots__ = ("all_of", "code", "department_vetoes", "has_campaign", "in_paragraph", "in_sentence", "indicator", "near",
+                 "none_before", "none_of", "none_re", "number", "other_bodies", "paragraph_topic", "rate_words",
+                 "sentence_vetoes", "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
         self.indicator = indicator  # its frame declaration: ``accepts(verb, noun, role)``
@@ -288,9 +294,12 @@ class _Rule:
         self.all_of = tuple(frozenset(group) for group in indicator.all_of)
         self.none_of, self.near = frozenset(indicator.none_of), frozenset(indicator.near)
         # vetoes from an earlier clause the topic is borrowed from: other bodies only veto in the own clause
-        self.none_before = self.none_of - frozenset(indicator.other_bodies)
+        self.other_bodies = frozenset(indicator.other_bodies)
+        self.none_before = self.none_of - self.other_bodies
         self.in_sentence = frozenset(indicator.in_sentence)
         self.department_vetoes = frozenset(indicator.department_other_bodies)
+        self.sentence_vetoes = frozenset(indicator.sentence_none_of)  # anywhere before the number in its sentence
+        self.in_paragraph = frozenset(indicator.in_paragraph)  # needed in the sentence or the paragraph before it
         self.rate_words = indicator.rate_words  # the names of the rate (可办率, 网办率 …), matched as endings
         # the none_of terms, searched in the noun phrase after the measure word
         self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
@@ -327,7 +336,7 @@ def _cue_index() -> _CueIndex:
     by_unit_and_term: dict[str, dict[str, list[_Rule]]] = {}
     for ind in load_catalogue().indicators:
         terms = {t for g in ind.all_of for t in g} | set(ind.none_of) | set(ind.near) | set(ind.in_sentence) \
-            | set(ind.department_other_bodies)
+            | set(ind.department_other_bodies) | set(ind.sentence_none_of) | set(ind.in_paragraph)
         if any(_TITLE_BLANK in t for t in terms):
             raise ConfigError(f"configs/indicators.yaml: a cue term of {ind.code} contains {_TITLE_BLANK!r}, "
                               "the character that blanks book titles")
@@ -439,6 +448,9 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
     by_term = _cue_index().rules_by_unit_and_term.get(q.unit)
     if by_term is None:
         return None, 0.0  # no indicator takes this measure word
+    if ctx.clause_start > ctx.sentence_start and ctx.sentence.text[ctx.clause_start - 1] == "、":
+        # 清理规范性文件2次、100余件 / 报备率、及时率、规范率达100%: a list item that names nothing of its own
+        ctx = _with_list_head(q, ctx)
     # a quick pass over the terms ending inside the clause and tail (a superset of ``local``): most
     # quantities have no candidate at all, and are done without sorting the context's terms
     lasts, terms = ctx.sentence.cue_matches()
@@ -446,6 +458,10 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
     if by_term.keys().isdisjoint(terms[lo:bisect_left(lasts, ctx.after_end, lo)]):
         return None, 0.0
     local, before, tail, after, rest = _cues_around(ctx)
+    if rest and frame is not None and frame[0] is not None:
+        # 区政府拟发文的17件规范性文件均进行合法性审查: the quantity's own verb, read after its noun, names its action
+        # in its own clause however far after the number it stands
+        local |= rest.intersection(frame[0].split("、"))
     if not local:
         return None, 0.0  # the own clause must name part of an indicator
     # 审查行政合同40份、重大行政决策12件、规范性文件5件: an item of a 、 list that names its own noun borrows the
@@ -471,10 +487,18 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
                 continue  # 即办率达到85%: the percentage is named as another rate
         if rule.in_sentence and rule.in_sentence.isdisjoint(ctx.sentence.terms()):
             continue  # 召开12次中心组集体学习会,学习贯彻…精神: the sentence never says the study was on law
+        if rule.in_paragraph and rule.in_paragraph.isdisjoint(ctx.sentence.terms()) \
+                and not _occurs_in(rule.in_paragraph, paragraph()):
+            continue  # 督察反馈意见整改，追责问责36人: no audit named, so no audit's accountability
         if department and rule.department_vetoes and not local.isdisjoint(rule.department_vetoes):
             continue  # a department's report: 区政府常务会议学法6场次 is the government's study, not its own
         if rest and not rest.isdisjoint(rule.none_of):
             continue  # 25名同志通过了行政执法资格考试: a veto later in the quantity's own clause
+        if rule.other_bodies and _other_body_leads_list(ctx, rule, local):
+            continue  # 市委中心组举办2次报告会、5次专题学法: the list's subject is another body
+        if rule.sentence_vetoes and not (rule.sentence_vetoes.isdisjoint(before)
+                                         and rule.sentence_vetoes.isdisjoint(local)):
+            continue  # 民营企业“法治体检”…审查合同1239份: a service to firms, not the government's own review
         rule_vetoes = vetoes_before
         if rule.indicator.result_kept and frame is not None and rule.in_campaign(frame[0], earlier):
             # 建议保留3份，建议宣布失效3份 in a cleanup: the documents kept earlier are another result, no other topic
@@ -487,6 +511,24 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
 
 
 _LIST_BREAK_CHARS = "，,；;：:。！？!?\n"  # a 、 list runs between these
+_BARE_ITEM_ENDS = "，,；;。、"  # punctuation that closes a bare count of a 、 list
+
+
+def _with_list_head(q: Quantity, ctx: Context) -> Context:
+    """The context of a quantity in a 、 list item (its clause follows a 、), with its clause widened to the start
+    of the list when the item names nothing of its own: a bare count (清理规范性文件2次、100余件: nothing before or
+    after 100余件 in its clause counts the list's object too), or a rate after rate names that share its value
+    (报备率、及时率、规范率达100%: no number in the list before it). Otherwise ``ctx`` itself."""
+    text, sentence_start, clause_start = ctx.sentence.text, ctx.sentence_start, ctx.clause_start
+    if q.kind == "count":
+        if ctx.start != clause_start or ctx.end >= len(text) or text[ctx.end] not in _BARE_ITEM_ENDS:
+            return ctx  # (a line end may be a page cut off before the item's noun: 完成18件…、9件)
+    elif q.kind != "rate":
+        return ctx
+    list_start = max(sentence_start, max(text.rfind(c, sentence_start, clause_start) for c in _LIST_BREAK_CHARS) + 1)
+    if q.kind == "rate" and _DIGITS.search(text, list_start, clause_start):
+        return ctx  # 纠错率12%、调解率30%: each rate has its own value
+    return Context(ctx.sentence, list_start, ctx.after_end, ctx.start, ctx.end, ctx.clause_end)
 
 
 def _before_list(ctx: Context, before: set[str]) -> set[str]:
@@ -516,6 +558,31 @@ def _before_list(ctx: Context, before: set[str]) -> set[str]:
         if blanked is None or term in blanked:
             found.add(term)
     return found
+
+
+_LIST_COUNT = re.compile(r"[\d零一二两三四五六七八九十百]+(?:场次|次|场|期|件|项|个|份)")  # an item's own count
+
+
+def _other_body_leads_list(ctx: Context, rule: _Rule, local: set[str]) -> bool:
+    """Is one of the rule's other bodies (市委, 县委 …) the subject of the 、 list whose item the quantity's clause is?
+    It is when it stands in the list's head, before the list's first count (an earlier item holds one), and the
+    clause names no body of its own (市委中心组举办2次报告会、5次专题学法: no other group of the rule in it; 区委常委会
+    学法2次、区政府常务会议学法4次: 4次 is the government's own). Bodies listed together before one count (县委常委会、
+    县政府常务会议学法12次) are left alone: the real sets' annotators disagree on such joint counts."""
+    sentence, clause_start = ctx.sentence, ctx.clause_start
+    text = sentence.text
+    if clause_start <= sentence.start or text[clause_start - 1] != "、":
+        return False
+    list_start = max(sentence.start, max(text.rfind(c, sentence.start, clause_start) for c in _LIST_BREAK_CHARS) + 1)
+    first = _LIST_COUNT.search(text, list_start, clause_start)
+    if first is None or any(not local.isdisjoint(group) for group in rule.all_of[1:]):
+        return False  # a joint count, or the item names its own body
+    head_end = first.start()
+    lasts, terms = sentence.cue_matches()
+    for i in range(bisect_left(lasts, list_start), bisect_left(lasts, head_end)):
+        if terms[i] in rule.other_bodies and lasts[i] + 1 - len(terms[i]) >= list_start:
+            return True
+    return False
 
 
 _RATE_NAME_DROP = str.maketrans("", "", "“”\"'‘’「」『』")

@@ -128,6 +128,15 @@ def section_map(text: str) -> SectionMap:
 
 
 _LEVEL_LINKS = frozenset("至到为")  # the last character of every level_reached cue (checked first: cheap)
+
+
+def _report_years_work(heading: str, report_year: int | None) -> bool:
+    """Is a forward-looking heading only the report year's own programme (一、2022年重点工作及主要工作举措 in the
+    2022 report: what was done), its one planned cue being that year (not 下一步, 明年, 2023年工作打算)?"""
+    if report_year is None:
+        return False
+    cues = [m.group(0) for m in _rules()["planned_headings"].finditer(heading)]
+    return bool(cues) and all(c.startswith(f"{report_year}年") for c in cues)
 _SINCE_YEAR = re.compile(r"(\d{4})\s*年(?:初|度)?\s*以来")
 
 
@@ -137,8 +146,10 @@ def scope_of(q: Quantity, ctx: Context, sections: SectionMap, doc_is_plan: bool 
     2024 report) is the year's work, not cumulative."""
     if doc_is_plan:
         return "planned", "scope.document_is_plan"
-    if sections.starts and sections.planned_heading_at(q.start) is not None:
-        return "planned", "scope.planned_section"
+    if sections.starts:
+        heading = sections.planned_heading_at(q.start)
+        if heading is not None and not _report_years_work(heading, report_year):
+            return "planned", "scope.planned_section"
     rules = _rules()
     clause = ctx.clause()
     if rules["planned"].search(clause[-rules["planned_window"]:]):

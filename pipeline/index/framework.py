@@ -4,7 +4,9 @@
 indicators valid in ``year`` with their goalposts per admin level and their weights. It fails loudly
 (``FrameworkError``, naming the offending entry) on duplicate codes, an indicator under an undeclared
 dimension (a dangling parent), an indicator unknown to the catalogue, goalposts with lower >= upper,
-an ``applies_to`` naming an unknown department type, and weights that do not sum to the declared totals.
+an ``applies_to`` naming an unknown department type, a ``ratio`` (within-report share, method 0.6.0) whose
+parts are not catalogue indicators or whose entry is not ``denominator: per_case`` / ``unit_type: share`` (and a
+``per_case`` entry without a ratio), and weights that do not sum to the declared totals.
 ``fits`` says whether an indicator applies to a body (its ``applies_to``: unit kinds, tiers, department types).
 """
 
@@ -35,8 +37,10 @@ class Framework:
     version: str = ""
     applies: dict[str, dict[str, Any]] = field(default_factory=dict)  # indicator -> applies_to (kinds, tiers ...)
     # (unit_key, indicator) pairs not scored this year: size-dependent counts with no denominator for the unit
-    # (pipeline.index.size.unsized_pairs); set by the index stage, empty as loaded
+    # (pipeline.index.size.unsized_pairs) and within-report ratios whose parts are inconsistent; set by the
+    # index stage, empty as loaded
     unsized: frozenset[tuple[str, str]] = frozenset()
+    ratios: dict[str, tuple[str, str]] = field(default_factory=dict)  # indicator -> (numerator, denominator)
 
 
 def check_framework(doc: dict[str, Any], known_indicators: set[str]) -> None:
@@ -57,6 +61,19 @@ def check_framework(doc: dict[str, Any], known_indicators: set[str]) -> None:
             if dtype not in _dept_type_names():
                 raise FrameworkError(f"configs/framework.yaml: {ind['code']} applies_to names department type {dtype!r}, "
                                      "not a type of configs/bodies.yaml")
+        ratio = ind.get("ratio")
+        if (ratio is not None) != (ind["denominator"] == "per_case"):
+            raise FrameworkError(f"configs/framework.yaml: {ind['code']}: a within-report ratio needs denominator: "
+                                 "per_case, and per_case needs a ratio {numerator, denominator}")
+        if ratio is not None:
+            for part in ("numerator", "denominator"):
+                if ratio[part] not in known_indicators:
+                    raise FrameworkError(f"configs/framework.yaml: {ind['code']} ratio {part} {ratio[part]!r} is not "
+                                         "in configs/indicators.yaml")
+            if ratio["numerator"] != ind["code"] or ratio["denominator"] == ind["code"] or ind["unit_type"] != "share":
+                raise FrameworkError(f"configs/framework.yaml: {ind['code']}: a ratio's numerator is the entry's own "
+                                     "count (the share is scored instead of it), its denominator another indicator, "
+                                     "and its unit_type is share")
         for level, (lo, hi) in ind["goalposts"].items():
             if not lo < hi:
                 raise FrameworkError(f"configs/framework.yaml: {ind['code']} goalposts for {level} need lower < upper, "
@@ -104,11 +121,13 @@ def load_framework(year: int | None = None, doc: dict[str, Any] | None = None) -
 
     doc = doc if doc is not None else load_config("framework")
     check_framework(doc, {i.code for i in load_catalogue().indicators})
-    rows, weights, applies = [], {}, {}
+    rows, weights, applies, ratios = [], {}, {}, {}
     for ind in doc["indicators"]:
         if not _valid_in(ind, year):
             continue
         weights[ind["code"]] = float(ind["weight"])
+        if ind.get("ratio"):
+            ratios[ind["code"]] = (str(ind["ratio"]["numerator"]), str(ind["ratio"]["denominator"]))
         if ind.get("applies_to"):
             applies[ind["code"]] = {k: v for k, v in ind["applies_to"].items() if k != "why"}
         for level, (lo, hi) in ind["goalposts"].items():
@@ -117,4 +136,4 @@ def load_framework(year: int | None = None, doc: dict[str, Any] | None = None) -
     columns = ["indicator", "dimension", "polarity", "admin_level", "lo", "hi"]
     return Framework(pd.DataFrame(rows, columns=columns), tuple(d["code"] for d in doc["dimensions"]), weights,
                      {d["code"]: float(d["weight"]) for d in doc["dimensions"]}, str(doc["framework_version"]),
-                     applies)
+                     applies, ratios=ratios)

@@ -11,9 +11,11 @@ base year's distribution per peer group and frozen in ``configs/goalposts.yaml``
   percentiles of the base year's values (default the 5th and 95th: COINr's and the JRC's practice of
   goalposts inside the observed range, so that a single outlier does not compress everybody else); a rate
   keeps the framework's policy goalposts (``rates: policy``: 90-100 % filing is the policy target, not
-  whatever the base year happened to reach); a group with too few values, or whose percentiles coincide,
-  keeps the framework's default. Every entry records its ``source`` and ``n``, so the file says what
-  was calibrated and what was only frozen.
+  whatever the base year happened to reach); a within-report share (``unit_type: share``, method 0.6.0) gets
+  the same percentiles of the base year's derived shares when the group has ``min_values`` of them
+  (``shares: percentiles``), else its natural bounds 0-100 (``natural_bounds``: COIN's theoretical min/max of
+  a proportion); a group with too few values, or whose percentiles coincide, keeps the framework's default.
+  Every entry records its ``source`` and ``n``, so the file says what was calibrated and what was only frozen.
 - ``load_goalposts`` reads and checks the file; ``goalposts_for`` gives (lo, hi) for a (peer group,
   indicator), falling back from a department type's group to its tier's departments; ``apply_goalposts``
   sets each panel row's ``lo_override`` / ``hi_override`` from the frozen file (rows already carrying
@@ -41,6 +43,7 @@ from pipeline.settings import CONFIG_DIR
 GOALPOSTS = CONFIG_DIR / "goalposts.yaml"
 SCHEMA = CONFIG_DIR / "goalposts.schema.json"
 RAW_SCALE = (None, "not_size_normalised")  # size flags of rows whose value is on the framework's raw scale
+SHARE = "within_report_ratio"  # size flag of a derived within-report share (pipeline/index/size.py)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Goalposts:
     version: str
     base_year: int | None
     table: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    # (peer group, indicator) -> (lo, hi) of a size-dependent count per denominator (entries with ``per``)
+    per_denominator: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
 
 
 def check_goalposts(doc: dict[str, Any], source: Path = GOALPOSTS) -> None:
@@ -80,16 +85,21 @@ def goalposts_from_doc(doc: dict[str, Any], source: Path = GOALPOSTS) -> Goalpos
     """A checked goalposts document (as the file or a build log holds it) -> ``Goalposts``."""
     check_goalposts(doc, source)
     table = {(str(g), str(c)): (float(e["lo"]), float(e["hi"])) for g, entries in doc["groups"].items()
-             for c, e in entries.items()}
-    return Goalposts(str(doc["version"]), doc.get("base_year"), table)
+             for c, e in entries.items() if not e.get("per")}
+    per = {(str(g), str(c)): (float(e["lo"]), float(e["hi"])) for g, entries in doc["groups"].items()
+           for c, e in entries.items() if e.get("per")}
+    return Goalposts(str(doc["version"]), doc.get("base_year"), table, per)
 
 
-def goalposts_for(goalposts: Goalposts, group: str, indicator: str) -> tuple[float, float] | None:
+def goalposts_for(goalposts: Goalposts, group: str, indicator: str,
+                  per_denominator: bool = False) -> tuple[float, float] | None:
     """(lo, hi) of a peer group's indicator, else of its tier's departments (county-dept-justice ->
-    county-dept), else None (the framework's default applies)."""
-    found = goalposts.table.get((group, indicator))
+    county-dept), else None (the framework's default applies); ``per_denominator``: the goalposts of a
+    size-dependent count divided by its denominator (entries calibrated with ``per``)."""
+    table = goalposts.per_denominator if per_denominator else goalposts.table
+    found = table.get((group, indicator))
     if found is None and "-dept-" in group:
-        found = goalposts.table.get((group.split("-dept-")[0] + "-dept", indicator))
+        found = table.get((group.split("-dept-")[0] + "-dept", indicator))
     return found
 
 
@@ -104,7 +114,7 @@ def apply_goalposts(sized: Any, goalposts: Goalposts | None) -> Any:
     for i, (group, code, flag) in enumerate(zip(sized["peer_group"], sized["indicator"], sized["size_flag"],
                                                 strict=True)):
         # a missing flag (an effort count or a rate) may read back as NaN, not None, from a string column
-        raw_scale = flag in RAW_SCALE or (isinstance(flag, float) and np.isnan(flag))
+        raw_scale = flag in (*RAW_SCALE, SHARE) or (isinstance(flag, float) and np.isnan(flag))
         if not raw_scale or not np.isnan(lo[i]):
             continue
         found = goalposts_for(goalposts, str(group), str(code))
@@ -124,48 +134,77 @@ def calibrate(sized: Any, framework: Any, framework_doc: dict[str, Any], rule: d
     min_values = int(rule["min_values"])
     unit_type = {i["code"]: i["unit_type"] for i in framework_doc["indicators"]}
     defaults = {(r.indicator, r.admin_level): (r.lo, r.hi) for r in framework.indicators.itertuples()}
+    shares = rule.get("shares", "percentiles")
+    per_kind = {i["code"]: i["denominator"] for i in framework_doc["indicators"]
+                if i["denominator"] in ("per_10k_residents", "per_agency")}
     raw = sized[sized["size_flag"].isin(RAW_SCALE) | sized["size_flag"].isna()]
+    derived = sized[sized["size_flag"] == SHARE]
     groups: dict[str, dict[str, dict[str, Any]]] = {}
     levels = sized.groupby("peer_group")["admin_level"].agg(lambda s: s.mode().iloc[0])
     for group, level in sorted(levels.items()):
         values = raw[raw["peer_group"] == group]
+        share_values = derived[derived["peer_group"] == group]
         entries: dict[str, dict[str, Any]] = {}
         for code in sorted(framework.indicators.loc[framework.indicators["admin_level"] == level, "indicator"]):
             lo, hi = defaults[(code, level)]
-            observed = values.loc[values["indicator"] == code, "value"].astype(float).to_numpy()
-            source = "framework_default"
+            share = unit_type.get(code) == "share"
+            pool = share_values if share else values
+            observed = pool.loc[pool["indicator"] == code, "value"].astype(float).to_numpy()
+            source = "natural_bounds" if share else "framework_default"
+            per = per_kind.get(code)
+            if per:  # a size-dependent count: calibrated only on values divided by the unit's denominator
+                divided = sized[(sized["peer_group"] == group) & (sized["indicator"] == code)
+                                & (sized["size_flag"] == per)]["value"].astype(float).to_numpy()
+                if len(divided) >= min_values:
+                    p_lo, p_hi = np.percentile(divided, [low_pct, high_pct])
+                    if p_lo < p_hi:
+                        entries[code] = {"lo": float(round(p_lo, 6)), "hi": float(round(p_hi, 6)), "n": len(divided),
+                                         "source": f"p{low_pct:g}-p{high_pct:g}", "per": per}
+                        continue
             if unit_type.get(code) in ("rate", "date") and rule["rates"] == "policy":
                 source = "policy"
-            elif len(observed) >= min_values:
+            elif len(observed) >= min_values and not (share and shares == "natural"):
                 p_lo, p_hi = np.percentile(observed, [low_pct, high_pct])
                 if p_lo < p_hi:
                     lo, hi, source = float(round(p_lo, 6)), float(round(p_hi, 6)), f"p{low_pct:g}-p{high_pct:g}"
             entries[code] = {"lo": float(lo), "hi": float(hi), "n": len(observed), "source": source}
         groups[str(group)] = entries
     return {"version": version, "base_year": int(base_year), "framework_version": framework.version,
-            "rule": {"counts": [low_pct, high_pct], "min_values": min_values, "rates": rule["rates"]},
+            "rule": {"counts": [low_pct, high_pct], "min_values": min_values, "rates": rule["rates"],
+                     "shares": shares},
             "groups": groups}
 
 
-def calibrate_year(out: str | Path, base_year: int, version: str) -> dict[str, Any]:
-    """Calibrate on a processed year: its accepted panel and documents under the data root ``out``."""
+def calibrate_year(out: str | Path, base_year: int, version: str, denominators: str | Path | None = None) -> dict[str, Any]:
+    """Calibrate on a processed year: its accepted panel and documents under the data root ``out``;
+    ``denominators``: a denominator table (a user's CSV, columns of ``size.REFERENCE_COLUMNS``) whose rows
+    divide the base year's size-dependent counts, so that they get per-denominator goalposts (``per``);
+    default the table named by ``denominators.file`` of configs/index.yaml."""
     from pipeline import io
     from pipeline.catalog import Catalog
     from pipeline.config import load_config
     from pipeline.index.stage import accepted_units, prepare_panel
 
     cfg = load_config("index")
+    if denominators is not None:
+        cfg = {**cfg, "denominators": {"file": str(Path(denominators).resolve())}}
     framework_doc = load_config("framework")
     catalog = Catalog(Path(out), base_year)
     panel = io.read_parquet(catalog.accepted_panel)
     units = accepted_units(io.read_parquet(catalog.documents))
-    sized, units, framework = prepare_panel(panel, units, cfg, base_year, framework_doc, goalposts=None)
+    from pipeline.index.timeliness import with_timeliness
+
+    panel = with_timeliness(panel, units, base_year, cfg.get("timeliness"))
+    sized, units, framework = prepare_panel(panel, units, cfg, base_year, framework_doc, goalposts=None,
+                                            calibrating=True)
     doc = calibrate(sized, framework, framework_doc, cfg["goalposts"]["calibration"], version, base_year)
     # a peer group of the base year with no value at all still gets its (default) goalposts frozen
+    unit_type = {i["code"]: i["unit_type"] for i in framework_doc["indicators"]}
     for group, level in sorted(zip(units["peer_group"], units["admin_level"], strict=True)):
         if group not in doc["groups"]:
             doc["groups"][str(group)] = {
-                code: {"lo": float(r.lo), "hi": float(r.hi), "n": 0, "source": "framework_default"}
+                code: {"lo": float(r.lo), "hi": float(r.hi), "n": 0,
+                       "source": "natural_bounds" if unit_type.get(code) == "share" else "framework_default"}
                 for code, r in framework.indicators[framework.indicators["admin_level"] == level]
                 .set_index("indicator").iterrows()}
     check_goalposts(doc)
@@ -191,8 +230,8 @@ def dump(doc: dict[str, Any]) -> str:
              "groups:"]
     for group, entries in doc["groups"].items():
         lines.append(f"  {group}:")
-        lines += [f"    {code}: {{lo: {_num(e['lo'])}, hi: {_num(e['hi'])}, n: {e['n']}, source: {e['source']}}}"
-                  for code, e in entries.items()]
+        lines += [f"    {code}: {{lo: {_num(e['lo'])}, hi: {_num(e['hi'])}, n: {e['n']}, source: {e['source']}"
+                  + (f", per: {e['per']}" if e.get("per") else "") + "}" for code, e in entries.items()]
     return header + "\n".join(lines) + "\n"
 
 
@@ -202,8 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", required=True, help="version of the frozen goalposts, e.g. 2017.1")
     parser.add_argument("--out", default="outputs", help="data root holding the processed base year")
     parser.add_argument("--write", help="write the file here (e.g. configs/goalposts.yaml); default: print it")
+    parser.add_argument("--denominators", help="denominator table (CSV: unit_key, year, residents_10k, agencies, "
+                                               "source) dividing the base year's size-dependent counts, so that "
+                                               "they get per-denominator goalposts; default: denominators.file "
+                                               "of configs/index.yaml")
     args = parser.parse_args(argv)
-    text = dump(calibrate_year(args.out, args.base_year, args.version))
+    text = dump(calibrate_year(args.out, args.base_year, args.version, args.denominators))
     if args.write:
         Path(args.write).write_text(text, encoding="utf-8")
         print(f"goalposts {args.version} (base year {args.base_year}) written to {args.write}", file=sys.stderr)

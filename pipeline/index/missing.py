@@ -52,7 +52,7 @@ def missing_data_status(units: Any, framework: Any, panel: Any, invalid_pairs: s
 
 
 PROFILE_COLUMNS = ["unit_key", "unit_name", "peer_group", "indicator", "dimension", "status", "scored_as", "why",
-                   "raw_value",
+                   "derived_from", "raw_value",
                    "value_used", "normalised", "flags", "doc", "quote", "start", "end", "dimension_score", "score",
                    "rank", "rank_q05", "rank_q95", "top_decile_probability", "completeness", "not_ranked"]
 
@@ -62,18 +62,26 @@ WHY = {"NA_unreported": "not reported: scored at the lower goalpost",
        "NA_structural": "does not apply to this body (no goalposts at its level)"}
 UNSIZED_WHY = ("size-dependent count with no denominator for this body and year: published, not scored "
                "(weight 0; a raw count would reward size)")
+RATIO_WHY = {"one_part": "within-report ratio not derivable ({text}): the share is unreported, scored at the lower "
+                         "goalpost; a raw count reported alone is published, not scored",
+             "different_reports": "within-report ratio not derivable ({text}): the share is unreported, scored at "
+                                  "the lower goalpost",
+             "invalid": "within-report ratio inconsistent ({text}, validation warning): not scored (weight 0)"}
 
 
 def unit_profiles(scores: Any, indicators: Any, missing: Any, structural_why: dict[str, str] | None = None,
-                  unsized: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset()) -> Any:
+                  unsized: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset(),
+                  ratio_notes: dict[tuple[str, str], tuple[str, str]] | None = None) -> Any:
     """Per unit, every framework indicator (issue 20, item 9): its status and how it was scored
     (``reported``; ``lower_goalpost`` when applicable but unreported or quarantined, normalised 0;
     ``not_applicable``), the value with its evidence (doc, quote, offsets) and flags, the unit's score of
     that dimension, and the unit's composite, rank, interval, top-decile probability, completeness and
     ``not_ranked`` reason; ``why`` says why a value is missing or not scored (``structural_why``: indicator ->
     why it does not apply, from the framework's ``applies_to``; ``unsized``: the (unit, indicator) pairs of
-    size-dependent counts with no denominator, scored as ``not_size_normalised``). In: the index's scores and
-    indicators tables and the missing-data table."""
+    size-dependent counts with no denominator, scored as ``not_size_normalised``; ``ratio_notes``: per (unit,
+    ratio indicator) what ``size.derive_ratios`` found: ``derived_from`` cites the two records of a derived
+    share, ``why`` says why a share could not be derived, and an inconsistent one is scored as
+    ``ratio_invalid``). In: the index's scores and indicators tables and the missing-data table."""
     values = indicators[indicators["dimension"].notna()][
         ["unit_key", "indicator", "raw_value", "value_used", "normalised", "flags", "doc", "quote", "start", "end"]]
     frame = missing[["unit_key", "unit_name", "indicator", "dimension", "status"]].merge(
@@ -88,6 +96,15 @@ def unit_profiles(scores: Any, indicators: Any, missing: Any, structural_why: di
                     (f"does not apply to this body: {structural_why[code]}" if st == "NA_structural"
                      and code in structural_why else WHY.get(st))
                     for st, code, off in zip(frame["status"], frame["indicator"], is_unsized, strict=True)]
+    notes = ratio_notes or {}
+    found = [notes.get((u, i)) for u, i in zip(frame["unit_key"], frame["indicator"], strict=True)]
+    frame["derived_from"] = [n[1] if n and n[0] == "derived" and st == "reported" else None
+                             for n, st in zip(found, frame["status"], strict=True)]
+    for k, (note, st) in enumerate(zip(found, frame["status"], strict=True)):
+        if note and note[0] == "invalid":
+            frame.loc[k, ["scored_as", "why"]] = ["ratio_invalid", RATIO_WHY["invalid"].format(text=note[1])]
+        elif note and note[0] in RATIO_WHY and st != "reported":
+            frame.loc[k, "why"] = RATIO_WHY[note[0]].format(text=note[1])
     unit_cols = ["unit_key", "peer_group", "score", "rank", "rank_q05", "rank_q95", "top_decile_probability",
                  "completeness", "not_ranked"]
     frame = frame.merge(scores[[c for c in unit_cols if c in scores]], on="unit_key", how="left")

@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         scores, _ = build_index(panel, units, spec, args.year)
         t1 = time.perf_counter()
-        table = rank_sensitivity(panel, scores, spec, args.year)
+        table = rank_sensitivity(panel, scores, spec, args.year, units=units)
         t2 = time.perf_counter()
         ranked = scores[scores["rank"].notna()]
         print(f"\n## {title}\n\n{len(ranked)} of {len(scores)} units ranked in "

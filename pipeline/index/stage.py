@@ -25,10 +25,24 @@ from pipeline.index.build import (
     treat_outliers,
     uncertainty,
 )
-from pipeline.index.goalposts import Goalposts, apply_goalposts, goalposts_from_doc, load_goalposts
+from pipeline.index.goalposts import (
+    Goalposts,
+    apply_goalposts,
+    goalposts_for,
+    goalposts_from_doc,
+    load_goalposts,
+)
 from pipeline.index.missing import missing_data_status, unit_profiles
 from pipeline.index.peers import peer_groups, rank_within_group
-from pipeline.index.size import load_denominators, size_normalise, unsized_pairs
+from pipeline.index.size import (
+    denominators_path,
+    derive_ratios,
+    invalid_ratio_pairs,
+    load_denominators,
+    size_normalise,
+    unsized_pairs,
+)
+from pipeline.index.timeliness import with_timeliness
 from pipeline.index.yoy import compare_years
 from pipeline.ingest.bodies import BODY_COLUMNS, with_unit_keys
 from pipeline.publish.schemas import write_typed
@@ -49,37 +63,75 @@ def frozen_goalposts(cfg: dict[str, Any]) -> Goalposts | None:
     return load_goalposts(frozen_goalposts_path(cfg)) if cfg.get("goalposts") else None
 
 
+def per_denominator_lookup(goalposts: Goalposts | None, group_of: dict[str, str]) -> Any:
+    """(unit_key, indicator) -> the frozen per-denominator goalposts of the unit's peer group, or None; None
+    when the frozen file has no per-denominator entry (``goalposts.calibrate`` with a denominator table)."""
+    if goalposts is None or not goalposts.per_denominator:
+        return None
+    return lambda unit_key, code: goalposts_for(goalposts, str(group_of.get(unit_key, "")), code, per_denominator=True)
+
+
 def prepare_panel(panel: Any, units: Any, cfg: dict[str, Any], year: int, framework_doc: dict[str, Any],
-                  goalposts: Goalposts | None) -> tuple[Any, Any, Any]:
+                  goalposts: Goalposts | None, calibrating: bool = False) -> tuple[Any, Any, Any]:
     """Pure: (validated panel, units, method spec, year, framework document, frozen goalposts) ->
-    (the panel: applicable rows, size-normalised, with ``peer_group`` and the frozen goalposts as
-    ``lo_override`` / ``hi_override``, the ``not_size_normalised`` rows included (goalpost calibration reads
-    them; ``scored_rows`` drops them before scoring); the units with their body columns and ``peer_group``;
-    the framework, with ``unsized`` set: the size-dependent counts not scored for each unit this year)."""
+    (the panel: within-report ratios derived (``size.derive_ratios``), applicable rows, size-normalised, with
+    ``peer_group`` and the frozen goalposts as ``lo_override`` / ``hi_override``, the ``not_size_normalised``
+    rows included (goalpost calibration reads them; ``scored_rows`` drops them before scoring); the units with
+    their body columns and ``peer_group``; the framework, with ``unsized`` set: the size-dependent counts not
+    scored for each unit this year and the inconsistent within-report ratios). Size-dependent counts are
+    divided by the unit's row of the denominator table (``denominators.file``) when per-denominator goalposts
+    exist (frozen file or framework); ``calibrating``: whenever the row exists (a base year's values)."""
     framework = load_framework(year, doc=framework_doc)
     units = units.reindex(columns=["unit_key", "unit_name", "admin_level", *BODY_COLUMNS])
     units = units.assign(peer_group=peer_groups(units, cfg["peer_groups"]))
     group_of = dict(zip(units["unit_key"], units["peer_group"], strict=True))
-    denominators = load_denominators()
-    sized = size_normalise(applicable_only(panel, units, framework), framework_doc, denominators, year)
+    denominators = load_denominators(denominators_path(cfg))
+    per = per_denominator_lookup(goalposts, group_of)
+    derived, notes = derive_ratios(panel, framework_doc)
+    sized = size_normalise(applicable_only(derived, units, framework), framework_doc, denominators, year, per,
+                           divide_all=calibrating)
     sized = apply_goalposts(sized.assign(peer_group=sized["unit_key"].map(group_of)), goalposts)
-    framework = dataclasses.replace(framework, unsized=unsized_pairs(units, framework_doc, denominators, year))
+    framework = dataclasses.replace(framework, unsized=unsized_pairs(units, framework_doc, denominators, year, per)
+                                    | invalid_ratio_pairs(notes))
     return sized, units, framework
 
 
-def scoring_framework(units: Any, year: int, framework_doc: dict[str, Any]) -> Any:
+def scoring_framework(units: Any, year: int, framework_doc: dict[str, Any], panel: Any = None,
+                      cfg: dict[str, Any] | None = None) -> Any:
     """The framework of ``year`` with ``unsized`` set for these units (unit_key, admin_level): what
-    ``applicable`` and the missing-data table see, a size-dependent count without a denominator not applying."""
+    ``applicable`` and the missing-data table see, a size-dependent count without a denominator not applying,
+    nor (given the panel) a within-report ratio whose parts are inconsistent; given the method spec, its
+    denominator table and frozen per-denominator goalposts count (as in ``prepare_panel``)."""
+    invalid = invalid_ratio_pairs(derive_ratios(panel, framework_doc)[1]) if panel is not None else frozenset()
+    per = None
+    if cfg is not None:
+        groups = peer_groups(units.reindex(columns=["unit_key", "unit_name", "admin_level", *BODY_COLUMNS]),
+                             cfg["peer_groups"])
+        per = per_denominator_lookup(frozen_goalposts(cfg), dict(zip(units["unit_key"], groups, strict=True)))
     return dataclasses.replace(load_framework(year, doc=framework_doc),
-                               unsized=unsized_pairs(units, framework_doc, load_denominators(), year))
+                               unsized=unsized_pairs(units, framework_doc, load_denominators(denominators_path(cfg)),
+                                                     year, per) | invalid)
+
+
+def ratio_reported(panel: Any, framework_doc: dict[str, Any]) -> tuple[Any, dict[tuple[str, str], tuple[str, str]]]:
+    """The panel as the missing-data table should see it: a ratio entry counts as reported only where its
+    share was derived (a raw count alone is not the share), and ``derive_ratios``' notes per (unit, ratio)."""
+    derived, notes = derive_ratios(panel, framework_doc)
+    if derived.empty:
+        return derived, notes
+    ratio_codes = {i["code"] for i in framework_doc["indicators"] if i.get("ratio")}
+    raw_only = derived["indicator"].isin(ratio_codes) & derived["ratio_of"].isna()
+    return derived[~raw_only].reset_index(drop=True), notes
 
 
 def scored_rows(sized: Any, framework: Any) -> Any:
     """The rows of a prepared panel that enter the composite: all but the pairs in ``framework.unsized``
-    (a raw size-dependent count is published with weight 0, never scored: issue 20 item 3)."""
-    if not framework.unsized or sized.empty:
+    and the raw counts flagged ``not_size_normalised`` (a raw size-dependent count, or the raw count of a
+    within-report ratio, is published with weight 0, never scored: issue 20 item 3)."""
+    if sized.empty:
         return sized
-    keep = [(u, i) not in framework.unsized for u, i in zip(sized["unit_key"], sized["indicator"], strict=True)]
+    keep = [(u, i) not in framework.unsized and f != "not_size_normalised"
+            for u, i, f in zip(sized["unit_key"], sized["indicator"], sized["size_flag"], strict=True)]
     return sized[np.array(keep, dtype=bool)].reset_index(drop=True)
 
 
@@ -91,6 +143,7 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
 
     framework_doc = framework_doc if framework_doc is not None else load_config("framework")
     goalposts = goalposts if goalposts is not None else frozen_goalposts(cfg)
+    panel = with_timeliness(panel, units, year, cfg.get("timeliness"))
     sized, units, framework = prepare_panel(panel, units, cfg, year, framework_doc, goalposts)
     log.info("index: framework %s, %d scored indicators valid in %d; goalposts %s", framework.version,
              framework.indicators["indicator"].nunique(), year, goalposts.version if goalposts else "framework")
@@ -161,13 +214,21 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
     # a count divided by its denominator says which one (size_per_10k_residents, size_per_agency)
     per_size = {(u, i): f"size_{f}" for u, i, f in zip(sized["unit_key"], sized["indicator"], sized["size_flag"],
                                                         strict=True) if isinstance(f, str) and f != "not_size_normalised"}
-    flags = [list(f) + treatment_flags.get((u, i), []) + (["not_size_normalised"] if (u, i) in not_sized else [])
-             + ([per_size[(u, i)]] if (u, i) in per_size else [])
+    # a within-report ratio whose parts are inconsistent: a warning naming why it is not scored
+    invalid = {(u, i): f"ratio_invalid.{r}" for u, i, r in zip(sized["unit_key"], sized["indicator"],
+                                                                sized.get("ratio_invalid", [None] * len(sized)),
+                                                                strict=True) if isinstance(r, str)}
+    flags = [(list(f) if isinstance(f, (list, tuple, np.ndarray)) else []) + treatment_flags.get((u, i), []) + (["not_size_normalised"] if (u, i) in not_sized else [])
+             + ([per_size[(u, i)]] if (u, i) in per_size else []) + ([invalid[(u, i)]] if (u, i) in invalid else [])
              + (["not_applicable"] if i in framework_codes and (u, i) not in scored_pairs else [])
              for f, u, i in zip(indicators.get("validation_flags", pd.Series([[]] * len(indicators))),
                                 indicators["unit_key"], indicators["indicator"], strict=True)]
+    # a raw count not scored carries no weight: the weight of its pair, where there is one, is that of the
+    # unreported within-report share scored at the lower goalpost (in 1 - completeness, not in this row)
+    unscored = np.array([(u, i) in not_sized for u, i in zip(indicators["unit_key"], indicators["indicator"],
+                                                             strict=True)], dtype=bool)
     indicators = indicators.assign(
-        year=year, raw_value=indicators["value"], weight=indicators["weight"].fillna(0.0), flags=flags,
+        year=year, raw_value=indicators["value"], weight=indicators["weight"].where(~unscored).fillna(0.0), flags=flags,
         method_version=cfg["method_version"])
     indicators = indicators.drop(columns=[c for c in BODY_COLUMNS if c in indicators]).merge(
         units[["unit_key", *BODY_COLUMNS]], on="unit_key", how="left")
@@ -178,9 +239,11 @@ def build_index(panel: Any, units: Any, cfg: dict[str, Any], year: int,
 
 
 def rank_sensitivity(panel: Any, scores: Any, cfg: dict[str, Any], year: int,
-                     framework_doc: dict[str, Any] | None = None, goalposts: Goalposts | None = None) -> Any:
+                     framework_doc: dict[str, Any] | None = None, goalposts: Goalposts | None = None,
+                     units: Any = None) -> Any:
     """Pure: (validated panel, this build's scores, method spec) -> Sobol indices of the ranks per uncertain
-    input (``pipeline.index.sensitivity``); empty when ``uncertainty.sobol_base_samples`` is 0."""
+    input (``pipeline.index.sensitivity``); empty when ``uncertainty.sobol_base_samples`` is 0. ``units``: the
+    accepted units as ``build_index`` had them (their report's publication date gives the timeliness values)."""
     import pandas as pd
 
     from pipeline.index.sensitivity import SOBOL_COLUMNS, sobol_indices
@@ -190,6 +253,8 @@ def rank_sensitivity(panel: Any, scores: Any, cfg: dict[str, Any], year: int,
         return pd.DataFrame(columns=SOBOL_COLUMNS)
     framework_doc = framework_doc if framework_doc is not None else load_config("framework")
     goalposts = goalposts if goalposts is not None else frozen_goalposts(cfg)
+    if units is not None:
+        panel = with_timeliness(panel, units, year, cfg.get("timeliness"))
     units = scores[["unit_key", "unit_name", "admin_level", *BODY_COLUMNS]].reset_index(drop=True)
     sized, units, framework = prepare_panel(panel, units, cfg, year, framework_doc, goalposts)
     nominal = {"treatment": cfg["outliers"]["treatment"], "normalisation": cfg["normalisation"],
@@ -230,9 +295,13 @@ def check_scores(scores: Any, indicators: Any, catalog: Catalog) -> list[dict[st
 
 def accepted_units(documents: Any) -> Any:
     """The reporting bodies of the accepted reports (unit_key, unit_name, admin_level and the body
-    columns), one row each."""
+    columns), one row each, with their report's ``publish_date``, ``report_doc`` and ``report_sha256``
+    (``pipeline.index.timeliness``)."""
     accepted = with_unit_keys(documents[documents["disposition"] == "accepted"])
-    return (accepted[["unit_key", "unit_name", "admin_level", *BODY_COLUMNS]]
+    accepted = accepted.assign(report_doc=accepted["doc"], report_sha256=accepted["sha256"],
+                               publish_date=accepted.get("publish_date", None))
+    return (accepted[["unit_key", "unit_name", "admin_level", *BODY_COLUMNS, "publish_date", "report_doc",
+                      "report_sha256"]]
             .drop_duplicates("unit_key").reset_index(drop=True))
 
 
@@ -262,6 +331,8 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     documents = io.read_parquet(catalog.documents)
     units = accepted_units(documents)
     units_docs = with_unit_keys(documents)[["doc", "unit_key"]]
+    # annual_report_timeliness from each report's publication date (no extraction rule gives it)
+    panel = with_timeliness(panel, units, settings.year, cfg.get("timeliness"))
     scores, indicators = build_index(panel, units, cfg, settings.year, framework_doc)
     check_scores(scores, indicators, catalog)
     write_typed(catalog.scores, scores, "scores")
@@ -277,9 +348,11 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     doc_unit = dict(zip(units_docs["doc"], units_docs["unit_key"], strict=True))
     invalid = {(str(doc_unit[r.doc]), str(r.indicator)) for r in quarantine.itertuples()
                if r.dataset == "panel" and r.doc in doc_unit}
-    # a size-dependent count without a denominator is not applicable to that unit this year (NA_structural)
-    scoring = scoring_framework(units, settings.year, framework_doc)
-    write_typed(catalog.missing, missing_data_status(units, scoring, panel, invalid), "missing")
+    # a size-dependent count without a denominator is not applicable to that unit this year (NA_structural),
+    # nor an inconsistent within-report ratio; a ratio is reported only where its share was derived
+    scoring = scoring_framework(units, settings.year, framework_doc, panel, cfg)
+    reported, ratio_notes = ratio_reported(panel, framework_doc)
+    write_typed(catalog.missing, missing_data_status(units, scoring, reported, invalid), "missing")
     previous_dir = Catalog(settings.out, settings.year - 1).publish_dir
     previous = io.read_parquet(previous_dir / "scores.parquet") if (previous_dir / "scores.parquet").exists() else None
     previous_indicators = (io.read_parquet(previous_dir / "indicators.parquet")
@@ -292,8 +365,8 @@ def run_index(settings: RunSettings) -> dict[str, Any]:
     why = {i["code"]: i["applies_to"]["why"] for i in framework_doc["indicators"]
            if (i.get("applies_to") or {}).get("why")}
     io.write_parquet(catalog.zone("index") / "profiles.parquet", unit_profiles(scores, indicators, missing, why,
-                                                                                scoring.unsized))
-    sensitivity = rank_sensitivity(panel, scores, cfg, settings.year, framework_doc)
+                                                                                scoring.unsized, ratio_notes))
+    sensitivity = rank_sensitivity(panel, scores, cfg, settings.year, framework_doc, units=units)
     io.write_parquet(catalog.zone("index") / "sensitivity.parquet", sensitivity)
     if len(sensitivity):
         log.info("index: Sobol indices of the rank shift %s",

@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.config import load_config
 from pipeline.ingest import bodies
@@ -34,7 +34,8 @@ _SELF_NAME = re.compile(r"(我|全|本)\w{0,2}")  # 我市, 全县, 本局: a se
 _REASON_OF_SOURCE = {"yearbook_headers": "yearbook_entry", "news_markers": "news_article",
                      "scholarly_markers": "other_subject", "multi_year_opening": "multi_year_review",
                      "general_summary": "other_subject", "non_government_author": "other_subject",
-                     "no_reporting_body": "no_reporting_body"}
+                     "no_reporting_body": "no_reporting_body", "interpretation_heading": "policy_interpretation",
+                     "news_lead": "news_article", "masked_place": "other_subject"}
 
 
 @dataclass
@@ -92,6 +93,12 @@ def _rules() -> dict[str, Any]:
         "news_markers_re": re.compile(cfg["news_markers"]),
         "scholarly_markers_re": re.compile(cfg["scholarly_markers"]),
         "general_summary_re": re.compile(cfg["general_summary_handover"]),
+        "interpretation_headings_re": re.compile(cfg["interpretation_headings"]),
+        "masked_place_re": re.compile(cfg["masked_place"]),
+        "news_lead_re": re.compile(cfg["news_lead"]),
+        "weak_subject_re": re.compile(cfg["weak_subject"]),
+        "joint_party_government_re": re.compile(cfg["joint_party_government"]),
+        "party_group_suffix_re": re.compile(cfg["party_group_suffix"]),
     }
 
 
@@ -133,6 +140,10 @@ def _early_lines(text: str) -> list[str]:
     return [ln.strip() for ln in text[:600].split("\n") if len(ln.strip()) >= 6 and not navigation.search(ln)]
 
 
+INTERPRETATION_LINES = 15  # the first non-empty lines searched for an interpretation page's section headings
+_EDITION_YEAR = re.compile(r"[(（]\s*((?:19|20)\d{2})\s*(?:年度?)?版\s*[)）]")
+
+
 def identify_kind(title: str | None, text: str) -> tuple[str, str]:
     """Document kind and where it was read from."""
     rules = _rules()
@@ -155,6 +166,13 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
         return "other", "scholarly_markers"  # 关键词：…, 本文将…, 内容简介 本书…: a study of reports
     if rules["news_markers_re"].search(text[:800]):
         return "other", "news_markers"  # 本报讯, （记者 某某）: a newspaper article about the report
+    lines = [ln.strip() for ln in text[:3000].split("\n") if ln.strip()][:INTERPRETATION_LINES]
+    if any(rules["interpretation_headings_re"].search(line) for line in lines):
+        return "other", "interpretation_heading"  # 二、深度解读 / 背景链接: a page interpreting a report
+    if rules["news_lead_re"].search(_opening(text)[:20]):
+        return "other", "news_lead"  # 4月26日，…会议听取了…报告: a news lead; a report never opens on a day
+    if rules["masked_place_re"].search(text[:1500]):
+        return "other", "masked_place"  # **区, XX县: a model text with its place masked, nobody's report
     if len(rules["yearbook_headers_re"].findall(text[:2000])) >= 2:
         return "other", "yearbook_headers"  # 【概况】…【行政执法】: a yearbook entry
     # a report whose title is about something else (行政复议和行政应诉工作情况报告)
@@ -188,6 +206,10 @@ def identify_kind(title: str | None, text: str) -> tuple[str, str]:
         return "work_plan", "body"
     if body_hits["annual_report"] or _rules()["title_subject_re"].search(text[:3000]):
         return "annual_report", "body"
+    if rules["weak_subject_re"].search(text[:3000]) and any(_self_reference_counts(text).first_person.values()):
+        # an excerpt that opens on its first section (学习贯彻习近平法治思想情况。我委…) with no subject word yet:
+        # a body's own account of it
+        return "annual_report", "weak_subject"
     return "other", "body"
 
 
@@ -221,6 +243,9 @@ def identify_year(title: str | None, text: str, publish_date: str | None, kind: 
             years = [y for y in years if not re.search(rf"{y}\s*[-—–~至到]\s*\d{{4}}|\d{{4}}\s*[-—–~至到]\s*{y}", source)]
             if years:
                 return years[-1] if kind == "work_plan" else years[0], "title"
+    edition = _EDITION_YEAR.search(text[:600])  # 法治政府建设白皮书（2021版）: the year it describes
+    if edition:
+        return int(edition.group(1)), "edition"
     head = text[:1500]
     opening = re.search(rf"(?:^|\n)\s*{_YEAR}(?:度)?(?:以来)?\s*[,，]?\s*(?:我|全|本|在|.{{0,30}}(?:{_OPENING_VERBS}))", head)
     if opening:
@@ -488,19 +513,41 @@ def _first_self_reference(opening: str) -> str | None:
     """The level implied by the opening's first self-reference (2022年，我局坚持… -> department);
     ``opening`` is the text from its first line of prose (``_opening``)."""
     head = opening[:OPENING_CHARS]
-    found = [(m.start(), level) for level, p in _rules()["self_ref_re"].items() if (m := p.search(head))]
-    return min(found)[1] if found else None
+    found = [(m.start(), m.group(0)[0] in "我本", level) for level, p in _rules()["self_ref_re"].items()
+             for m in p.finditer(head)]
+    # a first-person form (我局) speaks as the author; 在市委市政府的领导下 names its superior
+    first_person = [(start, level) for start, mine, level in found if mine]
+    found_any = first_person or [(start, level) for start, _, level in found]
+    return min(found_any)[1] if found_any else None
 
 
-def _self_reference_counts(text: str) -> dict[str, int]:
-    """How often the body speaks as each level (我市, 全县, 我局 ...)."""
-    return {level: len(p.findall(text[:30000])) for level, p in _rules()["self_ref_re"].items()}
+class SelfReferences(NamedTuple):
+    """How often a text speaks as each level: in any form (我市, 全县, 县政府, 我局 ...) and in first-person
+    forms only (我市, 本县, 我局)."""
+
+    any_form: dict[str, int]
+    first_person: dict[str, int]
 
 
-def _body_level(counts: dict[str, int], governments_only: bool = False) -> str | None:
+def _self_reference_counts(text: str) -> SelfReferences:
+    """The text's self-references per level (``SelfReferences``)."""
+    window = text[:30000]
+    any_form: dict[str, int] = {}
+    first_person: dict[str, int] = {}
+    for level, pattern in _rules()["self_ref_re"].items():
+        found = [m.group(0) for m in pattern.finditer(window)]
+        any_form[level] = len(found)
+        first_person[level] = sum(1 for f in found if f[0] in "我本")
+    return SelfReferences(any_form, first_person)
+
+
+def _body_level(counts: SelfReferences, governments_only: bool = False) -> str | None:
     """The level the body speaks as most often (from ``_self_reference_counts``); governments only:
-    never department."""
-    said = {level: n for level, n in counts.items() if not (governments_only and level == "department")}
+    never department. First-person forms (我市, 本县) decide when there are any: 全省唯一 in a city's report
+    compares the city with its province, it does not speak as the province."""
+    said = {level: n for level, n in counts.first_person.items() if not (governments_only and level == "department")}
+    if not any(said.values()):
+        said = {level: n for level, n in counts.any_form.items() if not (governments_only and level == "department")}
     best = max(said, key=lambda k: said[k])
     return best if said[best] else None
 
@@ -654,7 +701,8 @@ def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[st
         # a department named without its place takes the level its generic place names (市司法局: a city's),
         # or with none (审计局) the level of the government the body speaks for (全县 …)
         wanted = (_rules()["generic_place_levels"].get(place_part) or ("province" if place_part else
-                  _body_level(self_references, governments_only=True))) if department else body_level
+                  _body_level(self_references, governments_only=True))) if department else (
+                  _rules()["generic_place_levels"].get(place_part) or body_level)  # 自治区人民政府: a province
         division = _infer_place_from_body(text, wanted)
         if division is not None:
             result["unit_id_source"] = "places_in_body"
@@ -713,8 +761,18 @@ def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[st
 
 
 def _strip_party_committee(unit: str) -> str:
-    """A joint Party–government author is the government (中共某某县委 某某县人民政府 -> 某某县人民政府);
-    a Party committee alone stays as it is."""
+    """A joint Party–government author is the government (中共某某县委 某某县人民政府 -> 某某县人民政府;
+    自治区党委和政府 -> 自治区人民政府); a department's or ministry's Party group is the body (民政部党组 ->
+    民政部); a Party committee alone stays as it is."""
+    rules = _rules()
+    joint = rules["joint_party_government_re"].match(unit)
+    if joint:
+        return joint.group("place") + "人民政府"
+    group = rules["party_group_suffix_re"].search(unit)
+    if group and group.start() >= 2:
+        body = unit[:group.start()]
+        if bodies.match_national(body) is not None or any(body.endswith(s) for s in rules["department_suffixes"]):
+            return body
     match = re.match(r"^中共.{1,20}?(?:委员会|委)[\s、,，和及与暨]*(?P<rest>.+)$", unit)
     if match and any(match.group("rest").endswith(s) for s in _rules()["government_suffixes"]):
         return match.group("rest")
@@ -776,7 +834,7 @@ def identify(text: str, publish_date: str | None = None) -> Identification:
     if kind == "annual_report":
         if unit.get("unit_name") and _rules()["non_government_author_re"].search(unit["unit_name"]):
             kind, kind_source = "other", "non_government_author"  # a court's or a congress's report
-        elif unit.get("unit_name") is None and not any(_self_reference_counts(text).values()):
+        elif unit.get("unit_name") is None and not any(_self_reference_counts(text).any_form.values()):
             kind, kind_source = "other", "no_reporting_body"  # nobody reports: commentary, a study
     reason = None
     if kind != "annual_report":

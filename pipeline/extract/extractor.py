@@ -108,7 +108,7 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
         if q.kind == "excluded":  # quoted with a window of the line around it (no sentence needed)
             line_start = max(text.rfind("\n", max(0, q.start - EXCLUDED_QUOTE_CHARS), q.start) + 1,
                              q.start - EXCLUDED_QUOTE_CHARS)
-            line_end = text.find("\n", q.end)
+            line_end = text.find("\n", q.end, q.end + EXCLUDED_QUOTE_CHARS)
             line_end = min(len(text) if line_end < 0 else line_end, q.end + EXCLUDED_QUOTE_CHARS)
             records.append(_record(doc, text, q, line_start, line_end, None, "actual",
                                    f"qty.excluded|{q.exclude_reason}", 0.0, version, None, q.exclude_reason))

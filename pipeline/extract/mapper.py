@@ -102,7 +102,9 @@ class Sentence:
         noun_lasts: list[int] = []
         noun_words: list[str] = []
         noun_starts: list[int] = []
-        for last, (word, is_cue, is_verb, is_noun, extra) in _word_automaton().iter(self.text, self.start, self.end):
+        base = self.start  # (the automaton copies the string it is given: the sentence, not the whole text)
+        for last, (word, is_cue, is_verb, is_noun, extra) in _word_automaton().iter(self.text[base:self.end]):
+            last += base
             if is_cue:
                 cue_lasts.append(last)
                 cue_words.append(word)

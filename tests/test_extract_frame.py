@@ -937,3 +937,11 @@ def test_k11_a_span_of_months_across_years_is_cumulative_within_one_year_it_is_n
     assert _one(_records(text), "3120件", text).scope == "cumulative"
     year = "2023年1月至2023年10月，共办理行政复议案件40件。"
     assert _one(_records(year), "40件", year).scope == "actual"
+
+
+def test_k12_an_object_fronted_by_dui_takes_its_verb_after_the_clause_that_holds_none():
+    text = "实施向开发区放权，对市级96项行政许可事项，通过直接下放、委托办理等形式下放办理。"
+    cut = _one(_records(text), "96项", text)
+    assert cut.verb == "下放" and cut.indicator == "approval_items_streamlined"
+    repeal = "对23件规范性文件，依法予以废止。"
+    assert _one(_records(repeal), "23件", repeal).verb == "废止"

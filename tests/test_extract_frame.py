@@ -945,3 +945,11 @@ def test_k12_an_object_fronted_by_dui_takes_its_verb_after_the_clause_that_holds
     assert cut.verb == "下放" and cut.indicator == "approval_items_streamlined"
     repeal = "对23件规范性文件，依法予以废止。"
     assert _one(_records(repeal), "23件", repeal).verb == "废止"
+
+
+def test_k13_a_noun_and_count_clause_after_a_count_in_the_same_measure_word_shares_its_verb():
+    text = "调整后，市级共保留行政权力事项3500项，行政许可事项250项。"
+    listed = _one(_records(text), "250项", text)
+    assert (listed.verb, listed.role, listed.indicator) == ("保留", "stock", "licensing_items_listed")
+    other = "审查规范性文件26件，合同17份。"  # another measure word: no parallel item, the verb stays borrowed
+    assert _one(_records(other), "17份", other).role == "flow"

@@ -192,6 +192,13 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
         # 审核规范性文件26件、合同17份 / 研究行政立法、执法监督等工作11次: the verb before a 、 list governs it
         list_start = max(text.rfind(c, ctx.sentence_start, ctx.clause_start) for c in _LIST_BREAKS) + 1
         found = _last_verb(text, lex, max(ctx.sentence_start, list_start), ctx.clause_start)
+        comma = ctx.clause_start - 1
+        if found is None and comma - 2 >= ctx.sentence_start and text[comma] in ("，", ",") \
+                and text[comma - 1] == text[ctx.end - 1] and text[comma - 2].isdigit():
+            # 保留行政权力事项3537项，行政许可事项256项: a clause of a noun and a count in the same measure word right
+            # after a count shares that count's verb
+            before_start = max(text.rfind(c, ctx.sentence_start, comma) for c in _LIST_BREAKS) + 1
+            found = _last_verb(text, lex, max(ctx.sentence_start, before_start), comma)
     if found is None:
         earlier = lex.last(True, ctx.sentence_start, ctx.clause_start)
         return (earlier[0] if earlier else None), False

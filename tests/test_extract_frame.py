@@ -953,3 +953,11 @@ def test_k13_a_noun_and_count_clause_after_a_count_in_the_same_measure_word_shar
     assert (listed.verb, listed.role, listed.indicator) == ("保留", "stock", "licensing_items_listed")
     other = "审查规范性文件26件，合同17份。"  # another measure word: no parallel item, the verb stays borrowed
     assert _one(_records(other), "17份", other).role == "flow"
+
+
+def test_k14_the_items_of_a_numbered_slogan_spelt_out_in_brackets_are_names():
+    text = "推行“三个百分百”（案中100%调解、案后100%释法、纠错100%建议）工作法，行政复议调解率35%。"
+    records = _records(text)
+    slogan = [r for r in records if r.value == 100]
+    assert len(slogan) == 3 and {(r.role, r.exclude_reason) for r in slogan} == {("excluded", "name")}
+    assert _one(records, "35%", text).indicator == "reconsideration_mediation_rate"  # after the bracket: a figure

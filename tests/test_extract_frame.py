@@ -961,3 +961,11 @@ def test_k14_the_items_of_a_numbered_slogan_spelt_out_in_brackets_are_names():
     slogan = [r for r in records if r.value == 100]
     assert len(slogan) == 3 and {(r.role, r.exclude_reason) for r in slogan} == {("excluded", "name")}
     assert _one(records, "35%", text).indicator == "reconsideration_mediation_rate"  # after the bracket: a figure
+
+
+def test_l1_a_leadership_body_studying_the_rule_of_law_thought_n_times_is_law_study():
+    # 学习 alone is general study; its object 习近平法治思想 (or 宪法, 民法典) makes it law study
+    text = "县政府党组学习习近平法治思想7次，开展集中研讨3次。"
+    assert _one(_records(text), "7次", text).indicator == "leadership_law_study_sessions"
+    general = "县政府党组学习党的二十大精神7次。"
+    assert _one(_records(general), "7次", general).indicator is None

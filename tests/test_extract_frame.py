@@ -937,3 +937,35 @@ def test_k11_a_span_of_months_across_years_is_cumulative_within_one_year_it_is_n
     assert _one(_records(text), "3120件", text).scope == "cumulative"
     year = "2023年1月至2023年10月，共办理行政复议案件40件。"
     assert _one(_records(year), "40件", year).scope == "actual"
+
+
+def test_k12_an_object_fronted_by_dui_takes_its_verb_after_the_clause_that_holds_none():
+    text = "实施向开发区放权，对市级96项行政许可事项，通过直接下放、委托办理等形式下放办理。"
+    cut = _one(_records(text), "96项", text)
+    assert cut.verb == "下放" and cut.indicator == "approval_items_streamlined"
+    repeal = "对23件规范性文件，依法予以废止。"
+    assert _one(_records(repeal), "23件", repeal).verb == "废止"
+
+
+def test_k13_a_noun_and_count_clause_after_a_count_in_the_same_measure_word_shares_its_verb():
+    text = "调整后，市级共保留行政权力事项3500项，行政许可事项250项。"
+    listed = _one(_records(text), "250项", text)
+    assert (listed.verb, listed.role, listed.indicator) == ("保留", "stock", "licensing_items_listed")
+    other = "审查规范性文件26件，合同17份。"  # another measure word: no parallel item, the verb stays borrowed
+    assert _one(_records(other), "17份", other).role == "flow"
+
+
+def test_k14_the_items_of_a_numbered_slogan_spelt_out_in_brackets_are_names():
+    text = "推行“三个百分百”（案中100%调解、案后100%释法、纠错100%建议）工作法，行政复议调解率35%。"
+    records = _records(text)
+    slogan = [r for r in records if r.value == 100]
+    assert len(slogan) == 3 and {(r.role, r.exclude_reason) for r in slogan} == {("excluded", "name")}
+    assert _one(records, "35%", text).indicator == "reconsideration_mediation_rate"  # after the bracket: a figure
+
+
+def test_l1_a_leadership_body_studying_the_rule_of_law_thought_n_times_is_law_study():
+    # 学习 alone is general study; its object 习近平法治思想 (or 宪法, 民法典) makes it law study
+    text = "县政府党组学习习近平法治思想7次，开展集中研讨3次。"
+    assert _one(_records(text), "7次", text).indicator == "leadership_law_study_sessions"
+    general = "县政府党组学习党的二十大精神7次。"
+    assert _one(_records(general), "7次", general).indicator is None

@@ -554,6 +554,18 @@ def test_within_report_ratio_is_scored_only_when_both_parts_come_from_one_report
     # an inconsistent pair leaves the screen's denominators; the others stay in them (floored when missing)
     unsized = scoring_framework(units, 2022, doc, panel).unsized
     assert {u for u, c in unsized if c == lenient} == {"910004-gov", "910005-gov"}
+    # on a generated year: a share is derived exactly where the same report states both parts; moving half the
+    # units' denominators to another report of theirs leaves those units without shares
+    year, year_units = generated_year(30, seed=17, report_share=0.9)
+    ratios = {i["code"]: i["ratio"]["denominator"] for i in doc["indicators"] if i.get("ratio")}
+    moved = set(year_units["unit_key"].iloc[::2])
+    year.loc[year["indicator"].isin(set(ratios.values())) & year["unit_key"].isin(moved), "doc"] = "another report"
+    derived, _notes = derive_ratios(year, doc)
+    shares = derived[derived["ratio_of"].notna()]
+    own = year.groupby("unit_key")["indicator"].apply(set)
+    expected = {(u, c) for u in year_units["unit_key"] if u not in moved for c, d in ratios.items()
+                if {c, d} <= own.get(u, set())}
+    assert set(zip(shares["unit_key"], shares["indicator"], strict=True)) == expected and len(expected) > 10
 
 
 def test_withholding_a_ratio_part_never_raises_the_rank():

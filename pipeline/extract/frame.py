@@ -196,18 +196,25 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
         return None, False
     clause_start, sentence_start = ctx.clause_start, lex.start
     if fronted_object(text, ctx.start):
-        after = _verb_after_object(ctx, lex)
+        after = _verb_after_object(ctx, lex) or _verb_after_fronted_clause(text, ctx, lex)
         if after is not None:
             return after, True
     found = _last_verb(text, lex, clause_start, ctx.start)
     if found is None:
         # 170人通过考试取得执法证: no verb before the number in its clause, the verb after its noun is its own
-        after = _verb_after_object(ctx, lex)
+        after = _verb_after_object(ctx, lex) or _verb_after_fronted_clause(text, ctx, lex)
         if after is not None:
             return after, True
         # 审核规范性文件26件、合同17份 / 研究行政立法、执法监督等工作11次: the verb before a 、 list governs it
         list_start = lex.list_start(sentence_start, clause_start)
         found = _last_verb(text, lex, max(sentence_start, list_start), clause_start)
+        comma = clause_start - 1
+        if found is None and comma - 2 >= sentence_start and text[comma] in ("，", ",") \
+                and text[comma - 1] == text[ctx.end - 1] and text[comma - 2].isdigit():
+            # 保留行政权力事项3537项，行政许可事项256项: a clause of a noun and a count in the same measure word right
+            # after a count shares that count's verb
+            before_start = lex.list_start(sentence_start, comma)
+            found = _last_verb(text, lex, max(sentence_start, before_start), comma)
     if found is None:
         earlier = lex.last(True, sentence_start, clause_start)
         return (earlier[0] if earlier else None), False
@@ -259,12 +266,21 @@ def _longest_noun_prefix() -> int:
     return max(map(len, _noun_prefixes()), default=0)
 
 
-def _verb_after_object(ctx: Context, lex: SentenceLexicon) -> str | None:
+def _verb_after_fronted_clause(text: str, ctx: Context, lex: SentenceLexicon) -> str | None:
+    """The verb after the clause of an object fronted by 对 that holds no verb of its own (对市级214项行政许可事项，通过
+    直接下放、委托办理等形式下放 -> 下放): the first one later in the sentence, as ``_verb_after_object`` finds it."""
+    if text[ctx.clause_end:ctx.clause_end + 1] not in ("，", ",") or not (
+            text[ctx.clause_start] == "对" or fronted_object(text, ctx.start)):
+        return None
+    return _verb_after_object(ctx, lex, ctx.sentence_end)
+
+
+def _verb_after_object(ctx: Context, lex: SentenceLexicon, hi: int | None = None) -> str | None:
     """The verb of a quantity fronted by 对 (对45件重大行政决策事项草案进行合法性审查 -> 合法性审查): the first verb
-    of the lexicon after the number in its clause that is no light verb (进行, 开展 …) and no part of a noun
-    (处罚 in 行政处罚案件), the longest at its end."""
+    of the lexicon after the number in its clause (before ``hi`` when given) that is no light verb (进行, 开展 …)
+    and no part of a noun (处罚 in 行政处罚案件), the longest at its end."""
     lasts, words, light = lex.verb_lasts, lex.verb_words, light_verbs()
-    for k in range(bisect_left(lasts, ctx.end), bisect_left(lasts, ctx.clause_end)):
+    for k in range(bisect_left(lasts, ctx.end), bisect_left(lasts, ctx.clause_end if hi is None else hi)):
         word = words[k]
         if lasts[k] - len(word) + 1 >= ctx.end and word not in light and not lex._noun_starts_at(lasts[k] + 1):
             return word

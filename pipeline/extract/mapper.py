@@ -460,10 +460,13 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
     if by_term.keys().isdisjoint(terms[lo:bisect_left(lasts, ctx.after_end, lo)]):
         return None, 0.0
     local, before, tail, after, rest = _cues_around(ctx)
-    if rest and frame is not None and frame[0] is not None:
-        # 区政府拟发文的17件规范性文件均进行合法性审查: the quantity's own verb, read after its noun, names its action
-        # in its own clause however far after the number it stands
-        local |= rest.intersection(frame[0].split("、"))
+    if frame is not None and frame[0] is not None:
+        # 区政府拟发文的17件规范性文件均进行合法性审查 / 对214项许可事项，通过…等形式下放: the quantity's own verb, read
+        # after its noun, names its action in its own clause however far after the number it stands
+        verbs = [v for v in frame[0].split("、") if v not in local]
+        if verbs:
+            later = terms[bisect_left(lasts, ctx.end):]
+            local.update(v for v in verbs if v in later)
     if not local:
         return None, 0.0  # the own clause must name part of an indicator
     # 审查行政合同40份、重大行政决策12件、规范性文件5件: an item of a 、 list that names its own noun borrows the

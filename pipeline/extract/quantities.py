@@ -89,6 +89,7 @@ def rules() -> dict[str, Any]:
         "time_before": re.compile(cfg["frame"]["time_before"]),
         "adverb": re.compile(cfg["frame"]["adverb"]),
         "bare_nouns": frozenset(cfg["frame"]["bare_nouns"]),
+        "slogan_expansion": re.compile(cfg["frame"]["slogan_expansion"]) if cfg["frame"].get("slogan_expansion") else None,
     }
 
 
@@ -301,6 +302,8 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
             continue
         reason = _exclusion_reason(text, start, end, num, unit) if (unit in _REASON_UNITS or num[0] in cn_chars) \
             else None
+        if reason is None and _in_slogan_expansion(text, start):
+            reason = "name"  # “四个百分百”(案中100%调解、…): the items of a numbered slogan spelt out
         if reason is not None:
             if keep_excluded:
                 found.append(_excluded(start, end, reason, num, unit))
@@ -406,6 +409,22 @@ def _table_cell_quantities(text: str) -> list[Quantity]:
                             out.append(Quantity(start, end, value, None, info["canonical"], info["kind"], "exact", num))
                 cell_start = cell_end + 1
     return out
+
+
+SLOGAN_WINDOW = 60  # how far back the bracket spelling out a numbered slogan may open
+
+
+def _in_slogan_expansion(text: str, start: int) -> bool:
+    """Is the number at ``start`` inside the bracket right after a quoted numbered slogan, which spells out its
+    items (“四个百分百”(案中100%调解、案后100%释法))? (A cheap look for ”( first; the slogan's regex only then.)"""
+    pattern = rules()["slogan_expansion"]
+    if pattern is None:
+        return False
+    lo = max(0, start - SLOGAN_WINDOW)
+    opening = max(text.rfind("”(", lo, start), text.rfind("”（", lo, start))
+    if opening < 0 or ")" in text[opening + 2:start] or "）" in text[opening + 2:start]:
+        return False
+    return pattern.search(text, max(0, opening - 12), opening + 1) is not None
 
 
 def _named_around(text: str, start: int, end: int) -> bool:

@@ -260,6 +260,8 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
     # _qualifier's cues, looked up here once (its common case, no cue after the number, is inlined below)
     suffix_first, any_prefix, prefix_window = r["suffix_first"], r["any_prefix"], r["prefix_window"]
     brackets = _Brackets(text)
+    # a slogan spelt out in brackets needs ”( or ”（ somewhere in the text (_in_slogan_expansion's own first test)
+    slogans = "”(" in text or "”（" in text
     append = found.append
     for m in r["pattern"].finditer(text):
         start, end = m.span()
@@ -302,7 +304,7 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
             continue
         reason = _exclusion_reason(text, start, end, num, unit) if (unit in _REASON_UNITS or num[0] in cn_chars) \
             else None
-        if reason is None and _in_slogan_expansion(text, start):
+        if reason is None and slogans and _in_slogan_expansion(text, start):
             reason = "name"  # “四个百分百”(案中100%调解、…): the items of a numbered slogan spelt out
         if reason is not None:
             if keep_excluded:

@@ -64,7 +64,8 @@ class Indicator:
         if verb is None and noun is None:
             return True
         if verb is not None:
-            actions = [v for v in verb.split("、") if v not in light_verbs()]
+            light = light_verbs()
+            actions = [v for v in verb.split("、") if v not in light]
             if in_campaign and any(v in self.result_verbs for v in actions):
                 actions = []  # 开展规范性文件清理，宣布失效规范性文件5件: a result of the cleanup
             if actions and not any(v not in self.refuse_verbs and (not self.verbs or v in self.verbs)

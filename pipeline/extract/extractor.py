@@ -43,17 +43,36 @@ def _quote(text: str, sentence_start: int, sentence_end: int, start: int, end: i
     return text[s:e].strip()
 
 
+_ROUNDED: dict[float, float] = {}  # score -> round(score, 3): scores are sums of a few cue weights (few values)
+
+
+def _rounded(score: float) -> float:
+    """``round(score, 3)``, looked up (round() formats the float: about 1 us a call)."""
+    rounded = _ROUNDED.get(score)
+    if rounded is None:
+        rounded = round(score, 3)
+        if len(_ROUNDED) < 4096:
+            _ROUNDED[score] = rounded
+    return rounded
+
+
 def _record(doc: str, text: str, q: Quantity, sentence_start: int, sentence_end: int, indicator: str | None,
             scope: str, rule_id: str, score: float, version: str, frame: Frame | None,
             exclude_reason: str | None = None) -> ExtractionRecord:
-    quote = _quote(text, sentence_start, sentence_end, q.start, q.end)
+    s, e = sentence_start, sentence_end  # the quote: _quote, inlined
+    if e - s > QUOTE_MAX_CHARS:
+        half = (QUOTE_MAX_CHARS - (q.end - q.start)) // 2
+        s, e = max(s, q.start - half), min(e, q.end + half)
+    quote = text[s:e].strip()
     if frame is None:  # an excluded number
         return ExtractionRecord(doc, None, q.value, None, q.unit, q.kind, q.qualifier, scope, q.start, q.end, quote,
                                 rule_id, 0.0, version, None, None, None, "excluded", exclude_reason,
                                 f"exclude.{exclude_reason}", None)
-    return ExtractionRecord(  # positional (field order of RECORD_FIELDS): keywords cost twice as much
+    # positional (field order of RECORD_FIELDS): keywords cost twice as much; a score of 0.0 (most quantities) is
+    # its own rounding
+    return ExtractionRecord(
         doc, indicator, q.value, q.value_max, q.unit, q.kind, q.qualifier, scope, q.start, q.end, quote,
-        rule_id, round(score, 3), version, frame.verb, frame.noun, frame.measure_word, frame.role, None,
+        rule_id, _rounded(score) if score else score, version, frame.verb, frame.noun, frame.measure_word, frame.role, None,
         frame.frame_rule, frame.body,
     )
 
@@ -87,8 +106,9 @@ def extract_text(doc: str, text: str, doc_is_plan: bool = False, admin_level: st
         quantities = sorted(quantities + extra, key=lambda q: q.start)
     for q in quantities:
         if q.kind == "excluded":  # quoted with a window of the line around it (no sentence needed)
-            line_start = max(text.rfind("\n", 0, q.start) + 1, q.start - EXCLUDED_QUOTE_CHARS)
-            line_end = text.find("\n", q.end)
+            line_start = max(text.rfind("\n", max(0, q.start - EXCLUDED_QUOTE_CHARS), q.start) + 1,
+                             q.start - EXCLUDED_QUOTE_CHARS)
+            line_end = text.find("\n", q.end, q.end + EXCLUDED_QUOTE_CHARS)
             line_end = min(len(text) if line_end < 0 else line_end, q.end + EXCLUDED_QUOTE_CHARS)
             records.append(_record(doc, text, q, line_start, line_end, None, "actual",
                                    f"qty.excluded|{q.exclude_reason}", 0.0, version, None, q.exclude_reason))

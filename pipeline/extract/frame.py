@@ -22,7 +22,6 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from itertools import compress
-from operator import sub
 from typing import Any
 
 from pipeline.config import load_config
@@ -33,9 +32,9 @@ from pipeline.extract.quantities import Quantity, parse_number
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
 _COORDINATORS = frozenset("、和及与并")  # verbs joined by these are one coordinated verb (制定、修改; 受理并公开)
 _LIST_BREAKS = "，,；;：:。！？!?\n"  # a 、 list runs between these
+_LIST_BREAK = re.compile(f"[{_LIST_BREAKS}]")
 _LEVEL_LINKS = frozenset("至到为")  # the last character of every level_reached cue (checked first: cheap)
 _PHRASE_STOP = re.compile(r"[\d，。；,;、:：()（）“”\"\n]")  # a noun phrase ends at these
-_PLUS_ONE = (1).__add__
 MAX_NOUN_CHARS = 12  # longer than any noun of the lexicon
 NOUN_AFTER_CHARS = 16  # how far after the measure word its noun phrase may run (36个行政审批单位)
 
@@ -90,23 +89,34 @@ class SentenceLexicon:
     its occurrences (index of the last character, word) ordered by where they end and, at the same end,
     longest first."""
 
-    __slots__ = ("noun_lasts", "noun_starts", "noun_words", "start", "text", "verb_lasts", "verb_starts",
-                 "verb_words")
+    __slots__ = ("_list_breaks", "_noun_heads", "end", "noun_lasts", "noun_starts", "noun_words", "start", "text",
+                 "verb_lasts", "verb_starts", "verb_words")
 
     def __init__(self, sentence: Sentence) -> None:
-        self.start, self.text = sentence.start, sentence.text
+        self.start, self.end, self.text = sentence.start, sentence.end, sentence.text
         self.verb_lasts, self.verb_words, self.noun_lasts, self.noun_words = sentence.lexicon_matches()
-        # where each occurrence starts (last + 1 - its length), by C-level calls
-        self.verb_starts = list(map(sub, map(_PLUS_ONE, self.verb_lasts), map(len, self.verb_words)))
+        # where each occurrence starts (last + 1 - its length), found by the sentence's automaton pass
+        self.verb_starts, self.noun_starts = sentence.lexicon_starts()
         if sentence.has_titles and self.verb_lasts:
             # a verb inside a book title names no action of the sentence (制定《…办法(修订)》等5件政府规章: 制定)
             titles = _title_spans(sentence.text, sentence.start, sentence.end)
             keep = [not any(a <= first and last < b for a, b in titles)
                     for first, last in zip(self.verb_starts, self.verb_lasts, strict=True)]
-            if not all(keep):
+            if not all(keep):  # (new lists: the sentence's own stay as they are)
                 self.verb_lasts, self.verb_words, self.verb_starts = (
                     list(compress(seq, keep)) for seq in (self.verb_lasts, self.verb_words, self.verb_starts))
-        self.noun_starts = list(map(sub, map(_PLUS_ONE, self.noun_lasts), map(len, self.noun_words)))
+        self._list_breaks: list[int] | None = None
+        self._noun_heads: frozenset[int] | None = None
+
+    def list_start(self, lo: int, hi: int) -> int:
+        """``max(text.rfind(c, lo, hi) for c in _LIST_BREAKS) + 1`` for ``lo`` at or after the sentence's start:
+        where a 、 list that ``hi`` stands in starts (0 when no list break lies in [lo, hi)); the breaks of the
+        sentence are found once."""
+        breaks = self._list_breaks
+        if breaks is None:
+            breaks = self._list_breaks = [m.start() for m in _LIST_BREAK.finditer(self.text, self.start, self.end)]
+        i = bisect_left(breaks, hi) - 1
+        return breaks[i] + 1 if i >= 0 and breaks[i] >= lo else 0
 
     def last(self, verb: bool, lo: int, hi: int) -> tuple[str, int] | None:
         """(word, start) of the last verb (or noun, two characters or more) lying inside [lo, hi), the
@@ -140,8 +150,13 @@ class SentenceLexicon:
         return best
 
     def _noun_starts_at(self, pos: int) -> bool:
-        lasts = self.noun_lasts
-        return pos in self.noun_starts[bisect_left(lasts, pos):bisect_left(lasts, pos + MAX_NOUN_CHARS)]
+        """Does a noun of the lexicon (of at most MAX_NOUN_CHARS characters) start at ``pos``?"""
+        heads = self._noun_heads
+        if heads is None:
+            heads = self._noun_heads = frozenset(start for start, last in zip(self.noun_starts, self.noun_lasts,
+                                                                              strict=True)
+                                                 if last - start < MAX_NOUN_CHARS)
+        return pos in heads
 
     def noun_after(self, lo: int, hi: int) -> str | None:
         """The counted noun of the phrase [lo, hi) after a measure word: its last noun of two characters
@@ -179,33 +194,34 @@ def verb_of(text: str, ctx: Context, lex: SentenceLexicon) -> tuple[str | None, 
     A verb right before 的 only modifies a noun (拟签订的合同) and is taken only when no other verb is there."""
     if not lex.verb_lasts:
         return None, False
+    clause_start, sentence_start = ctx.clause_start, lex.start
     if fronted_object(text, ctx.start):
         after = _verb_after_object(ctx, lex) or _verb_after_fronted_clause(text, ctx, lex)
         if after is not None:
             return after, True
-    found = _last_verb(text, lex, ctx.clause_start, ctx.start)
+    found = _last_verb(text, lex, clause_start, ctx.start)
     if found is None:
         # 170人通过考试取得执法证: no verb before the number in its clause, the verb after its noun is its own
         after = _verb_after_object(ctx, lex) or _verb_after_fronted_clause(text, ctx, lex)
         if after is not None:
             return after, True
         # 审核规范性文件26件、合同17份 / 研究行政立法、执法监督等工作11次: the verb before a 、 list governs it
-        list_start = max(text.rfind(c, ctx.sentence_start, ctx.clause_start) for c in _LIST_BREAKS) + 1
-        found = _last_verb(text, lex, max(ctx.sentence_start, list_start), ctx.clause_start)
-        comma = ctx.clause_start - 1
-        if found is None and comma - 2 >= ctx.sentence_start and text[comma] in ("，", ",") \
+        list_start = lex.list_start(sentence_start, clause_start)
+        found = _last_verb(text, lex, max(sentence_start, list_start), clause_start)
+        comma = clause_start - 1
+        if found is None and comma - 2 >= sentence_start and text[comma] in ("，", ",") \
                 and text[comma - 1] == text[ctx.end - 1] and text[comma - 2].isdigit():
             # 保留行政权力事项3537项，行政许可事项256项: a clause of a noun and a count in the same measure word right
             # after a count shares that count's verb
-            before_start = max(text.rfind(c, ctx.sentence_start, comma) for c in _LIST_BREAKS) + 1
-            found = _last_verb(text, lex, max(ctx.sentence_start, before_start), comma)
+            before_start = lex.list_start(sentence_start, comma)
+            found = _last_verb(text, lex, max(sentence_start, before_start), comma)
     if found is None:
-        earlier = lex.last(True, ctx.sentence_start, ctx.clause_start)
+        earlier = lex.last(True, sentence_start, clause_start)
         return (earlier[0] if earlier else None), False
     verbs = [found[0]]
     begin = found[1]
-    while begin - 2 >= ctx.sentence_start and text[begin - 1] in _COORDINATORS:
-        before = lex.last(True, ctx.sentence_start, begin - 1)
+    while begin - 2 >= sentence_start and text[begin - 1] in _COORDINATORS:
+        before = lex.last(True, sentence_start, begin - 1)
         if before is None or before[1] + len(before[0]) != begin - 1:
             break
         verbs.insert(0, before[0])
@@ -221,10 +237,12 @@ def _last_verb(text: str, lex: SentenceLexicon, lo: int, hi: int) -> tuple[str, 
     another by 并/、 (受理并审查) is a verb of its own."""
     found = lex.last(True, lo, hi)
     modifier = None
+    prefixes, longest = _noun_prefixes(), _longest_noun_prefix()
     while found is not None:
         word, start = found
         end = start + len(word)
-        if any(text.startswith(p, start - len(p)) for p in _noun_prefixes()):
+        if (text.endswith(prefixes, 0, start) if start >= longest
+                else any(text.startswith(p, start - len(p)) for p in prefixes)):
             pass  # 行政处罚决定: part of a noun
         elif modifier is None and text[start - 1:start] not in _COORDINATORS and (
                 text.startswith("的", end) or lex._noun_starts_at(end)):
@@ -240,6 +258,12 @@ def _last_verb(text: str, lex: SentenceLexicon, lo: int, hi: int) -> tuple[str, 
 @cache
 def _noun_prefixes() -> tuple[str, ...]:
     return tuple(load_config("extraction")["frame"]["noun_prefixes"])
+
+
+@cache
+def _longest_noun_prefix() -> int:
+    """From this position on, ``text.endswith(prefixes, 0, pos)`` is the per-prefix ``startswith`` test."""
+    return max(map(len, _noun_prefixes()), default=0)
 
 
 def _verb_after_fronted_clause(text: str, ctx: Context, lex: SentenceLexicon) -> str | None:
@@ -270,17 +294,18 @@ def noun_of(text: str, q: Quantity, ctx: Context, lex: SentenceLexicon) -> tuple
     NOUN_AFTER_CHARS characters: 36个行政审批单位进驻 -> 行政审批单位); its last lexicon noun is the counted
     noun (27项省政府部门行政审批中介服务事项 -> 事项). Without one, the last noun of two characters or more
     before the number in its clause is (审查规范性文件85件; 省 and 市 count only after the measure word)."""
-    limit = min(q.end + NOUN_AFTER_CHARS, ctx.sentence_end)
-    stop = _PHRASE_STOP.search(text, q.end, limit)
+    end = q.end
+    limit = min(end + NOUN_AFTER_CHARS, lex.end)
+    stop = _PHRASE_STOP.search(text, end, limit)
     phrase_end = stop.start() if stop else limit
-    verb_start = lex.first_verb_start(q.end, phrase_end) if lex.verb_lasts else None
+    verb_start = lex.first_verb_start(end, phrase_end) if lex.verb_lasts else None
     if verb_start is not None:
         phrase_end = verb_start
-    noun = lex.noun_after(q.end, phrase_end)
+    noun = lex.noun_after(end, phrase_end)
     if noun is not None:
-        return noun, True, text[q.end:phrase_end]
+        return noun, True, text[end:phrase_end]
     before = lex.last(False, ctx.clause_start, ctx.start)
-    return (before[0] if before else None), False, text[q.end:phrase_end]
+    return (before[0] if before else None), False, text[end:phrase_end]
 
 
 def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_level: str | None = None,
@@ -300,8 +325,8 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
         return frame
     examples = r["examples_of_units"]
     if examples is not None:
-        list_start = max(text.rfind(c, ctx.sentence_start, q.start) for c in _LIST_BREAKS) + 1
-        if examples.match(text, max(ctx.sentence_start, list_start), q.start):
+        list_start = lex.list_start(lex.start, q.start)  # (the sentence's list breaks, found once)
+        if examples.match(text, max(lex.start, list_start), q.start):
             # 如甲、乙等市达到年度8次: the figure of some sub-units named as examples, a part of the whole
             frame.role, frame.frame_rule = "part_of", "role.examples_of_units"
             return frame

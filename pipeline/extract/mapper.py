@@ -22,9 +22,8 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress, pairwise
+from itertools import pairwise
 from math import log
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -75,7 +74,8 @@ class Sentence:
     lexicon's verbs and nouns found in the sentence (one automaton pass for all three) and the
     paragraph's text before it, each computed on first use."""
 
-    __slots__ = ("_lexicon", "_matches", "_paragraph", "_terms", "end", "has_titles", "single", "start", "text")
+    __slots__ = ("_cue_starts", "_lexicon", "_matches", "_paragraph", "_starts", "_terms", "end", "has_titles", "single",
+                 "start", "text")
 
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text, self.start, self.end = text, start, end
@@ -83,22 +83,44 @@ class Sentence:
         self.single = False  # set by TextIndex.context: no sentence break lies inside the sentence
         self._matches: tuple[list[int], list[str]] | None = None
         self._lexicon: tuple[list[int], list[str], list[int], list[str]] | None = None
+        self._starts: tuple[list[int], list[int]] | None = None
+        self._cue_starts: list[int] | None = None
         self._paragraph: str | None = None
         self._terms: frozenset[str] | None = None
 
     def _scan(self) -> None:
-        """One pass of the word automaton over the sentence, its occurrences split by kind with C-level
-        map/compress calls (a Python loop over every occurrence cost more than the pass itself; the
-        automaton's cost is mostly per character, so one pass for the three kinds costs about a third
-        of three passes)."""
-        matches = list(_word_automaton().iter(self.text, self.start, self.end))
-        lasts = list(map(itemgetter(0), matches))
-        values = list(map(itemgetter(1), matches))
-        words = list(map(itemgetter(0), values))
-        is_cue, is_verb, is_noun = (list(map(itemgetter(k), values)) for k in (1, 2, 3))
-        self._matches = (list(compress(lasts, is_cue)), list(compress(words, is_cue)))
-        self._lexicon = (list(compress(lasts, is_verb)), list(compress(words, is_verb)),
-                         list(compress(lasts, is_noun)), list(compress(words, is_noun)))
+        """One pass of the word automaton over the sentence, its occurrences sorted by kind in one loop (the
+        automaton's cost is mostly per character, so one pass for the three kinds costs about a third of three
+        passes; a plain loop over the ~12 occurrences of a sentence is cheaper than a dozen C-level map/compress
+        calls). Each word's value carries its length - 1, so where a verb or noun starts comes in the same loop."""
+        cue_lasts: list[int] = []
+        cue_words: list[str] = []
+        cue_starts: list[int] = []
+        verb_lasts: list[int] = []
+        verb_words: list[str] = []
+        verb_starts: list[int] = []
+        noun_lasts: list[int] = []
+        noun_words: list[str] = []
+        noun_starts: list[int] = []
+        base = self.start  # (the automaton copies the string it is given: the sentence, not the whole text)
+        for last, (word, is_cue, is_verb, is_noun, extra) in _word_automaton().iter(self.text[base:self.end]):
+            last += base
+            if is_cue:
+                cue_lasts.append(last)
+                cue_words.append(word)
+                cue_starts.append(last - extra)
+            if is_verb:
+                verb_lasts.append(last)
+                verb_words.append(word)
+                verb_starts.append(last - extra)
+            if is_noun:
+                noun_lasts.append(last)
+                noun_words.append(word)
+                noun_starts.append(last - extra)
+        self._matches = (cue_lasts, cue_words)
+        self._cue_starts = cue_starts
+        self._lexicon = (verb_lasts, verb_words, noun_lasts, noun_words)
+        self._starts = (verb_starts, noun_starts)
 
     def cue_matches(self) -> tuple[list[int], list[str]]:
         """Every cue-term occurrence in the sentence (overlapping ones included), ordered by where it
@@ -107,12 +129,24 @@ class Sentence:
             self._scan()
         return self._matches  # type: ignore[return-value]
 
+    def cue_starts(self) -> list[int]:
+        """Where each cue-term occurrence of ``cue_matches`` starts."""
+        if self._cue_starts is None:
+            self._scan()
+        return self._cue_starts  # type: ignore[return-value]
+
     def lexicon_matches(self) -> tuple[list[int], list[str], list[int], list[str]]:
         """The frame lexicon's verbs and nouns (two characters or more) in the sentence, in the same
         order: (verb ends, verbs, noun ends, nouns)."""
         if self._lexicon is None:
             self._scan()
         return self._lexicon  # type: ignore[return-value]
+
+    def lexicon_starts(self) -> tuple[list[int], list[int]]:
+        """Where each verb and each noun of ``lexicon_matches`` starts (verb starts, noun starts)."""
+        if self._starts is None:
+            self._scan()
+        return self._starts  # type: ignore[return-value]
 
     def terms(self) -> frozenset[str]:
         """Every cue term standing anywhere in the sentence (book titles included)."""
@@ -123,7 +157,8 @@ class Sentence:
     def paragraph(self) -> str:
         """The same paragraph's text before the sentence (at most PARAGRAPH_WINDOW chars, titles blanked)."""
         if self._paragraph is None:
-            line_start = self.text.rfind("\n", 0, self.start) + 1
+            # (a line break further back than the window would not matter: look no further)
+            line_start = self.text.rfind("\n", max(0, self.start - PARAGRAPH_WINDOW), self.start) + 1
             self._paragraph = _blank_titles(self.text[max(line_start, self.start - PARAGRAPH_WINDOW):self.start])
         return self._paragraph
 
@@ -139,6 +174,7 @@ class Context:
     start: int  # the quantity's span
     end: int
     clause_end: int = -1  # -1: the end of the short tail
+    _clause: str | None = None  # clause(), once computed
 
     @property
     def sentence_start(self) -> int:
@@ -150,8 +186,14 @@ class Context:
 
     def clause(self) -> str:
         """The clause text before the number (titles blanked)."""
-        clause = self.sentence.text[self.clause_start:self.start]
-        return _blank_titles(clause) if self.sentence.has_titles else clause
+        clause = self._clause
+        if clause is None:
+            sentence = self.sentence
+            clause = sentence.text[self.clause_start:self.start]
+            if sentence.has_titles:
+                clause = _blank_titles(clause)
+            self._clause = clause
+        return clause
 
     def sentence_to_number(self) -> str:
         """The sentence text before the number: the earlier clauses, then the own clause, each with
@@ -180,13 +222,14 @@ class TextIndex:
 
     def context(self, q: Quantity) -> Context:
         """The sentence, clause and short tail around a quantity. Quantities are asked for in text order."""
-        text, sb, cb = self.text, self.sentence_breaks, self.clause_breaks
+        text = self.text
         start, end = q.start, q.end
         sentence = self._sentence
         if sentence is not None and sentence.single and sentence.start <= start and end <= sentence.end:
             # the same sentence as the quantity before (no break inside it, so the look-ups would agree)
             s_start, s_end = sentence.start, sentence.end
         else:
+            sb = self.sentence_breaks
             i = bisect_left(sb, start)
             s_start = sb[i - 1] + 1 if i > 0 else 0
             j = bisect_left(sb, end, i)
@@ -195,13 +238,19 @@ class TextIndex:
                 sentence = self._sentence = Sentence(text, s_start, s_end)
                 # no sentence break strictly inside: every span within it has this sentence
                 sentence.single = i == j
+        cb = self.clause_breaks
         k = bisect_left(cb, start)
-        c_start = max(s_start, cb[k - 1] + 1 if k > 0 else 0)
+        c_start = cb[k - 1] + 1 if k > 0 else 0
+        if c_start < s_start:
+            c_start = s_start
         m = bisect_left(cb, end, k)
-        clause_end = min(cb[m] if m < len(cb) else len(text), s_end)
+        clause_end = cb[m] if m < len(cb) else len(text)
+        if clause_end > s_end:
+            clause_end = s_end
         # 将2项行政许可…调整为区级: in a 将/把 construction the verb comes after the counted noun, so the
         # whole rest of the clause is read with the quantity
-        if (start > 1 and text[start - 2:start] in _LIGHT_VERBS) or fronted_object(text, start) or (
+        fronted = fronted_object(text, start)
+        if (start > 1 and text[start - 2:start] in _LIGHT_VERBS) or fronted or (
                 text[c_start] == "对" and text[clause_end:clause_end + 1] == "、"):
             # 完成287件重大行政决策事项、规范性文件和协议的合法性审查: the object runs over 、 to the clause's end;
             # so does a list fronted by 对 (对征收决定40份、安置决定12份进行合法性审查: the verb follows the list)
@@ -213,10 +262,13 @@ class TextIndex:
                 clause_end = item.start()
             window = len(text)
         else:
-            window = len(text) if start > 0 and (text[start - 1] in _DISPOSAL or fronted_object(text, start)) \
-                else POST_WINDOW
-        after_end = max(min(clause_end, end + window), end)
-        return Context(sentence, c_start, after_end, start, end, max(clause_end, after_end))
+            window = len(text) if start > 0 and text[start - 1] in _DISPOSAL else POST_WINDOW  # (not fronted here)
+        after_end = end + window  # max(min(clause_end, end + window), end), without the calls
+        if after_end > clause_end:
+            after_end = clause_end
+        if after_end < end:
+            after_end = end
+        return Context(sentence, c_start, after_end, start, end, clause_end if clause_end > after_end else after_end)
 
 
 def fronted_object(text: str, start: int) -> bool:
@@ -233,9 +285,9 @@ def index_text(text: str) -> TextIndex:
 class _Rule:
     """One indicator's cue groups as sets, for fast intersection tests."""
 
-    __slots__ = ("all_of", "code", "department_vetoes", "in_paragraph", "in_sentence", "indicator", "near", "none_before",
-                 "none_of", "none_re", "number", "other_bodies", "paragraph_topic", "rate_words", "sentence_vetoes",
-                 "specificity", "topic_in_clause")
+    __slots__ = ("all_of", "code", "department_vetoes", "has_campaign", "in_paragraph", "in_sentence", "indicator", "near",
+                 "none_before", "none_of", "none_re", "number", "other_bodies", "paragraph_topic", "rate_words",
+                 "sentence_vetoes", "specificity", "topic_in_clause")
 
     def __init__(self, indicator: Indicator) -> None:
         self.indicator = indicator  # its frame declaration: ``accepts(verb, noun, role)``
@@ -254,14 +306,14 @@ class _Rule:
         # the none_of terms, searched in the noun phrase after the measure word
         self.none_re = re.compile("|".join(map(re.escape, indicator.none_of))) if indicator.none_of else None
         self.specificity = 0.1 * len(indicator.all_of)  # more specific rules (more groups) win ties
+        self.has_campaign = bool(indicator.result_of)  # (in_campaign is False without one)
 
     def fits(self, verb: str | None, noun: str | None, role: str, phrase: str,
              earlier: Callable[[], str] | None = None) -> bool:
         """Does a quantity of this frame fit the indicator (and no none_of term stand in its noun phrase)?
         ``earlier``: the paragraph's text before the number, looked at only for a result verb of a campaign (废止 after
         清理)."""
-        ind = self.indicator
-        return ind.accepts(verb, noun, role, self.in_campaign(verb, earlier)) and not (
+        return self.indicator.accepts(verb, noun, role, self.has_campaign and self.in_campaign(verb, earlier)) and not (
             phrase and self.none_re is not None and self.none_re.search(phrase))
 
     def in_campaign(self, verb: str | None, earlier: Callable[[], str] | None) -> bool:
@@ -307,7 +359,7 @@ def _word_automaton() -> Any:
     """One Aho-Corasick automaton of every word looked up in a sentence: the catalogue's cue terms and
     the frame lexicon's verbs and nouns of two characters or more (one-character nouns, 省 and 市, would
     match everywhere: pipeline.extract.frame checks them in place). Each word's value is (word, is a
-    cue term, is a verb, is a noun)."""
+    cue term, is a verb, is a noun, its length - 1)."""
     import ahocorasick
 
     frame = load_config("extraction")["frame"]
@@ -316,7 +368,7 @@ def _word_automaton() -> Any:
     nouns = {w for w in frame["nouns"] if len(w) > 1}
     automaton = ahocorasick.Automaton()
     for word in cues | verbs | nouns:
-        automaton.add_word(word, (word, word in cues, word in verbs, word in nouns))
+        automaton.add_word(word, (word, word in cues, word in verbs, word in nouns, len(word) - 1))
     automaton.make_automaton()
     return automaton
 
@@ -327,6 +379,7 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str], 
     rest: the rest of its clause after the tail)."""
     sentence = ctx.sentence
     lasts, terms = sentence.cue_matches()
+    starts = sentence.cue_starts()
     clause_start, number_start, number_end, after_end = ctx.clause_start, ctx.start, ctx.end, ctx.after_end
     tail_from = number_start - NEAR_WINDOW
     local: set[str] = set()
@@ -336,17 +389,16 @@ def _cues_around(ctx: Context) -> tuple[set[str], set[str], set[str], set[str], 
     before_end = bisect_left(lasts, clause_start)  # occurrences [:before_end] end before the clause
     context_end = bisect_left(lasts, after_end, before_end)  # the later ones end after the context
     for i in range(context_end, bisect_left(lasts, ctx.clause_end, context_end)):
-        if lasts[i] + 1 - len(terms[i]) >= number_end:
+        if starts[i] >= number_end:
             rest.add(terms[i])
     if not sentence.has_titles:
         before = set(terms[:before_end])
         for i in range(before_end, context_end):
-            term = terms[i]
-            last = lasts[i]
-            start = last + 1 - len(term)
+            start = starts[i]
             if start < clause_start:
                 continue  # across the clause break
-            if last < number_start:
+            term = terms[i]
+            if lasts[i] < number_start:
                 local.add(term)
                 if start >= tail_from:
                     tail.add(term)

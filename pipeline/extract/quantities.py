@@ -257,7 +257,12 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
     words, blockers, exclude_before, named = r["words"], r["blockers"], r["exclude_before"], r["named"]
     named_may_have_digits, cn_chars = r["named_may_have_digits"], r["cn_chars"]
     bare_nouns = r["bare_nouns"]
+    # _qualifier's cues, looked up here once (its common case, no cue after the number, is inlined below)
+    suffix_first, any_prefix, prefix_window = r["suffix_first"], r["any_prefix"], r["prefix_window"]
     brackets = _Brackets(text)
+    # a slogan spelt out in brackets needs ”( or ”（ somewhere in the text (_in_slogan_expansion's own first test)
+    slogans = "”(" in text or "”（" in text
+    append = found.append
     for m in r["pattern"].finditer(text):
         start, end = m.span()
         pct_cn, pct_num, num, _range_sep, num2, mid, unit = m.groups()  # the groups of ``rules()["pattern"]``
@@ -299,7 +304,7 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
             continue
         reason = _exclusion_reason(text, start, end, num, unit) if (unit in _REASON_UNITS or num[0] in cn_chars) \
             else None
-        if reason is None and _in_slogan_expansion(text, start):
+        if reason is None and slogans and _in_slogan_expansion(text, start):
             reason = "name"  # “四个百分百”(案中100%调解、…): the items of a numbered slogan spelt out
         if reason is not None:
             if keep_excluded:
@@ -309,23 +314,30 @@ def find_quantities(text: str, keep_excluded: bool = False) -> list[Quantity]:
             continue  # 一方面 is a connective, not a count
         if brackets.inside(start):
             continue
-        is_chinese = num[0] in cn_chars
-        if is_chinese and num == "一" and not _CLAUSE_END_AFTER_ONE.match(text[end:end + 2]):
-            continue  # 一次性, 一件事 ...: a bare 一 counts only when the unit ends the clause
-        if is_chinese and start > 0 and text[start - 1] in cn_chars:
-            continue  # inside a longer numeral word (e.g. 统一 + 项)
-        value = parse_number(num)
+        if num[0] in cn_chars:
+            if num == "一" and not _CLAUSE_END_AFTER_ONE.match(text[end:end + 2]):
+                continue  # 一次性, 一件事 ...: a bare 一 counts only when the unit ends the clause
+            if start > 0 and text[start - 1] in cn_chars:
+                continue  # inside a longer numeral word (e.g. 统一 + 项)
+        value = float(num) if num.isdecimal() else parse_number(num)  # (parse_number's own first case, inlined)
         if value is None:
             continue
-        value_max = parse_number(num2.strip()) if num2 else None
-        if value_max is not None and value_max < value:
+        if num2:
+            value_max = parse_number(num2.strip())
+            if value_max is not None and value_max < value:
+                value_max = None
+        else:
             value_max = None
-        if info["kind"] == "rate" and unit == "%" and value > 1000:
+        kind = info["kind"]
+        if kind == "rate" and unit == "%" and value > 1000:
             continue
-        qualifier = _qualifier(text, start, end, mid or "")
-        if value_max is not None and qualifier == "exact":
-            qualifier = "at_least"
-        found.append(Quantity(start, end, value, value_max, info["canonical"], info["kind"], qualifier, m.group(0)))
+        if mid or text[end:end + 1] in suffix_first or any_prefix.search(text[max(0, start - prefix_window):start]):
+            qualifier = _qualifier(text, start, end, mid or "")
+            if value_max is not None and qualifier == "exact":
+                qualifier = "at_least"
+        else:
+            qualifier = "exact" if value_max is None else "at_least"  # _qualifier finds no cue
+        append(Quantity(start, end, value, value_max, info["canonical"], kind, qualifier, m.group(0)))
     if "|" in text:
         found = sorted(found + _table_cell_quantities(text), key=lambda q: q.start)
     cut = _cut_at_end(text)

@@ -33,15 +33,17 @@ def _rules() -> dict[str, Any]:
         # searched over every quantity's sentence / every text: see regex_filter for why and how
         "cumulative": with_start_filter(re.compile(scope["cumulative"])),
         "year_anchor": re.compile(scope["year_anchor"]),
-        "delta": re.compile(f"(?:{scope['delta']})[^,，。;；]{{0,{int(scope['delta_window'])}}}$"),
-        "planned": re.compile(scope["planned"]),
+        # searched over every quantity's clause tail: their look-behinds keep the regex engine from skipping to the
+        # characters a match can start with on its own (a look-ahead for them halves the search)
+        "delta": with_start_filter(re.compile(f"(?:{scope['delta']})[^,，。;；]{{0,{int(scope['delta_window'])}}}$")),
+        "planned": with_start_filter(re.compile(scope["planned"])),
         "planned_window": int(scope["planned_window"]),
         "planned_headings": with_start_filter(re.compile(cfg["planned_headings"])),
         "planned_headings_local": matches_only_its_own_text(re.compile(cfg["planned_headings"])),
         "headings": [(h["rank"], re.compile(h["pattern"])) for h in cfg["heading_patterns"]],
         "any_heading": _any_of([h["pattern"] for h in cfg["heading_patterns"]]),
         "level_reached": re.compile(cfg["frame"]["level_reached"]),
-        "rate_change": re.compile(cfg["frame"]["rate_change"]),
+        "rate_change": with_start_filter(re.compile(cfg["frame"]["rate_change"])),
     }
 
 

@@ -26,13 +26,12 @@ from typing import Any
 
 from pipeline.config import load_config
 from pipeline.extract.catalogue import light_verbs
-from pipeline.extract.mapper import Context, Sentence, _title_spans, fronted_object
+from pipeline.extract.mapper import LIST_BREAKS, Context, Sentence, _title_spans, fronted_object
 from pipeline.extract.quantities import Quantity, parse_number
 
 ROLES = ("flow", "stock", "before", "after", "derived", "part_of", "stated_zero", "plan_structure", "excluded")
 _COORDINATORS = frozenset("、和及与并")  # verbs joined by these are one coordinated verb (制定、修改; 受理并公开)
-_LIST_BREAKS = "，,；;：:。！？!?\n"  # a 、 list runs between these
-_LIST_BREAK = re.compile(f"[{_LIST_BREAKS}]")
+_LIST_BREAK = re.compile(f"[{LIST_BREAKS}]")  # a 、 list runs between these (mapper.LIST_BREAKS)
 _LEVEL_LINKS = frozenset("至到为")  # the last character of every level_reached cue (checked first: cheap)
 _PHRASE_STOP = re.compile(r"[\d，。；,;、:：()（）“”\"\n]")  # a noun phrase ends at these
 MAX_NOUN_CHARS = 12  # longer than any noun of the lexicon
@@ -109,7 +108,7 @@ class SentenceLexicon:
         self._noun_heads: frozenset[int] | None = None
 
     def list_start(self, lo: int, hi: int) -> int:
-        """``max(text.rfind(c, lo, hi) for c in _LIST_BREAKS) + 1`` for ``lo`` at or after the sentence's start:
+        """``mapper.list_start(text, lo, hi)`` (0 instead of ``lo`` when no break) for ``lo`` at or after the sentence's start:
         where a 、 list that ``hi`` stands in starts (0 when no list break lies in [lo, hi)); the breaks of the
         sentence are found once."""
         breaks = self._list_breaks

@@ -515,7 +515,15 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
     return (best[2], best[0]) if best else (None, 0.0)
 
 
-_LIST_BREAK_CHARS = "，,；;：:。！？!?\n"  # a 、 list runs between these
+LIST_BREAKS = "，,；;：:。！？!?\n"  # a 、 list runs between these
+
+
+def list_start(text: str, lo: int, hi: int) -> int:
+    """Where the 、 list that position ``hi`` stands in starts: just after the last list break in [lo, hi), or
+    ``lo`` when there is none."""
+    return max(lo, max(text.rfind(c, lo, hi) for c in LIST_BREAKS) + 1)
+
+
 _BARE_ITEM_ENDS = "，,；;。、"  # punctuation that closes a bare count of a 、 list
 
 
@@ -530,10 +538,10 @@ def _with_list_head(q: Quantity, ctx: Context) -> Context:
             return ctx  # (a line end may be a page cut off before the item's noun: 完成18件…、9件)
     elif q.kind != "rate":
         return ctx
-    list_start = max(sentence_start, max(text.rfind(c, sentence_start, clause_start) for c in _LIST_BREAK_CHARS) + 1)
-    if q.kind == "rate" and _DIGITS.search(text, list_start, clause_start):
+    head = list_start(text, sentence_start, clause_start)
+    if q.kind == "rate" and _DIGITS.search(text, head, clause_start):
         return ctx  # 纠错率12%、调解率30%: each rate has its own value
-    return Context(ctx.sentence, list_start, ctx.after_end, ctx.start, ctx.end, ctx.clause_end)
+    return Context(ctx.sentence, head, ctx.after_end, ctx.start, ctx.end, ctx.clause_end)
 
 
 def _before_list(ctx: Context, before: set[str]) -> set[str]:
@@ -543,17 +551,17 @@ def _before_list(ctx: Context, before: set[str]) -> set[str]:
     text = sentence.text
     if clause_start <= sentence.start or text[clause_start - 1] != "、":
         return before
-    list_start = max(sentence.start, max(text.rfind(c, sentence.start, clause_start) for c in _LIST_BREAK_CHARS) + 1)
+    start = list_start(text, sentence.start, clause_start)
     # the list's shared head runs to the first item's noun (审查|行政合同40份; 审查报送备案的|规章42件、…: 备案 is said
     # of every item and still vetoes)
-    first_number = _DIGITS.search(text, list_start, clause_start)
+    first_number = _DIGITS.search(text, start, clause_start)
     if first_number is None:
         return before
     noun_lasts, noun_words = sentence.lexicon_matches()[2:]
     head_end = first_number.start()
-    for k in range(bisect_left(noun_lasts, list_start), bisect_left(noun_lasts, first_number.start())):
+    for k in range(bisect_left(noun_lasts, start), bisect_left(noun_lasts, first_number.start())):
         noun_start = noun_lasts[k] + 1 - len(noun_words[k])
-        if noun_start >= list_start and noun_lasts[k] == first_number.start() - 1:
+        if noun_start >= start and noun_lasts[k] == first_number.start() - 1:
             head_end = min(head_end, noun_start)  # the longest noun right before the number
     lasts, terms = sentence.cue_matches()
     blanked = _blank_titles(text[sentence.start:head_end]) if sentence.has_titles else None
@@ -578,14 +586,14 @@ def _other_body_leads_list(ctx: Context, rule: _Rule, local: set[str]) -> bool:
     text = sentence.text
     if clause_start <= sentence.start or text[clause_start - 1] != "、":
         return False
-    list_start = max(sentence.start, max(text.rfind(c, sentence.start, clause_start) for c in _LIST_BREAK_CHARS) + 1)
-    first = _LIST_COUNT.search(text, list_start, clause_start)
+    start = list_start(text, sentence.start, clause_start)
+    first = _LIST_COUNT.search(text, start, clause_start)
     if first is None or any(not local.isdisjoint(group) for group in rule.all_of[1:]):
         return False  # a joint count, or the item names its own body
     head_end = first.start()
     lasts, terms = sentence.cue_matches()
-    for i in range(bisect_left(lasts, list_start), bisect_left(lasts, head_end)):
-        if terms[i] in rule.other_bodies and lasts[i] + 1 - len(terms[i]) >= list_start:
+    for i in range(bisect_left(lasts, start), bisect_left(lasts, head_end)):
+        if terms[i] in rule.other_bodies and lasts[i] + 1 - len(terms[i]) >= start:
             return True
     return False
 

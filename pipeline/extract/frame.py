@@ -102,8 +102,9 @@ class SentenceLexicon:
             keep = [not any(a <= first and last < b for a, b in titles)
                     for first, last in zip(self.verb_starts, self.verb_lasts, strict=True)]
             if not all(keep):  # (new lists: the sentence's own stay as they are)
-                self.verb_lasts, self.verb_words, self.verb_starts = (
-                    list(compress(seq, keep)) for seq in (self.verb_lasts, self.verb_words, self.verb_starts))
+                self.verb_lasts = list(compress(self.verb_lasts, keep))
+                self.verb_words = list(compress(self.verb_words, keep))
+                self.verb_starts = list(compress(self.verb_starts, keep))
         self._list_breaks: list[int] | None = None
         self._noun_heads: frozenset[int] | None = None
 
@@ -344,7 +345,7 @@ def frame_of(text: str, q: Quantity, ctx: Context, after_part_cue: bool, admin_l
     if (noun_after and noun in r["plan_nouns"]) or q.unit in r["plan_nouns"]:
         frame.role, frame.frame_rule = "plan_structure", "role.plan_structure_noun"
         return frame
-    if not noun_after and noun in r["plan_nouns"] and q.unit in r["plan_before_units"] \
+    if not noun_after and noun is not None and noun in r["plan_nouns"] and q.unit in r["plan_before_units"] \
             and text.startswith(noun, q.start - len(noun)) \
             and verb is not None and verb_local and any(v in r["plan_make_verbs"] for v in verb.split("、")):
         # 出台推进措施23条 / 制定配套举措24个: the plan's parts named right before their number (形成政策措施16项: results)

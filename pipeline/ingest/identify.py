@@ -509,11 +509,16 @@ def _opening(text: str) -> str:
     return text
 
 
+def _is_first_person(form: str) -> bool:
+    """A self-reference in the first person (我市, 本局), not one that may name a superior (全省, 市政府)."""
+    return form[0] in "我本"
+
+
 def _first_self_reference(opening: str) -> str | None:
     """The level implied by the opening's first self-reference (2022年，我局坚持… -> department);
     ``opening`` is the text from its first line of prose (``_opening``)."""
     head = opening[:OPENING_CHARS]
-    found = [(m.start(), m.group(0)[0] in "我本", level) for level, p in _rules()["self_ref_re"].items()
+    found = [(m.start(), _is_first_person(m.group(0)), level) for level, p in _rules()["self_ref_re"].items()
              for m in p.finditer(head)]
     # a first-person form (我局) speaks as the author; 在市委市政府的领导下 names its superior
     first_person = [(start, level) for start, mine, level in found if mine]
@@ -537,7 +542,7 @@ def _self_reference_counts(text: str) -> SelfReferences:
     for level, pattern in _rules()["self_ref_re"].items():
         found = [m.group(0) for m in pattern.finditer(window)]
         any_form[level] = len(found)
-        first_person[level] = sum(1 for f in found if f[0] in "我本")
+        first_person[level] = sum(1 for f in found if _is_first_person(f))
     return SelfReferences(any_form, first_person)
 
 
@@ -700,9 +705,10 @@ def resolve_unit(unit: str | None, title: str | None, text: str, result: dict[st
     if division is None:
         # a department named without its place takes the level its generic place names (市司法局: a city's),
         # or with none (审计局) the level of the government the body speaks for (全县 …)
-        wanted = (_rules()["generic_place_levels"].get(place_part) or ("province" if place_part else
-                  _body_level(self_references, governments_only=True))) if department else (
-                  _rules()["generic_place_levels"].get(place_part) or body_level)  # 自治区人民政府: a province
+        # (a government named by a generic place takes its level too: 自治区人民政府 is a province's)
+        wanted = _rules()["generic_place_levels"].get(place_part) or (
+            ("province" if place_part else _body_level(self_references, governments_only=True)) if department
+            else body_level)
         division = _infer_place_from_body(text, wanted)
         if division is not None:
             result["unit_id_source"] = "places_in_body"

@@ -184,6 +184,10 @@ class Context:
     def sentence_end(self) -> int:
         return self.sentence.end
 
+    def is_later_list_item(self) -> bool:
+        """Is the quantity's clause an item of a 、 list after its first (a 、 right before the clause)?"""
+        return self.clause_start > self.sentence.start and self.sentence.text[self.clause_start - 1] == "、"
+
     def clause(self) -> str:
         """The clause text before the number (titles blanked)."""
         clause = self._clause
@@ -450,7 +454,7 @@ def map_indicator(q: Quantity, ctx: Context, frame: tuple[str | None, str | None
     by_term = _cue_index().rules_by_unit_and_term.get(q.unit)
     if by_term is None:
         return None, 0.0  # no indicator takes this measure word
-    if ctx.clause_start > ctx.sentence_start and ctx.sentence.text[ctx.clause_start - 1] == "、":
+    if ctx.is_later_list_item():
         # 清理规范性文件2次、100余件 / 报备率、及时率、规范率达100%: a list item that names nothing of its own
         ctx = _with_list_head(q, ctx)
     # a quick pass over the terms ending inside the clause and tail (a superset of ``local``): most
@@ -547,10 +551,10 @@ def _with_list_head(q: Quantity, ctx: Context) -> Context:
 def _before_list(ctx: Context, before: set[str]) -> set[str]:
     """The cue terms of the sentence before the 、 list a quantity's clause is an item of (``before`` when the
     clause is no list item after the first)."""
+    if not ctx.is_later_list_item():
+        return before
     sentence, clause_start = ctx.sentence, ctx.clause_start
     text = sentence.text
-    if clause_start <= sentence.start or text[clause_start - 1] != "、":
-        return before
     start = list_start(text, sentence.start, clause_start)
     # the list's shared head runs to the first item's noun (审查|行政合同40份; 审查报送备案的|规章42件、…: 备案 is said
     # of every item and still vetoes)
@@ -582,10 +586,10 @@ def _other_body_leads_list(ctx: Context, rule: _Rule, local: set[str]) -> bool:
     clause names no body of its own (市委中心组举办2次报告会、5次专题学法: no other group of the rule in it; 区委常委会
     学法2次、区政府常务会议学法4次: 4次 is the government's own). Bodies listed together before one count (县委常委会、
     县政府常务会议学法12次) are left alone: the real sets' annotators disagree on such joint counts."""
+    if not ctx.is_later_list_item():
+        return False
     sentence, clause_start = ctx.sentence, ctx.clause_start
     text = sentence.text
-    if clause_start <= sentence.start or text[clause_start - 1] != "、":
-        return False
     start = list_start(text, sentence.start, clause_start)
     first = _LIST_COUNT.search(text, start, clause_start)
     if first is None or any(not local.isdisjoint(group) for group in rule.all_of[1:]):
